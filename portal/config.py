@@ -1,0 +1,56 @@
+"""Settings from the environment, with defaults for the local quick start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_TRANSACTIONS = "raw/CDNOW_master.txt"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the product reads; see the README's configuration table."""
+
+    data_dir: Path = REPO_ROOT / "data"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    log_level: str = "INFO"
+    cache_type: str = "SimpleCache"
+    cache_redis_url: str | None = None
+    cache_timeout: int = 600
+    max_body_bytes: int = 64 * 1024
+    debug: bool = False
+
+    @property
+    def final_dir(self) -> Path:
+        """Where the scored artifacts live."""
+        return self.data_dir / "final"
+
+    @property
+    def transactions_path(self) -> Path:
+        """The shipped CDNOW log."""
+        return self.data_dir / SHIPPED_TRANSACTIONS
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Read settings from ``env`` (default: os.environ)."""
+        env = os.environ if env is None else env
+        default = cls()
+        return cls(
+            data_dir=Path(env.get("DATA_DIR", default.data_dir)),
+            host=env.get("HOST", default.host),
+            port=int(env.get("PORT", default.port)),
+            log_level=env.get("LOG_LEVEL", default.log_level).upper(),
+            cache_type=env.get("CACHE_TYPE", default.cache_type),
+            cache_redis_url=env.get("CACHE_REDIS_URL"),
+            cache_timeout=int(env.get("CACHE_DEFAULT_TIMEOUT", default.cache_timeout)),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", default.max_body_bytes)),
+            debug=_flag(env.get("DASH_DEBUG")),
+        )

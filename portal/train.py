@@ -1,0 +1,251 @@
+"""Backtest, final fit and scoring: writes data/final/{clv_prepared.parquet, model.joblib, metrics.json}.
+
+Backtest mode (a cutoff is given): the model learns from snapshots whose label windows end on or
+before the cutoff, scores the customers known at the cutoff and is judged on the 6 months after.
+Production mode (no cutoff): the same backtest runs at (last day + 1) - 6 months for the metrics, then
+the model is refitted on all history and scores as of the day after the last transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import joblib
+import lightgbm
+import numpy as np
+import pandas as pd
+import sklearn
+
+from portal import analytics, features
+from portal.ingest import ColumnMap, load_transactions, report
+from portal.model import ClvModel, fit_boosters, fit_population
+
+log = logging.getLogger(__name__)
+
+MAX_SNAPSHOTS = 12
+MAX_SNAPSHOT_ROWS = 250_000
+SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
+BASELINES = {
+    "last_6m_repeated": lambda f: f["spend_6m"].clip(lower=0),
+    "half_last_12m": lambda f: f["spend_12m"].clip(lower=0) / 2,
+}
+PREPARED = "clv_prepared.parquet"
+MODEL = "model.joblib"
+METRICS = "metrics.json"
+
+
+class TrainError(ValueError):
+    """The data cannot support a backtest or a fit (too short, too few customers)."""
+
+
+@dataclass
+class Scored:
+    """A model and the customers it scored at one cutoff."""
+
+    model: ClvModel
+    table: pd.DataFrame
+
+
+def training_cutoffs(first_date: pd.Timestamp, cutoff: pd.Timestamp) -> list[pd.Timestamp]:
+    """Month starts after the first month whose 6-month label window ends by ``cutoff``."""
+    start = (first_date + pd.offsets.MonthBegin(1)).normalize()
+    last = features.add_months(cutoff, -features.HORIZON_MONTHS)
+    cuts = list(pd.date_range(start, last, freq="MS"))
+    if not cuts:
+        raise TrainError(
+            f"need at least {features.HORIZON_MONTHS} months of history before the cutoff "
+            f"{cutoff.date()} (data starts {first_date.date()})"
+        )
+    return cuts[-MAX_SNAPSHOTS:]
+
+
+def snapshot(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> pd.DataFrame:
+    """Features and label at one training cutoff, sampled to MAX_SNAPSHOT_ROWS customers."""
+    frame = features.build_features(days, cutoff)
+    frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"]
+    if len(frame) > MAX_SNAPSHOT_ROWS:
+        frame = frame.sample(MAX_SNAPSHOT_ROWS, random_state=seed).sort_index()
+    return frame
+
+
+def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
+    """Segment name by rank percentile: Elite top 5%, High to 20%, Medium to 50%, Low the rest."""
+    pct = rank / max(n, 1) * 100
+    names = np.full(n, SEGMENTS[-1][0], dtype=object)
+    for name, upper in reversed(SEGMENTS[:-1]):
+        names[pct <= upper] = name
+    return names
+
+
+def fit_and_score(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> Scored:
+    """Train on snapshots before ``cutoff`` and score every customer known at it."""
+    cuts = training_cutoffs(days["date"].min(), cutoff)
+    log.info("building %d training snapshots %s..%s", len(cuts), cuts[0].date(), cuts[-1].date())
+    snapshots = [snapshot(days, c, seed) for c in cuts]
+    current = features.build_features(days, cutoff)
+    raw = features.feature_columns(current)
+    log.info("fitting hurdle model on %d rows", sum(len(s) for s in snapshots))
+    classifier, regressor = fit_boosters(snapshots, raw, seed)
+    defaults = {c: float(current[c].median()) for c in raw}
+    model = ClvModel(
+        raw_features=raw,
+        classifier=classifier,
+        regressor=regressor,
+        population=fit_population(current),
+        feature_defaults={k: (v if np.isfinite(v) else 0.0) for k, v in defaults.items()},
+        cutoff=str(cutoff.date()),
+        training_cutoffs=[str(c.date()) for c in cuts],
+    )
+    log.info("scoring %d customers as of %s", len(current), cutoff.date())
+    return Scored(model=model, table=score_table(model, current))
+
+
+def score_table(model: ClvModel, current: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer: id, features, prediction, P(purchase), rank, decile, segment."""
+    prediction = model.predict(current)
+    table = current.reset_index()
+    table["predicted_clv_6m"] = prediction.clv
+    table["p_purchase"] = prediction.p_purchase
+    ids = table["customer_id"].to_numpy()
+    order = analytics.rank_order(prediction.clv, ids)
+    rank = np.empty(len(table), dtype=np.int64)
+    rank[order] = np.arange(1, len(table) + 1)
+    table["rank"] = rank
+    decile = np.empty(len(table), dtype=np.int64)
+    for d, (start, stop) in enumerate(analytics.decile_bounds(len(table)), start=1):
+        decile[order[start:stop]] = d
+    table["decile"] = decile
+    table["segment"] = segment_of(rank, len(table))
+    return table
+
+
+def backtest_metrics(table: pd.DataFrame) -> dict:
+    """METRICS.md figures for the model and the naive baselines on a scored backtest table."""
+    y = table["actual_6m"].to_numpy()
+    ids = table["customer_id"].to_numpy()
+    result = {"model": analytics.point_metrics(y, table["predicted_clv_6m"].to_numpy(), ids)}
+    for name, rule in BASELINES.items():
+        result[name] = analytics.point_metrics(y, rule(table).to_numpy(float), ids)
+    result["deciles"] = analytics.as_dicts(
+        analytics.decile_table(table["predicted_clv_6m"].to_numpy(), ids, y)
+    )
+    result["p_purchase_mean"] = float(table["p_purchase"].mean())
+    result["actual_purchase_rate"] = float((y > 0).mean())
+    return result
+
+
+def global_importance(model: ClvModel, table: pd.DataFrame) -> dict[str, float]:
+    """Share of total gain per model input, summed over both boosters."""
+    gains = np.zeros(len(model.inputs))
+    for booster in (model.classifier, model.regressor):
+        g = booster.booster_.feature_importance(importance_type="gain")
+        gains += g / g.sum() if g.sum() else g
+    gains /= gains.sum() or 1.0
+    return dict(sorted(zip(model.inputs, gains.tolist()), key=lambda kv: -kv[1]))
+
+
+def fingerprint(transactions: pd.DataFrame) -> str:
+    """Content hash of a normalised log (stable across file names and row order)."""
+    hashed = pd.util.hash_pandas_object(transactions, index=False).to_numpy()
+    return hashlib.sha256(np.sort(hashed).tobytes()).hexdigest()[:16]
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write via ``write(tmp_path)`` into the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def run(
+    transactions_path: str | Path,
+    out_dir: str | Path,
+    columns: ColumnMap = ColumnMap(),
+    cutoff: str | None = None,
+    seed: int = 0,
+) -> dict:
+    """Train, evaluate and write the three artifacts; returns the metrics document."""
+    started = time.perf_counter()
+    transactions = load_transactions(transactions_path, columns)
+    summary = report(transactions)
+    log.info("read %d rows, %d customers, %s..%s", summary.rows, summary.customers,
+             summary.first_date, summary.last_date)
+    days = features.daily(transactions)
+    last_day = days["date"].max()
+    production = cutoff is None
+    score_cutoff = (last_day + pd.Timedelta(days=1)) if production else pd.Timestamp(cutoff)
+    backtest_cutoff = (
+        features.add_months(score_cutoff, -features.HORIZON_MONTHS) if production else score_cutoff
+    )
+    if backtest_cutoff <= days["date"].min():
+        raise TrainError(f"cutoff {backtest_cutoff.date()} is before the first transaction")
+
+    log.info("backtest at cutoff %s", backtest_cutoff.date())
+    back = fit_and_score(days, backtest_cutoff, seed)
+    labels = features.build_labels(days, back.table["customer_id"], backtest_cutoff)
+    back.table["actual_6m"] = labels["actual_6m"].to_numpy()
+    metrics_backtest = backtest_metrics(back.table)
+    metrics_backtest["cutoff"] = str(backtest_cutoff.date())
+    metrics_backtest["customers"] = len(back.table)
+    final = fit_and_score(days, score_cutoff, seed) if production else back
+
+    trained_at = datetime.now(timezone.utc).replace(microsecond=0)
+    data_hash = fingerprint(transactions)
+    version = f"{trained_at:%Y%m%dT%H%M%SZ}-{data_hash[:8]}"
+    model = final.model
+    model.version = version
+    model.trained_at = trained_at.isoformat()
+    model.library_versions = {
+        "lightgbm": lightgbm.__version__, "scikit-learn": sklearn.__version__,
+        "pandas": pd.__version__, "numpy": np.__version__,
+    }
+    document = {
+        "version": version,
+        "trained_at": model.trained_at,
+        "mode": "production" if production else "backtest",
+        "cutoff": model.cutoff,
+        "horizon_months": features.HORIZON_MONTHS,
+        "training_cutoffs": model.training_cutoffs,
+        "data": {**summary.__dict__, "fingerprint": data_hash,
+                 "source": Path(transactions_path).name},
+        "customers": len(final.table),
+        "raw_features": model.raw_features,
+        "model_inputs": model.inputs,
+        "feature_importance": global_importance(model, final.table),
+        "backtest": metrics_backtest,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    write_artifacts(Path(out_dir), final.table, model, document)
+    log.info("wrote %s version %s in %.1fs", out_dir, version, document["seconds"])
+    return document
+
+
+def write_artifacts(out_dir: Path, table: pd.DataFrame, model: ClvModel, document: dict) -> None:
+    """Write the parquet, the model, then metrics.json last (the version marker)."""
+    atomic_write(out_dir / PREPARED, lambda p: table.to_parquet(p, index=False))
+    atomic_write(out_dir / MODEL, lambda p: joblib.dump(model, p))
+    atomic_write(
+        out_dir / METRICS,
+        lambda p: Path(p).write_text(json.dumps(document, indent=2, default=_json_default)),
+    )
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value)}")
