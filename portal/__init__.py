@@ -1,0 +1,71 @@
+"""clv-portal: predicted 6-month customer lifetime value, served as a Dash portal and a JSON API."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+import flask_bootstrap
+
+from portal.config import REPO_ROOT, Settings
+
+BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
+VENDOR_URL = "/vendor/bootstrap"
+STYLESHEETS = [f"{VENDOR_URL}/css/bootstrap.min.css",
+               f"{VENDOR_URL}/css/font/bootstrap-icons.min.css"]
+
+
+def _cache_config(settings: Settings, testing: bool) -> dict:
+    if testing:
+        return {"CACHE_TYPE": "NullCache"}
+    config = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
+    if settings.cache_redis_url:
+        config["CACHE_REDIS_URL"] = settings.cache_redis_url
+    return config
+
+
+def create_app(settings: Settings | None = None, testing: bool = False) -> dash.Dash:
+    """Build the Flask server, bind the cache, mount the API and the Dash pages.
+
+    Args:
+        settings: defaults to Settings.from_env().
+        testing: NullCache and Flask testing mode.
+    """
+    from portal.api import register_api
+    from portal import navigation  # noqa: F401  (registers the navbar toggle)
+    from portal.components import shell
+    from portal.extensions import cache
+
+    settings = settings or Settings.from_env()
+    logging.getLogger("portal").setLevel(settings.log_level)
+    server = flask.Flask(__name__)
+    server.config.update(
+        CLV_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        TESTING=testing,
+        **_cache_config(settings, testing),
+    )
+    cache.init_app(server)
+    register_api(server)
+
+    @server.get(f"{VENDOR_URL}/<path:filename>")
+    def vendor(filename: str):
+        """Bootstrap 5 and its icons from the bootstrap-flask wheel (no CDN)."""
+        return flask.send_from_directory(BOOTSTRAP_DIR, filename, max_age=86400)
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(Path(__file__).parent / "pages"),
+        assets_folder=str(REPO_ROOT / "assets"),
+        external_stylesheets=STYLESHEETS,
+        title="CLV portal",
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = shell
+    return app

@@ -23,11 +23,10 @@ def gain_curve(y, p, ids) -> np.ndarray:
     """g_k for k = 0..n: share of actual spend in the top k customers ranked by ``p``."""
     y = np.asarray(y, dtype=float)
     ordered = y[rank_order(p, ids)]
-    total = ordered.sum()
     cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
-    if total <= 0:
+    if cumulative[-1] <= 0:
         return np.linspace(0.0, 1.0, len(y) + 1)
-    return cumulative / total
+    return cumulative / cumulative[-1]
 
 
 def oracle_curve(y, ids) -> np.ndarray:

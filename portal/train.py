@@ -79,7 +79,7 @@ def snapshot(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> pd.DataFram
 def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
     """Segment name by rank percentile: Elite top 5%, High to 20%, Medium to 50%, Low the rest."""
     pct = rank / max(n, 1) * 100
-    names = np.full(n, SEGMENTS[-1][0], dtype=object)
+    names = np.full(len(rank), SEGMENTS[-1][0], dtype=object)
     for name, upper in reversed(SEGMENTS[:-1]):
         names[pct <= upper] = name
     return names

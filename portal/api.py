@@ -1,0 +1,214 @@
+"""JSON API under /api: parse, call the data layer, jsonify. Errors share one JSON shape."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+
+from flask import Blueprint, Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal import scoring, store
+from portal.extensions import final_dir
+from portal.openapi import openapi_document
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_LIMIT = 1000
+MAX_POINTS = 10_000
+ORDERS = ("asc", "desc")
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {"code", "message"}} with an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str):
+    """The one error shape."""
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def artifacts() -> store.Artifacts:
+    """Current artifacts, or a 503 ApiError when there are none."""
+    try:
+        return store.current(final_dir())
+    except store.ArtifactsMissing as exc:
+        raise ApiError(503, "not_ready", str(exc)) from None
+
+
+def number_arg(name: str, default, low, high, kind=int, low_open: bool = False):
+    """Read a numeric query parameter within [low, high] (or (low, high]); else 422."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ApiError(422, "invalid_parameter", f"{name} must be a number, got {raw!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ApiError(422, "invalid_parameter", f"{name} must be finite")
+    if value > high or value < low or (low_open and value == low):
+        bracket = "(" if low_open else "["
+        raise ApiError(422, "out_of_range", f"{name} must be in {bracket}{low}, {high}], got {raw}")
+    return value
+
+
+def json_body() -> dict:
+    """The request body as a JSON object: 415 when not JSON, 400 when malformed."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        body = json.loads(request.get_data(cache=False) or b"")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_body", "the body must be a JSON object")
+    return body
+
+
+def records(frame) -> list[dict]:
+    """DataFrame rows as JSON-safe dicts (NaN -> null)."""
+    return json.loads(frame.to_json(orient="records"))
+
+
+@bp.post("/predict")
+def predict():
+    """Stored prediction by customer_id, or a what-if prediction from features."""
+    body = json_body()
+    art = artifacts()
+    if "customer_id" in body:
+        customer_id = body["customer_id"]
+        if isinstance(customer_id, bool) or not isinstance(customer_id, (str, int)) or (
+            str(customer_id).strip() == ""
+        ):
+            raise ApiError(422, "invalid_customer_id", "customer_id must be a non-empty string")
+        try:
+            return jsonify(scoring.customer_prediction(art, str(customer_id)))
+        except store.UnknownCustomer:
+            raise ApiError(404, "unknown_customer", f"no customer {customer_id!r}") from None
+    if "features" in body:
+        if not isinstance(body["features"], dict):
+            raise ApiError(422, "invalid_features", "features must be an object")
+        try:
+            return jsonify(scoring.whatif_prediction(art, body["features"]))
+        except scoring.InvalidFeatures as exc:
+            raise ApiError(422, "invalid_features", str(exc)) from None
+    raise ApiError(422, "invalid_body", "send {\"customer_id\": ...} or {\"features\": {...}}")
+
+
+@bp.get("/decile_lift")
+def decile_lift():
+    """The 10 deciles."""
+    art = artifacts()
+    return jsonify(store.decile_lift(final_dir(), art.version))
+
+
+@bp.get("/gain_curve")
+def gain_curve():
+    """Sampled gain curves and normalized Gini."""
+    points = number_arg("points", 100, 1, MAX_POINTS)
+    art = artifacts()
+    return jsonify(store.gain_curve(final_dir(), art.version, points))
+
+
+@bp.get("/elite")
+def elite():
+    """Top X% summary and a page of its customers."""
+    top_pct = number_arg("top_pct", 5.0, 0.0, 100.0, float, low_open=True)
+    limit = number_arg("limit", 100, 1, MAX_LIMIT)
+    offset = number_arg("offset", 0, 0, 10**9)
+    art = artifacts()
+    summary = store.elite(final_dir(), art.version, top_pct)
+    page, _ = store.table_page(art, limit=limit, offset=offset, max_rank=summary["count"])
+    return jsonify({"summary": summary, "limit": limit, "offset": offset,
+                    "customers": records(page[store.TABLE_COLUMNS])})
+
+
+@bp.get("/table")
+def table():
+    """Filtered, sorted page of the scored customers."""
+    limit = number_arg("limit", 100, 1, MAX_LIMIT)
+    offset = number_arg("offset", 0, 0, 10**9)
+    sort = request.args.get("sort", "predicted_clv_6m")
+    order = request.args.get("order", "desc")
+    art = artifacts()
+    if sort not in store.SORTABLE or (sort == "actual_6m" and not art.has_actuals):
+        raise ApiError(422, "invalid_parameter", f"sort must be one of {sorted(store.SORTABLE)}")
+    if order not in ORDERS:
+        raise ApiError(422, "invalid_parameter", "order must be asc or desc")
+    segment = request.args.get("segment") or None
+    page, total = store.table_page(
+        art, limit=limit, offset=offset, sort=sort, descending=order == "desc",
+        query=request.args.get("q", ""), segment=segment,
+    )
+    columns = store.TABLE_COLUMNS + (["actual_6m"] if art.has_actuals else [])
+    return jsonify({"total": total, "limit": limit, "offset": offset, "sort": sort,
+                    "order": order, "rows": records(page[columns])})
+
+
+@bp.get("/meta")
+def meta():
+    """Model version, training window, data, features and backtest metrics."""
+    art = artifacts()
+    m = art.metrics
+    return jsonify({
+        "version": art.version,
+        "trained_at": m["trained_at"],
+        "mode": m["mode"],
+        "as_of": m["cutoff"],
+        "horizon_months": m["horizon_months"],
+        "training_cutoffs": m["training_cutoffs"],
+        "customers": art.n,
+        "has_actuals": art.has_actuals,
+        "data": m["data"],
+        "features": m["raw_features"],
+        "model_inputs": m["model_inputs"],
+        "feature_importance": m["feature_importance"],
+        "backtest": {k: v for k, v in m["backtest"].items() if k != "deciles"},
+        "library_versions": art.model.library_versions,
+    })
+
+
+@bp.get("/health")
+def health():
+    """200 when artifacts load, 503 otherwise."""
+    try:
+        art = store.current(final_dir())
+    except store.ArtifactsMissing as exc:
+        return jsonify({"status": "unavailable", "detail": str(exc)}), 503
+    return jsonify({"status": "ok", "version": art.version, "customers": art.n})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(openapi_document())
+
+
+def register_api(app: Flask) -> None:
+    """Mount the blueprint and answer every /api error in the JSON shape."""
+    app.register_blueprint(bp)
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not request.path.startswith("/api"):
+            return exc
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        if request.path.startswith("/api"):
+            return error_response(500, "internal_error", "unexpected server error (logged)")
+        return InternalServerError()

@@ -1,0 +1,81 @@
+"""Reusable layout builders (no callbacks): shell, navbar, KPI cards, alerts, formatting."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from portal import ids, store
+from portal.extensions import final_dir
+
+
+def money(value: float | None) -> str:
+    """$1,234.56 for display only (values stay floats everywhere else)."""
+    return "—" if value is None else f"${value:,.2f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A 0..1 share as a percentage string."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def navbar() -> dbc.Navbar:
+    """Top navigation built from the page registry (pages with an order)."""
+    pages = [p for p in dash.page_registry.values() if p.get("order") is not None]
+    links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
+             for p in sorted(pages, key=lambda p: p["order"])]
+    return dbc.Navbar(
+        dbc.Container([
+            dbc.NavbarBrand([html.I(className="bi bi-graph-up-arrow me-2"), "CLV portal"],
+                            href="/"),
+            dbc.NavbarToggler(id="shell-navbar-toggler"),
+            dbc.Collapse(dbc.Nav(links, navbar=True, className="ms-auto"),
+                         id="shell-navbar-collapse", navbar=True, is_open=False),
+        ], fluid=True),
+        color="dark", dark=True, className="mb-3",
+    )
+
+
+def shell() -> html.Div:
+    """The app layout: navbar and the current page."""
+    return html.Div([
+        dcc.Location(id=ids.URL),
+        navbar(),
+        dbc.Container(dash.page_container, fluid=True, className="pb-5"),
+    ])
+
+
+def kpi_card(label: str, value: str, note: str = "", id_: str | None = None) -> dbc.Card:
+    """A small card with a big number."""
+    body = [html.Div(label, className="kpi-label"), html.Div(value, className="kpi-value")]
+    if note:
+        body.append(html.Div(note, className="kpi-note"))
+    return dbc.Card(dbc.CardBody(body), className="kpi-card h-100",
+                    **({"id": id_} if id_ else {}))
+
+
+def kpi_row(cards: list) -> dbc.Row:
+    """Cards in a responsive row (stacked on phones)."""
+    return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True, className="mb-3") for c in cards])
+
+
+def not_ready(message: str) -> dbc.Alert:
+    """Shown instead of a page when there are no artifacts to read."""
+    return dbc.Alert([html.H4("No model yet", className="alert-heading"), html.P(message),
+                      html.P(["Train one with ", html.Code("make train"), " and reload."])],
+                     color="warning", className="mt-3")
+
+
+def load_artifacts() -> tuple[store.Artifacts | None, dbc.Alert | None]:
+    """(artifacts, None) when ready, else (None, the friendly alert)."""
+    try:
+        return store.current(final_dir()), None
+    except store.ArtifactsMissing as exc:
+        return None, not_ready(str(exc))
+
+
+def page_header(title: str, subtitle: str) -> html.Div:
+    """Page title and a one-line explanation."""
+    return html.Div([html.H2(title, className="mb-1"),
+                     html.P(subtitle, className="text-muted")], className="mb-3")

@@ -1,0 +1,13 @@
+"""Flask extensions (created unbound, bound in create_app) and the running app's data folder."""
+
+from pathlib import Path
+
+from flask import current_app
+from flask_caching import Cache
+
+cache = Cache()
+
+
+def final_dir() -> Path:
+    """The artifact folder of the app handling the current request."""
+    return current_app.config["CLV_SETTINGS"].final_dir

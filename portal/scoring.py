@@ -1,0 +1,107 @@
+"""Single-customer predictions, stored or what-if, as plain dicts for the API and the pages."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from portal.model import REQUIRED_INPUTS
+from portal.store import Artifacts
+from portal.train import segment_of
+
+
+class InvalidFeatures(ValueError):
+    """What-if feature values that cannot be scored; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _clean(value):
+    """JSON-safe number: NaN and infinities become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def placement(art: Artifacts, predicted: float) -> dict:
+    """Rank, decile and segment a prediction would take among the scored customers."""
+    rank = int(np.searchsorted(-art.predicted, -predicted, side="left")) + 1
+    rank = min(rank, art.n)
+    decile = min(10, int(math.ceil(rank / art.n * 10)))
+    return {"rank": rank, "decile": decile, "segment": str(segment_of(np.array([rank]), art.n)[0])}
+
+
+def customer_prediction(art: Artifacts, customer_id: str) -> dict:
+    """The stored prediction of one customer with its features and past spend."""
+    row = art.row(customer_id)
+    result = {
+        "customer_id": str(row["customer_id"]),
+        "predicted_clv_6m": float(row["predicted_clv_6m"]),
+        "p_purchase": float(row["p_purchase"]),
+        "rank": int(row["rank"]),
+        "decile": int(row["decile"]),
+        "segment": str(row["segment"]),
+        "customers": art.n,
+        "features": {c: _clean(row[c]) for c in art.model.raw_features},
+        "past": {"spend_6m": _clean(row["spend_6m"]), "spend_12m": _clean(row["spend_12m"]),
+                 "monetary_total": _clean(row["monetary_total"])},
+        "actual_6m": _clean(row["actual_6m"]) if art.has_actuals else None,
+        "model_version": art.version,
+        "what_if": False,
+    }
+    return result
+
+
+def validate_features(art: Artifacts, values: dict) -> tuple[dict, list[str]]:
+    """Complete a what-if feature dict; returns (values, defaulted names) or raises."""
+    known = art.model.raw_features
+    problems = [f"unknown feature {k!r}" for k in values if k not in known]
+    problems += [f"missing required feature {k!r}" for k in REQUIRED_INPUTS if k not in values]
+    clean = {}
+    for name, value in values.items():
+        if name not in known:
+            continue
+        if value is None and name.startswith("gap_"):
+            clean[name] = float("nan")
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            problems.append(f"feature {name!r} must be a finite number, got {value!r}")
+            continue
+        clean[name] = float(value)
+    if not problems:
+        if clean["frequency"] < 1:
+            problems.append("frequency must be at least 1 (a known customer bought once)")
+        if clean["recency_days"] < 0 or clean["tenure_days"] < 0:
+            problems.append("recency_days and tenure_days must be >= 0")
+        if clean["recency_days"] > clean["tenure_days"]:
+            problems.append("recency_days cannot exceed tenure_days")
+    if problems:
+        raise InvalidFeatures(problems)
+    defaulted = [c for c in known if c not in clean]
+    for name in defaulted:
+        clean[name] = art.model.feature_defaults[name]
+    return clean, defaulted
+
+
+def whatif_prediction(art: Artifacts, values: dict) -> dict:
+    """Score raw feature values; missing optional ones take the population median."""
+    clean, defaulted = validate_features(art, values)
+    frame = pd.DataFrame([clean], columns=art.model.raw_features)
+    prediction = art.model.predict(frame)
+    predicted = float(prediction.clv[0])
+    return {
+        "customer_id": None,
+        "predicted_clv_6m": predicted,
+        "p_purchase": float(prediction.p_purchase[0]),
+        **placement(art, predicted),
+        "customers": art.n,
+        "features": {k: _clean(v) for k, v in clean.items()},
+        "defaulted_features": defaulted,
+        "model_version": art.version,
+        "what_if": True,
+    }

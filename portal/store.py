@@ -1,0 +1,227 @@
+"""The cached read side: loads the artifacts once per process per version and answers queries.
+
+The version is the ``version`` field of metrics.json, which training writes last; a changed
+file is noticed on the next query, so a retrain is served without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from portal import analytics
+from portal.extensions import cache
+from portal.model import ClvModel
+from portal.train import METRICS, MODEL, PREPARED
+
+log = logging.getLogger(__name__)
+
+TABLE_COLUMNS = ["rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "segment",
+                 "frequency", "recency_days", "monetary_total", "spend_6m"]
+SORTABLE = {"rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "frequency",
+            "recency_days", "monetary_total", "spend_6m", "actual_6m"}
+
+
+class ArtifactsMissing(RuntimeError):
+    """No readable artifacts in the data folder (train first)."""
+
+
+class UnknownCustomer(KeyError):
+    """The customer id is not in the scored table."""
+
+
+@dataclass
+class Artifacts:
+    """One loaded version: the scored table in rank order, the model and the metrics."""
+
+    version: str
+    table: pd.DataFrame
+    model: ClvModel
+    metrics: dict
+    _positions: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of scored customers."""
+        return len(self.table)
+
+    @property
+    def has_actuals(self) -> bool:
+        """True for a backtest, where the horizon's actual spend is known."""
+        return "actual_6m" in self.table
+
+    @cached_property
+    def ids(self) -> np.ndarray:
+        """Customer ids in rank order (strings)."""
+        return self.table["customer_id"].to_numpy(dtype=object)
+
+    @cached_property
+    def predicted(self) -> np.ndarray:
+        """Predicted 6-month spend in rank order."""
+        return self.table["predicted_clv_6m"].to_numpy(dtype=float)
+
+    @cached_property
+    def actual(self) -> np.ndarray | None:
+        """Actual horizon spend in rank order, or None outside a backtest."""
+        return self.table["actual_6m"].to_numpy(dtype=float) if self.has_actuals else None
+
+    @cached_property
+    def positions(self) -> pd.Index:
+        """Index for id -> row lookups."""
+        return pd.Index(self.ids)
+
+    @cached_property
+    def unpadded(self) -> dict[str, int]:
+        """Digit ids without leading zeros -> row, so '1' finds '00001'."""
+        stripped = pd.Series(self.ids).str.lstrip("0")
+        unique = ~stripped.duplicated(keep=False)
+        return dict(zip(stripped[unique], np.flatnonzero(unique.to_numpy())))
+
+    def row(self, customer_id: str) -> pd.Series:
+        """The scored row of one customer; raises UnknownCustomer."""
+        key = str(customer_id).strip()
+        if key in self.positions:
+            return self.table.iloc[self.positions.get_loc(key)]
+        if key.isdigit() and key.lstrip("0") in self.unpadded:
+            return self.table.iloc[self.unpadded[key.lstrip("0")]]
+        raise UnknownCustomer(key)
+
+
+class ArtifactStore:
+    """Holds the current Artifacts of one data folder; reloads when metrics.json changes."""
+
+    def __init__(self, final_dir: Path):
+        self.final_dir = Path(final_dir)
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._current: Artifacts | None = None
+
+    def _file_stamp(self) -> tuple:
+        try:
+            stat = (self.final_dir / METRICS).stat()
+        except FileNotFoundError:
+            raise ArtifactsMissing(f"no artifacts in {self.final_dir}: run `make train`") from None
+        return stat.st_mtime_ns, stat.st_size
+
+    def current(self) -> Artifacts:
+        """The loaded artifacts, reloading first if training wrote a new version."""
+        stamp = self._file_stamp()
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    self._current = self._load()
+                    self._stamp = stamp
+        return self._current
+
+    def _load(self) -> Artifacts:
+        try:
+            metrics = json.loads((self.final_dir / METRICS).read_text())
+            table = pd.read_parquet(self.final_dir / PREPARED)
+            model = joblib.load(self.final_dir / MODEL)
+        except Exception as exc:  # any unreadable artifact means "not ready", never a 500
+            raise ArtifactsMissing(f"artifacts in {self.final_dir} are unreadable: {exc}") from exc
+        table = table.sort_values("rank", kind="stable").reset_index(drop=True)
+        table["customer_id"] = table["customer_id"].astype(str)
+        log.info("loaded artifacts version %s (%d customers)", metrics.get("version"), len(table))
+        return Artifacts(version=metrics["version"], table=table, model=model, metrics=metrics)
+
+
+_STORES: dict[Path, ArtifactStore] = {}
+
+
+def store_for(final_dir: Path) -> ArtifactStore:
+    """One ArtifactStore per data folder per process."""
+    key = Path(final_dir).resolve()
+    if key not in _STORES:
+        _STORES[key] = ArtifactStore(key)
+    return _STORES[key]
+
+
+def current(final_dir: Path) -> Artifacts:
+    """Shortcut: the current artifacts of ``final_dir``."""
+    return store_for(final_dir).current()
+
+
+@cache.memoize()
+def gain_curve(final_dir: Path, version: str, points: int) -> dict:
+    """Sampled model / random / oracle gain curves and normalized Gini for one version."""
+    art = current(final_dir)
+    result: dict = {"version": version, "points": points}
+    if not art.has_actuals:
+        return {**result, "has_actuals": False}
+    model_curve = analytics.gain_curve(art.actual, art.predicted, art.ids)
+    oracle = analytics.oracle_curve(art.actual, art.ids)
+    x, g = analytics.sample_curve(model_curve, points)
+    _, o = analytics.sample_curve(oracle, points)
+    return {
+        **result,
+        "has_actuals": True,
+        "x": x,
+        "model": g,
+        "random": x,
+        "oracle": o,
+        "normalized_gini": analytics.gini(model_curve) / analytics.gini(oracle),
+        "top_decile_capture": float(model_curve[art.n // 10]),
+    }
+
+
+@cache.memoize()
+def decile_lift(final_dir: Path, version: str) -> dict:
+    """The ten deciles of METRICS.md for one version."""
+    art = current(final_dir)
+    rows = analytics.decile_table(art.predicted, art.ids, art.actual)
+    result = {"version": version, "has_actuals": art.has_actuals, "customers": art.n,
+              "deciles": analytics.as_dicts(rows)}
+    if art.has_actuals:
+        result["decile_mape"], result["decile_mape_left_out"] = analytics.decile_mape(rows)
+    return result
+
+
+@cache.memoize()
+def elite(final_dir: Path, version: str, top_pct: float) -> dict:
+    """Elite summary for one version (customers are paged separately)."""
+    art = current(final_dir)
+    summary, _ = analytics.elite_summary(art.predicted, art.ids, top_pct, art.actual)
+    return {"version": version, **summary.__dict__}
+
+
+def table_page(
+    art: Artifacts,
+    *,
+    limit: int,
+    offset: int = 0,
+    sort: str = "rank",
+    descending: bool = False,
+    query: str = "",
+    segment: str | None = None,
+    max_rank: int | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """Filter (id prefix, segment, rank <= max_rank), sort and page the scored table.
+
+    Returns:
+        The page of rows and the number of rows matching the filters.
+    """
+    frame = art.table
+    mask = np.ones(art.n, dtype=bool)
+    if max_rank is not None:
+        mask[max_rank:] = False
+    if segment:
+        mask &= frame["segment"].to_numpy() == segment
+    if query:
+        mask &= frame["customer_id"].str.startswith(query.strip()).to_numpy()
+    selected = np.flatnonzero(mask)
+    if sort != "rank" or descending:
+        keys = frame[sort].to_numpy()[selected]
+        numeric = np.issubdtype(keys.dtype, np.number)
+        order = np.argsort(-keys if descending and numeric else keys, kind="stable")
+        selected = selected[order[::-1] if descending and not numeric else order]
+    page = frame.iloc[selected[offset: offset + limit]]
+    return page, len(selected)
