@@ -122,7 +122,7 @@ def make_importance_figure(importance: dict[str, float], top: int = 15) -> go.Fi
     """Horizontal bars of each model input's share of total split gain."""
     items = list(importance.items())[:top][::-1]
     fig = _base("Feature importance (share of split gain, both models)",
-                "Share of total gain (%)", "Feature")
+                "Share of total gain (%)", "")
     fig.add_bar(x=[v * 100 for _, v in items], y=[k for k, _ in items], orientation="h",
                 marker_color=COLORS["model"],
                 hovertemplate="%{y}: %{x:.1f}% of gain<extra></extra>")

@@ -225,3 +225,11 @@ def table_page(
         selected = selected[order[::-1] if descending and not numeric else order]
     page = frame.iloc[selected[offset: offset + limit]]
     return page, len(selected)
+
+
+@cache.memoize()
+def value_concentration(final_dir: Path, version: str, points: int) -> dict:
+    """Cumulative share of predicted value held by the top x of customers (Pareto curve)."""
+    art = current(final_dir)
+    x, share = analytics.sample_curve(analytics.oracle_curve(art.predicted, art.ids), points)
+    return {"version": version, "x": x, "share": share}
