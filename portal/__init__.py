@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import dash
-import dash_bootstrap_components as dbc
 import flask
 import flask_bootstrap
 
@@ -35,7 +34,6 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         testing: NullCache and Flask testing mode.
     """
     from portal.api import register_api
-    from portal import navigation  # noqa: F401  (registers the navbar toggle)
     from portal.components import shell
     from portal.extensions import cache
 
@@ -68,4 +66,10 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
+    app.clientside_callback(
+        "function(n, open) { return n ? !open : open; }",
+        dash.Output("shell-navbar-collapse", "is_open"),
+        dash.Input("shell-navbar-toggler", "n_clicks"),
+        dash.State("shell-navbar-collapse", "is_open"),
+    )
     return app

@@ -8,6 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_TRANSACTIONS = "raw/CDNOW_master.txt"
+CDNOW_CUTOFF = "1998-01-01"
 
 
 def _flag(value: str | None) -> bool:

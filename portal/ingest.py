@@ -10,6 +10,7 @@ counts them, so nothing is dropped silently.
 
 from __future__ import annotations
 
+import csv
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise IngestError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path}: the file is empty")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
@@ -78,9 +81,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
             frame = pd.read_csv(path, sep=r"\s+", dtype=str)
         else:
             frame = pd.read_csv(path, dtype=str, sep=None, engine="python")
-    except pd.errors.EmptyDataError:
-        raise IngestError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, OSError, ValueError) as exc:
         raise IngestError(f"{path}: cannot be parsed ({exc})") from None
     if frame.empty:
         raise IngestError(f"{path}: the file has a header but no rows")
@@ -107,7 +108,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
             parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         todo = parsed.isna() & text.notna()
         if todo.any():
-            parsed[todo] = pd.to_datetime(text[todo], errors="coerce", utc=True).dt.tz_localize(None)
+            parsed[todo] = pd.to_datetime(text[todo], errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.astype("datetime64[ns]").dt.normalize()

@@ -249,3 +249,16 @@ def _json_default(value):
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value)}")
+
+
+def ensure_artifacts(settings=None) -> None:
+    """Train the shipped CDNOW backtest when ``DATA_DIR/final`` has no metrics.json."""
+    from portal.config import CDNOW_CUTOFF, Settings
+    from portal.ingest import CDNOW_COLUMNS
+
+    settings = settings or Settings.from_env()
+    if (settings.final_dir / METRICS).exists():
+        return
+    log.warning("no artifacts in %s: training on %s", settings.final_dir,
+                settings.transactions_path)
+    run(settings.transactions_path, settings.final_dir, CDNOW_COLUMNS, CDNOW_CUTOFF)

@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` (portal on the shipped data), `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8050
+DATA_DIR ?= data
+ARTIFACTS := $(DATA_DIR)/final/metrics.json
+CDNOW_CUTOFF := 1998-01-01
+
+.PHONY: run dev test train bench chromium schemathesis clean
+
+$(VENV)/.run-installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(ARTIFACTS): | $(VENV)/.run-installed
+	DATA_DIR=$(DATA_DIR) $(BIN)/python -m portal train --cutoff $(CDNOW_CUTOFF)
+
+train: $(VENV)/.run-installed  ## retrain on the shipped CDNOW data
+	DATA_DIR=$(DATA_DIR) $(BIN)/python -m portal train --cutoff $(CDNOW_CUTOFF)
+
+run: $(VENV)/.run-installed $(ARTIFACTS)  ## serve the portal with gunicorn
+	@echo "CLV portal: http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	HOST=$(HOST) PORT=$(PORT) DATA_DIR=$(DATA_DIR) $(BIN)/gunicorn app:server
+
+dev: $(VENV)/.run-installed $(ARTIFACTS)  ## Dash debug server
+	HOST=$(HOST) PORT=$(PORT) DATA_DIR=$(DATA_DIR) DASH_DEBUG=1 $(BIN)/python app.py
+
+chromium:  ## Debian's chromium + chromium-driver for the browser tests
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+test: $(VENV)/.dev-installed chromium  ## the whole test suite
+	$(BIN)/python -m pytest --headless
+
+schemathesis: $(VENV)/.dev-installed $(ARTIFACTS)  ## fuzz the API from its OpenAPI document
+	$(BIN)/python tests/bench/schemathesis_run.py
+
+bench: $(VENV)/.dev-installed  ## benchmarks: print figures, write bench/results/
+	$(BIN)/python tests/bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR)/final .pytest_cache

@@ -1,0 +1,75 @@
+"""Shared fixtures: tiny hand-made logs, one trained CDNOW backtest per session, fresh apps."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dash._pages
+import pandas as pd
+import pytest
+
+from portal import create_app
+from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
+from portal.ingest import CDNOW_COLUMNS
+from portal.train import run
+
+CDNOW = REPO_ROOT / "data" / "raw" / "CDNOW_master.txt"
+
+
+@pytest.fixture
+def tiny_log() -> pd.DataFrame:
+    """Four customers around a 2020-07-01 cutoff (see tests/unit/test_features.py)."""
+    rows = [
+        ("A", "2020-01-10", 10.0, 1), ("A", "2020-03-01", 20.0, 2), ("A", "2020-03-01", 5.0, 1),
+        ("A", "2020-06-20", 30.0, 3), ("A", "2020-07-05", 40.0, 1),
+        ("B", "2020-05-15", 50.0, 5),
+        ("C", "2019-08-01", 12.0, 1), ("C", "2020-12-31", 7.0, 1),
+        ("D", "2020-08-01", 99.0, 9),
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "date", "amount", "quantity"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """A DATA_DIR with the CDNOW backtest trained once for the whole session."""
+    root = tmp_path_factory.mktemp("data")
+    run(CDNOW, root / "final", CDNOW_COLUMNS, CDNOW_CUTOFF, seed=0)
+    return root
+
+
+@pytest.fixture
+def settings(data_dir) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+def fresh_app(settings: Settings):
+    """A new app; Dash's page registry is process-global, so it is cleared first."""
+    dash._pages.PAGE_REGISTRY.clear()
+    return create_app(settings, testing=True)
+
+
+@pytest.fixture
+def app(settings):
+    return fresh_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+@pytest.fixture
+def empty_settings(tmp_path) -> Settings:
+    """Settings whose data folder has no artifacts."""
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+def copied_data_dir(data_dir, tmp_path) -> Path:
+    """A private copy of the trained data folder, safe to damage."""
+    target = tmp_path / "data"
+    shutil.copytree(data_dir, target)
+    return target

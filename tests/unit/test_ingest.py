@@ -1,0 +1,72 @@
+"""Ingest: formats, column mapping, and a clear error for each kind of bad input."""
+
+import pandas as pd
+import pytest
+
+from portal.ingest import ColumnMap, IngestError, load_transactions, report
+
+MAP = ColumnMap(customer_id="Client", date="When", amount="Total")
+
+
+def write(tmp_path, text, name="log.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_with_any_column_names_and_date_formats(tmp_path):
+    path = write(tmp_path, "Client,When,Total\n7,2021-03-04,10.5\n8,05/03/2021,2\n7,20210306,1\n")
+    frame = load_transactions(path, MAP)
+    assert list(frame.columns) == ["customer_id", "date", "amount"]
+    assert frame["customer_id"].tolist() == ["7", "7", "8"]
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-03-04", "2021-03-06",
+                                                               "2021-03-05"]
+    assert frame["amount"].tolist() == [10.5, 1.0, 2.0]
+
+
+def test_semicolon_csv_and_parquet(tmp_path):
+    path = write(tmp_path, "Client;When;Total\n1;2021-01-01;3\n")
+    assert len(load_transactions(path, MAP)) == 1
+    pq = tmp_path / "log.parquet"
+    pd.DataFrame({"Client": [1, 2], "When": pd.to_datetime(["2021-01-01", "2021-01-02"]),
+                  "Total": [1.0, 2.0]}).to_parquet(pq)
+    frame = load_transactions(pq, MAP)
+    assert frame["customer_id"].tolist() == ["1", "2"]
+
+
+def test_whitespace_text_cdnow_layout(tmp_path):
+    path = write(tmp_path, " id  day n amt\n 00001 19970101 1 11.77\n", "log.txt")
+    frame = load_transactions(path, ColumnMap("id", "day", "amt", quantity="n"))
+    assert frame.iloc[0].to_dict()["customer_id"] == "00001"
+    assert frame.iloc[0]["quantity"] == 1.0
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("Client,When\n1,2021-01-01\n", "missing column(s) ['Total']"),
+    ("Client,When,Total\n1,2021-01-01,3\n2,not a date,4\n3,2021-13-45,1\n",
+     "column 'When' has 2 unparsable date(s): row 2: 'not a date', row 3: '2021-13-45'"),
+    ("Client,When,Total\n1,2021-01-01,abc\n", "column 'Total' has 1 non-numeric value(s): row 1"),
+    ("Client,When,Total\n,2021-01-01,3\n", "1 empty customer id(s): row 1"),
+    ("Client,When,Total\n", "has a header but no rows"),
+    ("", "the file is empty"),
+])
+def test_bad_input_names_file_column_and_rows(tmp_path, text, needle):
+    path = write(tmp_path, text)
+    with pytest.raises(IngestError) as err:
+        load_transactions(path, MAP)
+    assert needle in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(IngestError, match="file not found"):
+        load_transactions(tmp_path / "nope.csv", MAP)
+
+
+def test_negative_amounts_are_counted_as_returns(tmp_path):
+    path = write(tmp_path, "Client,When,Total\n1,2021-01-01,30\n1,2021-01-02,-10\n2,2021-01-01,0\n")
+    frame = load_transactions(path, MAP)
+    summary = report(frame)
+    assert len(frame) == 3  # nothing dropped
+    assert (summary.returns, summary.zero_amount, summary.customers) == (1, 1, 2)
+    assert "netted against spend" in summary.notes[0]
