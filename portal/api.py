@@ -7,7 +7,7 @@ import logging
 import math
 
 from flask import Blueprint, Flask, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from portal import scoring, store
 from portal.extensions import final_dir
@@ -194,6 +194,17 @@ def openapi():
 def register_api(app: Flask) -> None:
     """Mount the blueprint and answer every /api error in the JSON shape."""
     app.register_blueprint(bp)
+
+    @app.before_request
+    def _api_paths_are_api_only():
+        """Keep Dash's catch-all page route from answering unknown /api paths or methods."""
+        if not request.path.startswith("/api/") or request.blueprint == "api":
+            return None
+        methods = {m for r in app.url_map.iter_rules()
+                   if r.endpoint.startswith("api.") and r.rule == request.path for m in r.methods}
+        if methods:
+            raise MethodNotAllowed(valid_methods=sorted(methods))
+        raise NotFound(f"no API endpoint at {request.path}")
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):

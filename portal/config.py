@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_TRANSACTIONS = "raw/CDNOW_master.txt"
+SHIPPED_TRANSACTIONS = REPO_ROOT / "data" / "raw" / "CDNOW_master.txt"
 CDNOW_CUTOFF = "1998-01-01"
 
 
@@ -36,8 +36,8 @@ class Settings:
 
     @property
     def transactions_path(self) -> Path:
-        """The shipped CDNOW log."""
-        return self.data_dir / SHIPPED_TRANSACTIONS
+        """The shipped CDNOW log (part of the code, wherever DATA_DIR points)."""
+        return SHIPPED_TRANSACTIONS
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":

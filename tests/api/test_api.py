@@ -1,0 +1,195 @@
+"""Every endpoint field by field against values computed independently from the parquet."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portal.openapi import openapi_document
+from portal.train import PREPARED
+
+
+@pytest.fixture(scope="module")
+def table(data_dir):
+    return pd.read_parquet(data_dir / "final" / PREPARED)
+
+
+def error_of(response, status, code):
+    assert response.status_code == status
+    body = response.get_json()
+    assert set(body) == {"error"} and body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]["message"]
+
+
+def test_health_and_meta(client, table, data_dir):
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "ok" and health["customers"] == len(table)
+    meta = client.get("/api/meta").get_json()
+    metrics = json.loads((data_dir / "final" / "metrics.json").read_text())
+    assert meta["version"] == health["version"] == metrics["version"]
+    assert meta["as_of"] == "1998-01-01" and meta["customers"] == 23570
+    assert meta["features"] == metrics["raw_features"]
+    assert meta["backtest"]["model"] == metrics["backtest"]["model"]
+    assert meta["has_actuals"] is True
+
+
+def test_health_503_without_artifacts(empty_settings):
+    from tests.conftest import fresh_app
+
+    client = fresh_app(empty_settings).server.test_client()
+    response = client.get("/api/health")
+    assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
+    error_of(client.get("/api/meta"), 503, "not_ready")
+
+
+def test_corrupt_artifacts_give_503(copied_data_dir):
+    from portal.config import Settings
+    from tests.conftest import fresh_app
+
+    (copied_data_dir / "final" / PREPARED).write_bytes(b"not parquet")
+    (copied_data_dir / "final" / "metrics.json").write_text('{"version": "x"}')
+    client = fresh_app(Settings(data_dir=copied_data_dir)).server.test_client()
+    assert client.get("/api/health").status_code == 503
+
+
+def test_predict_stored_customer(client, table):
+    row = table.set_index("customer_id").loc["14048"]
+    body = client.post("/api/predict", json={"customer_id": "14048"}).get_json()
+    assert body["customer_id"] == "14048"
+    assert body["predicted_clv_6m"] == pytest.approx(row["predicted_clv_6m"])
+    assert body["p_purchase"] == pytest.approx(row["p_purchase"])
+    assert (body["rank"], body["decile"], body["segment"]) == (row["rank"], row["decile"],
+                                                              row["segment"])
+    assert body["features"]["frequency"] == row["frequency"]
+    assert body["actual_6m"] == pytest.approx(row["actual_6m"])
+    assert body["what_if"] is False
+    # an integer id without leading zeros finds the zero-padded one
+    assert client.post("/api/predict", json={"customer_id": 1}).get_json()["customer_id"] == "00001"
+
+
+def test_predict_what_if(client, table):
+    row = table.set_index("customer_id").loc["14048"]
+    features = {k: (None if isinstance(v, float) and math.isnan(v) else float(v))
+                for k, v in row.items() if k in client.get("/api/meta").get_json()["features"]}
+    body = client.post("/api/predict", json={"features": features}).get_json()
+    assert body["what_if"] is True and body["defaulted_features"] == []
+    assert body["predicted_clv_6m"] == pytest.approx(row["predicted_clv_6m"], rel=1e-9)
+    assert body["rank"] == 1 and body["segment"] == "Elite"
+    minimal = client.post("/api/predict", json={"features": {
+        "frequency": 1, "recency_days": 300, "tenure_days": 300}}).get_json()
+    assert "spend_6m" in minimal["defaulted_features"]
+    assert minimal["predicted_clv_6m"] < body["predicted_clv_6m"]
+
+
+def test_predict_errors(client):
+    error_of(client.post("/api/predict", json={"customer_id": "nope"}), 404, "unknown_customer")
+    error_of(client.post("/api/predict", data="customer_id=1"), 415, "unsupported_media_type")
+    error_of(client.post("/api/predict", data="{bad", content_type="application/json"), 400,
+             "malformed_json")
+    error_of(client.post("/api/predict", json=[1, 2]), 422, "invalid_body")
+    error_of(client.post("/api/predict", json={}), 422, "invalid_body")
+    error_of(client.post("/api/predict", json={"customer_id": ""}), 422, "invalid_customer_id")
+    message = error_of(client.post("/api/predict", json={"features": {"frequency": 1}}), 422,
+                       "invalid_features")
+    assert "recency_days" in message and "tenure_days" in message
+    error_of(client.post("/api/predict", json={"features": {
+        "frequency": 2, "recency_days": 50, "tenure_days": 10}}), 422, "invalid_features")
+    error_of(client.post("/api/predict", json={"features": {
+        "frequency": 2, "recency_days": 5, "tenure_days": 10, "bogus": 1}}), 422,
+        "invalid_features")
+    big = {"customer_id": "1", "pad": "x" * 70_000}
+    error_of(client.post("/api/predict", json=big), 413, "request_entity_too_large")
+    error_of(client.get("/api/predict"), 405, "method_not_allowed")
+    error_of(client.get("/api/nothing"), 404, "not_found")
+
+
+def test_decile_lift(client, table):
+    body = client.get("/api/decile_lift").get_json()
+    deciles = body["deciles"]
+    assert [d["decile"] for d in deciles] == list(range(1, 11))
+    assert sum(d["customers"] for d in deciles) == len(table)
+    first = table.nsmallest(2357, "rank")
+    assert deciles[0]["mean_predicted"] == pytest.approx(first["predicted_clv_6m"].mean())
+    assert deciles[0]["mean_actual"] == pytest.approx(first["actual_6m"].mean())
+    assert deciles[0]["lift"] == pytest.approx(first["actual_6m"].mean()
+                                               / table["actual_6m"].mean())
+    assert sum(d["share_of_actual"] for d in deciles) == pytest.approx(1.0)
+
+
+def test_gain_curve(client, table, data_dir):
+    body = client.get("/api/gain_curve?points=10").get_json()
+    assert len(body["x"]) == len(body["model"]) == len(body["oracle"]) == 11
+    assert body["model"][0] == 0 and body["model"][-1] == pytest.approx(1.0)
+    assert body["random"] == body["x"]
+    assert all(o >= m - 1e-12 for o, m in zip(body["oracle"], body["model"]))
+    ranked = table.sort_values("rank")["actual_6m"].to_numpy()
+    assert body["model"][1] == pytest.approx(ranked[:2357].sum() / ranked.sum())
+    metrics = json.loads((data_dir / "final" / "metrics.json").read_text())
+    assert body["normalized_gini"] == pytest.approx(metrics["backtest"]["model"]["normalized_gini"])
+    for bad in ("0", "abc", "10001"):
+        error_of(client.get(f"/api/gain_curve?points={bad}"), 422,
+                 "out_of_range" if bad.isdigit() else "invalid_parameter")
+
+
+def test_elite(client, table):
+    body = client.get("/api/elite?top_pct=5&limit=10&offset=5").get_json()
+    n = len(table)
+    summary = body["summary"]
+    assert summary["count"] == math.ceil(0.05 * n)
+    top = table.nsmallest(summary["count"], "rank")
+    assert summary["predicted_value"] == pytest.approx(top["predicted_clv_6m"].sum())
+    assert summary["share_of_predicted"] == pytest.approx(
+        top["predicted_clv_6m"].sum() / table["predicted_clv_6m"].sum())
+    assert summary["share_of_actual"] == pytest.approx(
+        top["actual_6m"].sum() / table["actual_6m"].sum())
+    assert [r["rank"] for r in body["customers"]] == list(range(6, 16))
+    assert client.get("/api/elite?top_pct=100&limit=1").get_json()["summary"]["count"] == n
+    for bad in ("0", "-1", "100.5", "nan", "x"):
+        assert client.get(f"/api/elite?top_pct={bad}").status_code == 422
+    error_of(client.get("/api/elite?limit=5000"), 422, "out_of_range")
+
+
+def test_table_paging_sorting_filtering(client, table):
+    body = client.get("/api/table?limit=3&offset=0").get_json()
+    assert body["total"] == len(table)
+    assert [r["rank"] for r in body["rows"]] == [1, 2, 3]
+    asc = client.get("/api/table?limit=5&sort=recency_days&order=asc").get_json()["rows"]
+    assert [r["recency_days"] for r in asc] == sorted(table["recency_days"])[:5]
+    prefix = client.get("/api/table?q=0012&limit=1000").get_json()
+    assert prefix["total"] == table["customer_id"].str.startswith("0012").sum()
+    assert all(r["customer_id"].startswith("0012") for r in prefix["rows"])
+    elite = client.get("/api/table?segment=Elite&limit=1").get_json()
+    assert elite["total"] == (table["segment"] == "Elite").sum()
+    error_of(client.get("/api/table?limit=1001"), 422, "out_of_range")
+    error_of(client.get("/api/table?sort=password"), 422, "invalid_parameter")
+    error_of(client.get("/api/table?order=up"), 422, "invalid_parameter")
+    error_of(client.get("/api/table?offset=-1"), 422, "out_of_range")
+
+
+def test_openapi_document_is_valid_and_matches_routes(client, app):
+    from openapi_spec_validator import validate
+
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc == json.loads(json.dumps(openapi_document()))
+    validate(doc)
+    routes = {r.rule for r in app.server.url_map.iter_rules() if r.rule.startswith("/api")}
+    assert set(doc["paths"]) == routes
+
+
+def test_new_artifacts_are_picked_up_without_restart(copied_data_dir):
+    from portal.config import Settings
+    from tests.conftest import fresh_app
+
+    client = fresh_app(Settings(data_dir=copied_data_dir)).server.test_client()
+    before = client.get("/api/health").get_json()["version"]
+    path = copied_data_dir / "final" / "metrics.json"
+    doc = json.loads(path.read_text())
+    doc["version"] = "retrained-version"
+    path.write_text(json.dumps(doc))
+    assert before != "retrained-version"
+    assert client.get("/api/health").get_json()["version"] == "retrained-version"
+    assert client.get("/api/meta").get_json()["version"] == "retrained-version"
+    assert np.isfinite(client.get("/api/gain_curve").get_json()["normalized_gini"])
