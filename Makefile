@@ -8,7 +8,7 @@ DATA_DIR ?= data
 ARTIFACTS := $(DATA_DIR)/final/metrics.json
 CDNOW_CUTOFF := 1998-01-01
 
-.PHONY: run dev test train bench chromium schemathesis clean
+.PHONY: run dev test train bench chromium schemathesis screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,6 @@ bench: $(VENV)/.dev-installed  ## benchmarks: print figures, write bench/results
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)/final .pytest_cache
+
+screenshots: $(VENV)/.dev-installed $(ARTIFACTS)  ## PNGs of every page into tests/screenshots/
+	$(BIN)/python tests/take_screenshots.py

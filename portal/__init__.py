@@ -13,8 +13,10 @@ from portal.config import REPO_ROOT, Settings
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap"
-STYLESHEETS = [f"{VENDOR_URL}/css/bootstrap.min.css",
-               f"{VENDOR_URL}/css/font/bootstrap-icons.min.css"]
+STYLESHEETS = [
+    f"{VENDOR_URL}/css/bootstrap.min.css",
+    f"{VENDOR_URL}/css/font/bootstrap-icons.min.css",
+]
 
 
 def _cache_config(settings: Settings, testing: bool) -> dict:

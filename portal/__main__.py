@@ -8,8 +8,15 @@ import sys
 
 from portal.config import Settings
 
-METRIC_NAMES = ("normalized_gini", "top_decile_capture", "spearman", "mae", "rmse",
-                "calibration", "decile_mape")
+METRIC_NAMES = (
+    "normalized_gini",
+    "top_decile_capture",
+    "spearman",
+    "mae",
+    "rmse",
+    "calibration",
+    "decile_mape",
+)
 
 
 def metrics_table(backtest: dict) -> str:
@@ -32,17 +39,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         path, columns = settings.transactions_path, CDNOW_COLUMNS
     else:
         path = args.transactions
-        columns = ColumnMap(args.customer_col, args.date_col, args.amount_col,
-                            args.quantity_col, args.order_col)
+        columns = ColumnMap(
+            args.customer_col, args.date_col, args.amount_col, args.quantity_col, args.order_col
+        )
     try:
         document = run(path, args.out or settings.final_dir, columns, args.cutoff, args.seed)
     except (IngestError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"version {document['version']}  cutoff {document['cutoff']}  "
-          f"customers {document['customers']}  {document['seconds']}s")
-    print(f"backtest at {document['backtest']['cutoff']} "
-          f"({document['backtest']['customers']} customers, 6-month horizon):")
+    print(
+        f"version {document['version']}  cutoff {document['cutoff']}  "
+        f"customers {document['customers']}  {document['seconds']}s"
+    )
+    print(
+        f"backtest at {document['backtest']['cutoff']} "
+        f"({document['backtest']['customers']} customers, 6-month horizon):"
+    )
     print(metrics_table(document["backtest"]))
     return 0
 
@@ -99,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = parser().parse_args(argv)
     logging.basicConfig(
-        level=Settings.from_env().log_level, stream=sys.stderr,
+        level=Settings.from_env().log_level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     return args.func(args)

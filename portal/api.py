@@ -84,8 +84,10 @@ def predict():
     art = artifacts()
     if "customer_id" in body:
         customer_id = body["customer_id"]
-        if isinstance(customer_id, bool) or not isinstance(customer_id, (str, int)) or (
-            str(customer_id).strip() == ""
+        if (
+            isinstance(customer_id, bool)
+            or not isinstance(customer_id, (str, int))
+            or (str(customer_id).strip() == "")
         ):
             raise ApiError(422, "invalid_customer_id", "customer_id must be a non-empty string")
         try:
@@ -99,7 +101,7 @@ def predict():
             return jsonify(scoring.whatif_prediction(art, body["features"]))
         except scoring.InvalidFeatures as exc:
             raise ApiError(422, "invalid_features", str(exc)) from None
-    raise ApiError(422, "invalid_body", "send {\"customer_id\": ...} or {\"features\": {...}}")
+    raise ApiError(422, "invalid_body", 'send {"customer_id": ...} or {"features": {...}}')
 
 
 @bp.get("/decile_lift")
@@ -126,8 +128,14 @@ def elite():
     art = artifacts()
     summary = store.elite(final_dir(), art.version, top_pct)
     page, _ = store.table_page(art, limit=limit, offset=offset, max_rank=summary["count"])
-    return jsonify({"summary": summary, "limit": limit, "offset": offset,
-                    "customers": records(page[store.TABLE_COLUMNS])})
+    return jsonify(
+        {
+            "summary": summary,
+            "limit": limit,
+            "offset": offset,
+            "customers": records(page[store.TABLE_COLUMNS]),
+        }
+    )
 
 
 @bp.get("/table")
@@ -144,12 +152,25 @@ def table():
         raise ApiError(422, "invalid_parameter", "order must be asc or desc")
     segment = request.args.get("segment") or None
     page, total = store.table_page(
-        art, limit=limit, offset=offset, sort=sort, descending=order == "desc",
-        query=request.args.get("q", ""), segment=segment,
+        art,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        descending=order == "desc",
+        query=request.args.get("q", ""),
+        segment=segment,
     )
     columns = store.TABLE_COLUMNS + (["actual_6m"] if art.has_actuals else [])
-    return jsonify({"total": total, "limit": limit, "offset": offset, "sort": sort,
-                    "order": order, "rows": records(page[columns])})
+    return jsonify(
+        {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "sort": sort,
+            "order": order,
+            "rows": records(page[columns]),
+        }
+    )
 
 
 @bp.get("/meta")
@@ -157,22 +178,24 @@ def meta():
     """Model version, training window, data, features and backtest metrics."""
     art = artifacts()
     m = art.metrics
-    return jsonify({
-        "version": art.version,
-        "trained_at": m["trained_at"],
-        "mode": m["mode"],
-        "as_of": m["cutoff"],
-        "horizon_months": m["horizon_months"],
-        "training_cutoffs": m["training_cutoffs"],
-        "customers": art.n,
-        "has_actuals": art.has_actuals,
-        "data": m["data"],
-        "features": m["raw_features"],
-        "model_inputs": m["model_inputs"],
-        "feature_importance": m["feature_importance"],
-        "backtest": {k: v for k, v in m["backtest"].items() if k != "deciles"},
-        "library_versions": art.model.library_versions,
-    })
+    return jsonify(
+        {
+            "version": art.version,
+            "trained_at": m["trained_at"],
+            "mode": m["mode"],
+            "as_of": m["cutoff"],
+            "horizon_months": m["horizon_months"],
+            "training_cutoffs": m["training_cutoffs"],
+            "customers": art.n,
+            "has_actuals": art.has_actuals,
+            "data": m["data"],
+            "features": m["raw_features"],
+            "model_inputs": m["model_inputs"],
+            "feature_importance": m["feature_importance"],
+            "backtest": {k: v for k, v in m["backtest"].items() if k != "deciles"},
+            "library_versions": art.model.library_versions,
+        }
+    )
 
 
 @bp.get("/health")
@@ -200,8 +223,12 @@ def register_api(app: Flask) -> None:
         """Keep Dash's catch-all page route from answering unknown /api paths or methods."""
         if not request.path.startswith("/api/") or request.blueprint == "api":
             return None
-        methods = {m for r in app.url_map.iter_rules()
-                   if r.endpoint.startswith("api.") and r.rule == request.path for m in r.methods}
+        methods = {
+            m
+            for r in app.url_map.iter_rules()
+            if r.endpoint.startswith("api.") and r.rule == request.path
+            for m in r.methods
+        }
         if methods:
             raise MethodNotAllowed(valid_methods=sorted(methods))
         raise NotFound(f"no API endpoint at {request.path}")

@@ -23,27 +23,41 @@ def pct(value: float | None, digits: int = 1) -> str:
 def navbar() -> dbc.Navbar:
     """Top navigation built from the page registry (pages with an order)."""
     pages = [p for p in dash.page_registry.values() if p.get("order") is not None]
-    links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
-             for p in sorted(pages, key=lambda p: p["order"])]
+    links = [
+        dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
+        for p in sorted(pages, key=lambda p: p["order"])
+    ]
     return dbc.Navbar(
-        dbc.Container([
-            dbc.NavbarBrand([html.I(className="bi bi-graph-up-arrow me-2"), "CLV portal"],
-                            href="/"),
-            dbc.NavbarToggler(id="shell-navbar-toggler"),
-            dbc.Collapse(dbc.Nav(links, navbar=True, className="ms-auto"),
-                         id="shell-navbar-collapse", navbar=True, is_open=False),
-        ], fluid=True),
-        color="dark", dark=True, className="mb-3",
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.I(className="bi bi-graph-up-arrow me-2"), "CLV portal"], href="/"
+                ),
+                dbc.NavbarToggler(id="shell-navbar-toggler"),
+                dbc.Collapse(
+                    dbc.Nav(links, navbar=True, className="ms-auto"),
+                    id="shell-navbar-collapse",
+                    navbar=True,
+                    is_open=False,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
     )
 
 
 def shell() -> html.Div:
     """The app layout: navbar and the current page."""
-    return html.Div([
-        dcc.Location(id=ids.URL),
-        navbar(),
-        dbc.Container(dash.page_container, fluid=True, className="pb-5"),
-    ])
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            navbar(),
+            dbc.Container(dash.page_container, fluid=True, className="pb-5"),
+        ]
+    )
 
 
 def kpi_card(label: str, value: str, note: str = "", id_: str | None = None) -> dbc.Card:
@@ -51,8 +65,7 @@ def kpi_card(label: str, value: str, note: str = "", id_: str | None = None) -> 
     body = [html.Div(label, className="kpi-label"), html.Div(value, className="kpi-value")]
     if note:
         body.append(html.Div(note, className="kpi-note"))
-    return dbc.Card(dbc.CardBody(body), className="kpi-card h-100",
-                    **({"id": id_} if id_ else {}))
+    return dbc.Card(dbc.CardBody(body), className="kpi-card h-100", **({"id": id_} if id_ else {}))
 
 
 def kpi_row(cards: list) -> dbc.Row:
@@ -62,9 +75,15 @@ def kpi_row(cards: list) -> dbc.Row:
 
 def not_ready(message: str) -> dbc.Alert:
     """Shown instead of a page when there are no artifacts to read."""
-    return dbc.Alert([html.H4("No model yet", className="alert-heading"), html.P(message),
-                      html.P(["Train one with ", html.Code("make train"), " and reload."])],
-                     color="warning", className="mt-3")
+    return dbc.Alert(
+        [
+            html.H4("No model yet", className="alert-heading"),
+            html.P(message),
+            html.P(["Train one with ", html.Code("make train"), " and reload."]),
+        ],
+        color="warning",
+        className="mt-3",
+    )
 
 
 def load_artifacts() -> tuple[store.Artifacts | None, dbc.Alert | None]:
@@ -77,5 +96,19 @@ def load_artifacts() -> tuple[store.Artifacts | None, dbc.Alert | None]:
 
 def page_header(title: str, subtitle: str) -> html.Div:
     """Page title and a one-line explanation."""
-    return html.Div([html.H2(title, className="mb-1"),
-                     html.P(subtitle, className="text-muted")], className="mb-3")
+    return html.Div(
+        [html.H2(title, className="mb-1"), html.P(subtitle, className="text-muted")],
+        className="mb-3",
+    )
+
+
+def graph(id_: str, figure) -> dcc.Graph:
+    """A chart that resizes with its container (laptop and phone widths)."""
+    return dcc.Graph(
+        id=id_,
+        figure=figure,
+        responsive=True,
+        className="chart",
+        style={"height": "440px"},
+        config={"displaylogo": False},
+    )

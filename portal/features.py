@@ -110,8 +110,9 @@ def build_labels(days: pd.DataFrame, customers: pd.Index, cutoff: pd.Timestamp) 
     by = window.groupby("customer_id")
     spend = by["amount"].sum().reindex(customers, fill_value=0.0).clip(lower=0.0)
     bought = by["purchase"].any().reindex(customers, fill_value=False).astype(bool)
-    return pd.DataFrame({"actual_6m": spend.to_numpy(float), "bought": bought.to_numpy()},
-                        index=customers)
+    return pd.DataFrame(
+        {"actual_6m": spend.to_numpy(float), "bought": bought.to_numpy()}, index=customers
+    )
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:

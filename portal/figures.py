@@ -6,8 +6,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 TEMPLATE = "clv"
-COLORS = {"model": "#2563eb", "random": "#9ca3af", "oracle": "#16a34a", "actual": "#f97316",
-          "accent": "#dc2626"}
+COLORS = {
+    "model": "#2563eb",
+    "random": "#9ca3af",
+    "oracle": "#16a34a",
+    "actual": "#f97316",
+    "accent": "#dc2626",
+}
 
 pio.templates[TEMPLATE] = go.layout.Template(
     layout=go.Layout(
@@ -25,8 +30,12 @@ pio.templates[TEMPLATE] = go.layout.Template(
 
 def _base(title: str, x_title: str, y_title: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(template=TEMPLATE, title={"text": title, "x": 0, "xanchor": "left"},
-                      xaxis_title=x_title, yaxis_title=y_title)
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0, "xanchor": "left"},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+    )
     return fig
 
 
@@ -36,21 +45,36 @@ def make_gain_figure(curve: dict) -> go.Figure:
     Args:
         curve: the /api/gain_curve document (x, model, random, oracle, top_decile_capture).
     """
-    fig = _base("Cumulative gain: share of actual 6-month spend captured",
-                "Customers ranked by predicted CLV (% of customers)", "Share of actual spend (%)")
+    fig = _base(
+        "Cumulative gain: share of actual 6-month spend captured",
+        "Customers ranked by predicted CLV (% of customers)",
+        "Share of actual spend (%)",
+    )
     x = [v * 100 for v in curve["x"]]
-    for name, label, dash in (("oracle", "Oracle (perfect ranking)", "dot"),
-                              ("model", "Model", "solid"), ("random", "Random", "dash")):
-        fig.add_scatter(x=x, y=[v * 100 for v in curve[name]], name=label, mode="lines",
-                        line={"color": COLORS[name], "dash": dash, "width": 3 if name == "model"
-                              else 2},
-                        hovertemplate="%{x:.1f}% of customers → %{y:.1f}% of spend"
-                                      f"<extra>{label}</extra>")
+    for name, label, dash in (
+        ("oracle", "Oracle (perfect ranking)", "dot"),
+        ("model", "Model", "solid"),
+        ("random", "Random", "dash"),
+    ):
+        fig.add_scatter(
+            x=x,
+            y=[v * 100 for v in curve[name]],
+            name=label,
+            mode="lines",
+            line={"color": COLORS[name], "dash": dash, "width": 3 if name == "model" else 2},
+            hovertemplate=f"%{{x:.1f}}% of customers → %{{y:.1f}}% of spend<extra>{label}</extra>",
+        )
     capture = curve["top_decile_capture"] * 100
-    fig.add_scatter(x=[10], y=[capture], mode="markers+text", name="Top-decile capture",
-                    marker={"size": 11, "color": COLORS["accent"]},
-                    text=[f"top 10% → {capture:.1f}%"], textposition="middle right",
-                    hovertemplate="Top 10% of customers capture %{y:.1f}% of spend<extra></extra>")
+    fig.add_scatter(
+        x=[10],
+        y=[capture],
+        mode="markers+text",
+        name="Top-decile capture",
+        marker={"size": 11, "color": COLORS["accent"]},
+        text=[f"top 10% → {capture:.1f}%"],
+        textposition="middle right",
+        hovertemplate="Top 10% of customers capture %{y:.1f}% of spend<extra></extra>",
+    )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(range=[0, 102], ticksuffix="%")
     return fig
@@ -60,38 +84,61 @@ def make_lift_figure(deciles: list[dict]) -> go.Figure:
     """Lift per decile (actual when known, otherwise predicted) with the baseline at 1."""
     has_actual = deciles and deciles[0]["lift"] is not None
     key = "lift" if has_actual else "predicted_lift"
-    fig = _base("Decile lift: mean spend per decile ÷ overall mean",
-                "Decile (1 = highest predicted CLV)", "Lift (×)")
-    fig.add_bar(x=[d["decile"] for d in deciles], y=[d[key] for d in deciles],
-                name="Actual lift" if has_actual else "Predicted lift",
-                marker_color=COLORS["model"],
-                hovertemplate="Decile %{x}: lift %{y:.2f}×<extra></extra>")
-    fig.add_hline(y=1, line_dash="dash", line_color=COLORS["random"],
-                  annotation_text="random = 1×", annotation_position="top right")
+    fig = _base(
+        "Decile lift: mean spend per decile ÷ overall mean",
+        "Decile (1 = highest predicted CLV)",
+        "Lift (×)",
+    )
+    fig.add_bar(
+        x=[d["decile"] for d in deciles],
+        y=[d[key] for d in deciles],
+        name="Actual lift" if has_actual else "Predicted lift",
+        marker_color=COLORS["model"],
+        hovertemplate="Decile %{x}: lift %{y:.2f}×<extra></extra>",
+    )
+    fig.add_hline(
+        y=1,
+        line_dash="dash",
+        line_color=COLORS["random"],
+        annotation_text="random = 1×",
+        annotation_position="top right",
+    )
     fig.update_xaxes(tickmode="linear", dtick=1)
     return fig
 
 
 def make_calibration_figure(deciles: list[dict]) -> go.Figure:
     """Mean predicted vs mean actual 6-month spend per decile."""
-    fig = _base("Calibration: predicted vs actual mean spend per decile",
-                "Decile (1 = highest predicted CLV)", "Mean 6-month spend ($)")
+    fig = _base(
+        "Calibration: predicted vs actual mean spend per decile",
+        "Decile (1 = highest predicted CLV)",
+        "Mean 6-month spend ($)",
+    )
     x = [d["decile"] for d in deciles]
-    fig.add_bar(x=x, y=[d["mean_predicted"] for d in deciles], name="Predicted",
-                marker_color=COLORS["model"],
-                hovertemplate="Decile %{x}: predicted $%{y:,.2f}<extra></extra>")
+    fig.add_bar(
+        x=x,
+        y=[d["mean_predicted"] for d in deciles],
+        name="Predicted",
+        marker_color=COLORS["model"],
+        hovertemplate="Decile %{x}: predicted $%{y:,.2f}<extra></extra>",
+    )
     if deciles and deciles[0]["mean_actual"] is not None:
-        fig.add_bar(x=x, y=[d["mean_actual"] for d in deciles], name="Actual",
-                    marker_color=COLORS["actual"],
-                    hovertemplate="Decile %{x}: actual $%{y:,.2f}<extra></extra>")
+        fig.add_bar(
+            x=x,
+            y=[d["mean_actual"] for d in deciles],
+            name="Actual",
+            marker_color=COLORS["actual"],
+            hovertemplate="Decile %{x}: actual $%{y:,.2f}<extra></extra>",
+        )
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickmode="linear", dtick=1)
     fig.update_yaxes(tickprefix="$")
     return fig
 
 
-def make_pareto_figure(share_x: list[float], share_value: list[float], top_pct: float,
-                       segment_share: float) -> go.Figure:
+def make_pareto_figure(
+    share_x: list[float], share_value: list[float], top_pct: float, segment_share: float
+) -> go.Figure:
     """Value concentration: cumulative share of predicted value vs share of customers.
 
     Args:
@@ -100,19 +147,31 @@ def make_pareto_figure(share_x: list[float], share_value: list[float], top_pct: 
         top_pct: the selected top X%.
         segment_share: predicted-value share of that top X% (0..1).
     """
-    fig = _base("Value concentration: predicted 6-month CLV",
-                "Top customers by predicted CLV (% of customers)",
-                "Share of predicted value (%)")
-    fig.add_scatter(x=[v * 100 for v in share_x], y=[v * 100 for v in share_value],
-                    mode="lines", name="Cumulative predicted value", fill="tozeroy",
-                    line={"color": COLORS["model"], "width": 3},
-                    hovertemplate="Top %{x:.1f}% hold %{y:.1f}% of predicted value<extra></extra>")
+    fig = _base(
+        "Value concentration: predicted 6-month CLV",
+        "Top customers by predicted CLV (% of customers)",
+        "Share of predicted value (%)",
+    )
+    fig.add_scatter(
+        x=[v * 100 for v in share_x],
+        y=[v * 100 for v in share_value],
+        mode="lines",
+        name="Cumulative predicted value",
+        fill="tozeroy",
+        line={"color": COLORS["model"], "width": 3},
+        hovertemplate="Top %{x:.1f}% hold %{y:.1f}% of predicted value<extra></extra>",
+    )
     fig.add_vline(x=top_pct, line_dash="dash", line_color=COLORS["accent"])
-    fig.add_scatter(x=[top_pct], y=[segment_share * 100], mode="markers+text",
-                    name=f"Top {top_pct:g}%", marker={"size": 11, "color": COLORS["accent"]},
-                    text=[f"top {top_pct:g}% → {segment_share * 100:.1f}%"],
-                    textposition="bottom right",
-                    hovertemplate="Top %{x:g}%: %{y:.1f}% of value<extra></extra>")
+    fig.add_scatter(
+        x=[top_pct],
+        y=[segment_share * 100],
+        mode="markers+text",
+        name=f"Top {top_pct:g}%",
+        marker={"size": 11, "color": COLORS["accent"]},
+        text=[f"top {top_pct:g}% → {segment_share * 100:.1f}%"],
+        textposition="bottom right",
+        hovertemplate="Top %{x:g}%: %{y:.1f}% of value<extra></extra>",
+    )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(range=[0, 102], ticksuffix="%")
     return fig
@@ -121,18 +180,24 @@ def make_pareto_figure(share_x: list[float], share_value: list[float], top_pct: 
 def make_importance_figure(importance: dict[str, float], top: int = 15) -> go.Figure:
     """Horizontal bars of each model input's share of total split gain."""
     items = list(importance.items())[:top][::-1]
-    fig = _base("Feature importance (share of split gain, both models)",
-                "Share of total gain (%)", "")
-    fig.add_bar(x=[v * 100 for _, v in items], y=[k for k, _ in items], orientation="h",
-                marker_color=COLORS["model"],
-                hovertemplate="%{y}: %{x:.1f}% of gain<extra></extra>")
+    fig = _base(
+        "Feature importance (share of split gain, both models)", "Share of total gain (%)", ""
+    )
+    fig.add_bar(
+        x=[v * 100 for _, v in items],
+        y=[k for k, _ in items],
+        orientation="h",
+        marker_color=COLORS["model"],
+        hovertemplate="%{y}: %{x:.1f}% of gain<extra></extra>",
+    )
     fig.update_xaxes(ticksuffix="%")
     fig.update_layout(height=max(320, 26 * len(items) + 120), margin={"l": 190})
     return fig
 
 
-def make_customer_figure(past_6m: float, past_12m_half: float, predicted: float,
-                         actual: float | None = None) -> go.Figure:
+def make_customer_figure(
+    past_6m: float, past_12m_half: float, predicted: float, actual: float | None = None
+) -> go.Figure:
     """The customer's past spend next to the predicted (and, in a backtest, actual) next 6 months."""
     fig = _base("Past spend vs predicted next 6 months", "", "Spend ($)")
     labels = ["Last 6 months", "Half of last 12 months", "Predicted next 6 months"]
@@ -142,8 +207,13 @@ def make_customer_figure(past_6m: float, past_12m_half: float, predicted: float,
         labels.append("Actual next 6 months")
         values.append(actual)
         colors.append(COLORS["actual"])
-    fig.add_bar(x=labels, y=values, marker_color=colors,
-                hovertemplate="%{x}: $%{y:,.2f}<extra></extra>", name="Spend")
+    fig.add_bar(
+        x=labels,
+        y=values,
+        marker_color=colors,
+        hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
+        name="Spend",
+    )
     fig.update_yaxes(tickprefix="$")
     fig.update_layout(showlegend=False)
     return fig

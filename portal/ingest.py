@@ -108,7 +108,9 @@ def parse_dates(values: pd.Series) -> pd.Series:
             parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         todo = parsed.isna() & text.notna()
         if todo.any():
-            parsed[todo] = pd.to_datetime(text[todo], errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+            parsed[todo] = pd.to_datetime(
+                text[todo], errors="coerce", utc=True, format="mixed"
+            ).dt.tz_localize(None)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.astype("datetime64[ns]").dt.normalize()

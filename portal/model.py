@@ -23,8 +23,14 @@ from portal.features import HORIZON_MONTHS
 
 HORIZON_WEEKS = 26.0
 BGNBD_COLUMNS = ["bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_expected_value"]
-AGE_COLUMNS = {"tenure_days", "frequency", "monetary_total", "spend_12m", "orders_12m",
-               "quantity_total"}
+AGE_COLUMNS = {
+    "tenure_days",
+    "frequency",
+    "monetary_total",
+    "spend_12m",
+    "orders_12m",
+    "quantity_total",
+}
 REQUIRED_INPUTS = ("frequency", "recency_days", "tenure_days")
 BOOSTER_PARAMS = dict(
     n_estimators=300,

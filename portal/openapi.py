@@ -10,16 +10,24 @@ BOOL = {"type": "boolean"}
 
 
 def _obj(properties: dict, required: list[str] | None = None, extra: bool = True) -> dict:
-    schema = {"type": "object", "properties": properties,
-              "required": required if required is not None else list(properties)}
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": required if required is not None else list(properties),
+    }
     if not extra:
         schema["additionalProperties"] = False
     return schema
 
 
 def _query(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
 
 
 def _json(ref: str) -> dict:
@@ -30,34 +38,79 @@ def _errors(*codes: int) -> dict:
     return {str(c): {"description": "error", **_json("Error")} for c in codes}
 
 
-LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
-               "rows per page (at most 1000)")
-OFFSET = _query("offset", {"type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0},
-                "rows to skip")
-ROW = _obj({
-    "rank": INT, "customer_id": STR, "predicted_clv_6m": NUM, "p_purchase": NUM, "decile": INT,
-    "segment": STR, "frequency": NUM, "recency_days": NUM, "monetary_total": NUM, "spend_6m": NUM,
-    "actual_6m": NUM,
-}, required=["rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "segment"])
-PREDICTION = _obj({
-    "customer_id": {"type": "string", "nullable": True},
-    "predicted_clv_6m": NUM, "p_purchase": NUM, "rank": INT, "decile": INT, "segment": STR,
-    "customers": INT,
-    "features": {"type": "object", "additionalProperties": NULLABLE_NUM},
-    "past": {"type": "object", "additionalProperties": NULLABLE_NUM},
-    "actual_6m": NULLABLE_NUM,
-    "defaulted_features": {"type": "array", "items": STR},
-    "model_version": STR, "what_if": BOOL,
-}, required=["customer_id", "predicted_clv_6m", "p_purchase", "rank", "decile", "segment",
-             "features", "model_version", "what_if"])
-DECILE = _obj({
-    "decile": INT, "customers": INT, "mean_predicted": NUM, "mean_actual": NULLABLE_NUM,
-    "share_of_actual": NULLABLE_NUM, "lift": NULLABLE_NUM, "predicted_lift": NUM,
-})
-ELITE_SUMMARY = _obj({
-    "version": STR, "top_pct": NUM, "count": INT, "predicted_value": NUM,
-    "share_of_predicted": NUM, "share_of_actual": NULLABLE_NUM,
-})
+LIMIT = _query(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+    "rows per page (at most 1000)",
+)
+OFFSET = _query(
+    "offset", {"type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0}, "rows to skip"
+)
+ROW = _obj(
+    {
+        "rank": INT,
+        "customer_id": STR,
+        "predicted_clv_6m": NUM,
+        "p_purchase": NUM,
+        "decile": INT,
+        "segment": STR,
+        "frequency": NUM,
+        "recency_days": NUM,
+        "monetary_total": NUM,
+        "spend_6m": NUM,
+        "actual_6m": NUM,
+    },
+    required=["rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "segment"],
+)
+PREDICTION = _obj(
+    {
+        "customer_id": {"type": "string", "nullable": True},
+        "predicted_clv_6m": NUM,
+        "p_purchase": NUM,
+        "rank": INT,
+        "decile": INT,
+        "segment": STR,
+        "customers": INT,
+        "features": {"type": "object", "additionalProperties": NULLABLE_NUM},
+        "past": {"type": "object", "additionalProperties": NULLABLE_NUM},
+        "actual_6m": NULLABLE_NUM,
+        "defaulted_features": {"type": "array", "items": STR},
+        "model_version": STR,
+        "what_if": BOOL,
+    },
+    required=[
+        "customer_id",
+        "predicted_clv_6m",
+        "p_purchase",
+        "rank",
+        "decile",
+        "segment",
+        "features",
+        "model_version",
+        "what_if",
+    ],
+)
+DECILE = _obj(
+    {
+        "decile": INT,
+        "customers": INT,
+        "mean_predicted": NUM,
+        "mean_actual": NULLABLE_NUM,
+        "share_of_actual": NULLABLE_NUM,
+        "lift": NULLABLE_NUM,
+        "predicted_lift": NUM,
+    }
+)
+ELITE_SUMMARY = _obj(
+    {
+        "version": STR,
+        "top_pct": NUM,
+        "count": INT,
+        "predicted_value": NUM,
+        "share_of_predicted": NUM,
+        "share_of_actual": NULLABLE_NUM,
+    }
+)
 NUMBERS = {"type": "array", "items": NUM}
 
 
@@ -65,106 +118,218 @@ def openapi_document() -> dict:
     """The whole document."""
     return {
         "openapi": "3.0.3",
-        "info": {"title": "clv-portal API", "version": "1.0.0",
-                 "description": "Predicted 6-month customer lifetime value and its quality."},
-        "paths": {
-            "/api/predict": {"post": {
-                "summary": "Prediction for a stored customer, or a what-if from feature values",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "oneOf": [
-                        _obj({"customer_id": STR}),
-                        _obj({"features": {"type": "object",
-                                           "additionalProperties": NULLABLE_NUM}}),
-                    ]}}}},
-                "responses": {"200": {"description": "prediction", **_json("Prediction")},
-                              **_errors(400, 404, 413, 415, 422, 503)},
-            }},
-            "/api/decile_lift": {"get": {
-                "summary": "Decile lift (METRICS.md)",
-                "responses": {"200": {"description": "deciles", **_json("DecileLift")},
-                              **_errors(503)},
-            }},
-            "/api/gain_curve": {"get": {
-                "summary": "Cumulative gain curves and normalized Gini",
-                "parameters": [_query("points", {"type": "integer", "minimum": 1,
-                                                 "maximum": 10000, "default": 100},
-                                      "number of intervals sampled on [0, 1]")],
-                "responses": {"200": {"description": "curves", **_json("GainCurve")},
-                              **_errors(422, 503)},
-            }},
-            "/api/elite": {"get": {
-                "summary": "The top X% of customers by prediction",
-                "parameters": [
-                    _query("top_pct", {"type": "number", "exclusiveMinimum": True, "minimum": 0,
-                                       "maximum": 100, "default": 5}, "X in (0, 100]"),
-                    LIMIT, OFFSET],
-                "responses": {"200": {"description": "elite", **_json("Elite")},
-                              **_errors(422, 503)},
-            }},
-            "/api/table": {"get": {
-                "summary": "Filtered, sorted, paged scored customers",
-                "parameters": [
-                    LIMIT, OFFSET,
-                    _query("sort", {"type": "string", "default": "predicted_clv_6m"},
-                           "column to sort by"),
-                    _query("order", {"type": "string", "enum": ["asc", "desc"],
-                                     "default": "desc"}, "sort order"),
-                    _query("q", STR, "customer id prefix"),
-                    _query("segment", STR, "Elite, High, Medium or Low"),
-                ],
-                "responses": {"200": {"description": "rows", **_json("Table")},
-                              **_errors(422, 503)},
-            }},
-            "/api/meta": {"get": {
-                "summary": "Model version, training window, data and backtest metrics",
-                "responses": {"200": {"description": "meta", **_json("Meta")},
-                              **_errors(503)},
-            }},
-            "/api/health": {"get": {
-                "summary": "Readiness",
-                "responses": {"200": {"description": "ready", **_json("Health")},
-                              "503": {"description": "artifacts missing or unreadable",
-                                      **_json("Health")}},
-            }},
-            "/api/openapi.json": {"get": {
-                "summary": "This document",
-                "responses": {"200": {"description": "OpenAPI 3 document",
-                                      "content": {"application/json": {
-                                          "schema": {"type": "object"}}}}},
-            }},
+        "info": {
+            "title": "clv-portal API",
+            "version": "1.0.0",
+            "description": "Predicted 6-month customer lifetime value and its quality.",
         },
-        "components": {"schemas": {
-            "Error": _obj({"error": _obj({"code": STR, "message": STR})}),
-            "Prediction": PREDICTION,
-            "Decile": DECILE,
-            "DecileLift": _obj({
-                "version": STR, "has_actuals": BOOL, "customers": INT,
-                "deciles": {"type": "array", "items": {"$ref": "#/components/schemas/Decile"}},
-                "decile_mape": NUM, "decile_mape_left_out": INT,
-            }, required=["version", "has_actuals", "customers", "deciles"]),
-            "GainCurve": _obj({
-                "version": STR, "points": INT, "has_actuals": BOOL, "x": NUMBERS,
-                "model": NUMBERS, "random": NUMBERS, "oracle": NUMBERS,
-                "normalized_gini": NUM, "top_decile_capture": NUM,
-            }, required=["version", "points", "has_actuals"]),
-            "Elite": _obj({
-                "summary": ELITE_SUMMARY, "limit": INT, "offset": INT,
-                "customers": {"type": "array", "items": ROW},
-            }),
-            "Table": _obj({
-                "total": INT, "limit": INT, "offset": INT, "sort": STR, "order": STR,
-                "rows": {"type": "array", "items": ROW},
-            }),
-            "Meta": _obj({
-                "version": STR, "trained_at": STR, "mode": STR, "as_of": STR,
-                "horizon_months": INT, "training_cutoffs": {"type": "array", "items": STR},
-                "customers": INT, "has_actuals": BOOL, "data": {"type": "object"},
-                "features": {"type": "array", "items": STR},
-                "model_inputs": {"type": "array", "items": STR},
-                "feature_importance": {"type": "object", "additionalProperties": NUM},
-                "backtest": {"type": "object"}, "library_versions": {"type": "object"},
-            }),
-            "Health": _obj({"status": STR, "version": STR, "customers": INT, "detail": STR},
-                           required=["status"]),
-        }},
+        "paths": {
+            "/api/predict": {
+                "post": {
+                    "summary": "Prediction for a stored customer, or a what-if from feature values",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        _obj({"customer_id": STR}),
+                                        _obj(
+                                            {
+                                                "features": {
+                                                    "type": "object",
+                                                    "additionalProperties": NULLABLE_NUM,
+                                                }
+                                            }
+                                        ),
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "prediction", **_json("Prediction")},
+                        **_errors(400, 404, 413, 415, 422, 503),
+                    },
+                }
+            },
+            "/api/decile_lift": {
+                "get": {
+                    "summary": "Decile lift (METRICS.md)",
+                    "responses": {
+                        "200": {"description": "deciles", **_json("DecileLift")},
+                        **_errors(503),
+                    },
+                }
+            },
+            "/api/gain_curve": {
+                "get": {
+                    "summary": "Cumulative gain curves and normalized Gini",
+                    "parameters": [
+                        _query(
+                            "points",
+                            {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
+                            "number of intervals sampled on [0, 1]",
+                        )
+                    ],
+                    "responses": {
+                        "200": {"description": "curves", **_json("GainCurve")},
+                        **_errors(422, 503),
+                    },
+                }
+            },
+            "/api/elite": {
+                "get": {
+                    "summary": "The top X% of customers by prediction",
+                    "parameters": [
+                        _query(
+                            "top_pct",
+                            {
+                                "type": "number",
+                                "exclusiveMinimum": True,
+                                "minimum": 0,
+                                "maximum": 100,
+                                "default": 5,
+                            },
+                            "X in (0, 100]",
+                        ),
+                        LIMIT,
+                        OFFSET,
+                    ],
+                    "responses": {
+                        "200": {"description": "elite", **_json("Elite")},
+                        **_errors(422, 503),
+                    },
+                }
+            },
+            "/api/table": {
+                "get": {
+                    "summary": "Filtered, sorted, paged scored customers",
+                    "parameters": [
+                        LIMIT,
+                        OFFSET,
+                        _query(
+                            "sort",
+                            {"type": "string", "default": "predicted_clv_6m"},
+                            "column to sort by",
+                        ),
+                        _query(
+                            "order",
+                            {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+                            "sort order",
+                        ),
+                        _query("q", STR, "customer id prefix"),
+                        _query("segment", STR, "Elite, High, Medium or Low"),
+                    ],
+                    "responses": {
+                        "200": {"description": "rows", **_json("Table")},
+                        **_errors(422, 503),
+                    },
+                }
+            },
+            "/api/meta": {
+                "get": {
+                    "summary": "Model version, training window, data and backtest metrics",
+                    "responses": {"200": {"description": "meta", **_json("Meta")}, **_errors(503)},
+                }
+            },
+            "/api/health": {
+                "get": {
+                    "summary": "Readiness",
+                    "responses": {
+                        "200": {"description": "ready", **_json("Health")},
+                        "503": {
+                            "description": "artifacts missing or unreadable",
+                            **_json("Health"),
+                        },
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": _obj({"error": _obj({"code": STR, "message": STR})}),
+                "Prediction": PREDICTION,
+                "Decile": DECILE,
+                "DecileLift": _obj(
+                    {
+                        "version": STR,
+                        "has_actuals": BOOL,
+                        "customers": INT,
+                        "deciles": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Decile"},
+                        },
+                        "decile_mape": NUM,
+                        "decile_mape_left_out": INT,
+                    },
+                    required=["version", "has_actuals", "customers", "deciles"],
+                ),
+                "GainCurve": _obj(
+                    {
+                        "version": STR,
+                        "points": INT,
+                        "has_actuals": BOOL,
+                        "x": NUMBERS,
+                        "model": NUMBERS,
+                        "random": NUMBERS,
+                        "oracle": NUMBERS,
+                        "normalized_gini": NUM,
+                        "top_decile_capture": NUM,
+                    },
+                    required=["version", "points", "has_actuals"],
+                ),
+                "Elite": _obj(
+                    {
+                        "summary": ELITE_SUMMARY,
+                        "limit": INT,
+                        "offset": INT,
+                        "customers": {"type": "array", "items": ROW},
+                    }
+                ),
+                "Table": _obj(
+                    {
+                        "total": INT,
+                        "limit": INT,
+                        "offset": INT,
+                        "sort": STR,
+                        "order": STR,
+                        "rows": {"type": "array", "items": ROW},
+                    }
+                ),
+                "Meta": _obj(
+                    {
+                        "version": STR,
+                        "trained_at": STR,
+                        "mode": STR,
+                        "as_of": STR,
+                        "horizon_months": INT,
+                        "training_cutoffs": {"type": "array", "items": STR},
+                        "customers": INT,
+                        "has_actuals": BOOL,
+                        "data": {"type": "object"},
+                        "features": {"type": "array", "items": STR},
+                        "model_inputs": {"type": "array", "items": STR},
+                        "feature_importance": {"type": "object", "additionalProperties": NUM},
+                        "backtest": {"type": "object"},
+                        "library_versions": {"type": "object"},
+                    }
+                ),
+                "Health": _obj(
+                    {"status": STR, "version": STR, "customers": INT, "detail": STR},
+                    required=["status"],
+                ),
+            }
+        },
     }

@@ -48,8 +48,11 @@ def customer_prediction(art: Artifacts, customer_id: str) -> dict:
         "segment": str(row["segment"]),
         "customers": art.n,
         "features": {c: _clean(row[c]) for c in art.model.raw_features},
-        "past": {"spend_6m": _clean(row["spend_6m"]), "spend_12m": _clean(row["spend_12m"]),
-                 "monetary_total": _clean(row["monetary_total"])},
+        "past": {
+            "spend_6m": _clean(row["spend_6m"]),
+            "spend_12m": _clean(row["spend_12m"]),
+            "monetary_total": _clean(row["monetary_total"]),
+        },
         "actual_6m": _clean(row["actual_6m"]) if art.has_actuals else None,
         "model_version": art.version,
         "what_if": False,
@@ -69,7 +72,11 @@ def validate_features(art: Artifacts, values: dict) -> tuple[dict, list[str]]:
         if value is None and name.startswith("gap_"):
             clean[name] = float("nan")
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             problems.append(f"feature {name!r} must be a finite number, got {value!r}")
             continue
         clean[name] = float(value)

@@ -24,10 +24,30 @@ from portal.train import METRICS, MODEL, PREPARED
 
 log = logging.getLogger(__name__)
 
-TABLE_COLUMNS = ["rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "segment",
-                 "frequency", "recency_days", "monetary_total", "spend_6m"]
-SORTABLE = {"rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "frequency",
-            "recency_days", "monetary_total", "spend_6m", "actual_6m"}
+TABLE_COLUMNS = [
+    "rank",
+    "customer_id",
+    "predicted_clv_6m",
+    "p_purchase",
+    "decile",
+    "segment",
+    "frequency",
+    "recency_days",
+    "monetary_total",
+    "spend_6m",
+]
+SORTABLE = {
+    "rank",
+    "customer_id",
+    "predicted_clv_6m",
+    "p_purchase",
+    "decile",
+    "frequency",
+    "recency_days",
+    "monetary_total",
+    "spend_6m",
+    "actual_6m",
+}
 
 
 class ArtifactsMissing(RuntimeError):
@@ -178,8 +198,12 @@ def decile_lift(final_dir: Path, version: str) -> dict:
     """The ten deciles of METRICS.md for one version."""
     art = current(final_dir)
     rows = analytics.decile_table(art.predicted, art.ids, art.actual)
-    result = {"version": version, "has_actuals": art.has_actuals, "customers": art.n,
-              "deciles": analytics.as_dicts(rows)}
+    result = {
+        "version": version,
+        "has_actuals": art.has_actuals,
+        "customers": art.n,
+        "deciles": analytics.as_dicts(rows),
+    }
     if art.has_actuals:
         result["decile_mape"], result["decile_mape_left_out"] = analytics.decile_mape(rows)
     return result
@@ -223,7 +247,7 @@ def table_page(
         numeric = np.issubdtype(keys.dtype, np.number)
         order = np.argsort(-keys if descending and numeric else keys, kind="stable")
         selected = selected[order[::-1] if descending and not numeric else order]
-    page = frame.iloc[selected[offset: offset + limit]]
+    page = frame.iloc[selected[offset : offset + limit]]
     return page, len(selected)
 
 

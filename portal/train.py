@@ -182,8 +182,13 @@ def run(
     started = time.perf_counter()
     transactions = load_transactions(transactions_path, columns)
     summary = report(transactions)
-    log.info("read %d rows, %d customers, %s..%s", summary.rows, summary.customers,
-             summary.first_date, summary.last_date)
+    log.info(
+        "read %d rows, %d customers, %s..%s",
+        summary.rows,
+        summary.customers,
+        summary.first_date,
+        summary.last_date,
+    )
     days = features.daily(transactions)
     last_day = days["date"].max()
     production = cutoff is None
@@ -210,8 +215,10 @@ def run(
     model.version = version
     model.trained_at = trained_at.isoformat()
     model.library_versions = {
-        "lightgbm": lightgbm.__version__, "scikit-learn": sklearn.__version__,
-        "pandas": pd.__version__, "numpy": np.__version__,
+        "lightgbm": lightgbm.__version__,
+        "scikit-learn": sklearn.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
     }
     document = {
         "version": version,
@@ -220,8 +227,11 @@ def run(
         "cutoff": model.cutoff,
         "horizon_months": features.HORIZON_MONTHS,
         "training_cutoffs": model.training_cutoffs,
-        "data": {**summary.__dict__, "fingerprint": data_hash,
-                 "source": Path(transactions_path).name},
+        "data": {
+            **summary.__dict__,
+            "fingerprint": data_hash,
+            "source": Path(transactions_path).name,
+        },
         "customers": len(final.table),
         "raw_features": model.raw_features,
         "model_inputs": model.inputs,
@@ -259,6 +269,7 @@ def ensure_artifacts(settings=None) -> None:
     settings = settings or Settings.from_env()
     if (settings.final_dir / METRICS).exists():
         return
-    log.warning("no artifacts in %s: training on %s", settings.final_dir,
-                settings.transactions_path)
+    log.warning(
+        "no artifacts in %s: training on %s", settings.final_dir, settings.transactions_path
+    )
     run(settings.transactions_path, settings.final_dir, CDNOW_COLUMNS, CDNOW_CUTOFF)

@@ -13,19 +13,29 @@ from portal import ids, store
 from portal.extensions import final_dir
 from portal.train import SEGMENTS
 
-dash.register_page(__name__, path="/customers", name="Customers", order=3,
-                   title="CLV portal: customers")
+dash.register_page(
+    __name__, path="/customers", name="Customers", order=3, title="CLV portal: customers"
+)
 
 PAGE_SIZE = 50
 ALL_SEGMENTS = "all"
 MONEY = {"function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"}
 COLUMNS = [
     {"field": "rank", "headerName": "Rank", "maxWidth": 110},
-    {"field": "customer_id", "headerName": "Customer", "cellDataType": "text",
-     "cellClass": "link-cell"},
+    {
+        "field": "customer_id",
+        "headerName": "Customer",
+        "cellDataType": "text",
+        "cellClass": "link-cell",
+    },
     {"field": "predicted_clv_6m", "headerName": "Predicted 6m", "valueFormatter": MONEY},
-    {"field": "p_purchase", "headerName": "P(purchase)",
-     "valueFormatter": {"function": "params.value == null ? '' : d3.format('.1%')(params.value)"}},
+    {
+        "field": "p_purchase",
+        "headerName": "P(purchase)",
+        "valueFormatter": {
+            "function": "params.value == null ? '' : d3.format('.1%')(params.value)"
+        },
+    },
     {"field": "segment", "headerName": "Segment", "sortable": False},
     {"field": "frequency", "headerName": "Purchases"},
     {"field": "recency_days", "headerName": "Days since last"},
@@ -42,9 +52,14 @@ def make_grid() -> dag.AgGrid:
         getRowId="params.data.customer_id",
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 110},
         columnSize="responsiveSizeToFit",
-        dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
-                         "cacheBlockSize": PAGE_SIZE, "maxBlocksInCache": 4, "rowBuffer": 0,
-                         "paginationPageSizeSelector": False},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": PAGE_SIZE,
+            "cacheBlockSize": PAGE_SIZE,
+            "maxBlocksInCache": 4,
+            "rowBuffer": 0,
+            "paginationPageSizeSelector": False,
+        },
         style={"height": "560px"},
     )
 
@@ -54,23 +69,45 @@ def layout(**_):
     art, alert = c.load_artifacts()
     if alert:
         return alert
-    return html.Div([
-        c.page_header("Customers", "Every scored customer. Click a customer id to open its "
-                                   "prediction."),
-        dbc.Row([
-            dbc.Col(dbc.InputGroup([dbc.InputGroupText(html.I(className="bi bi-search")),
-                                    dbc.Input(id=ids.CUSTOMERS_SEARCH, type="search",
-                                              placeholder="Customer id starts with…",
-                                              debounce=True)]), md=5, className="mb-2"),
-            dbc.Col(dbc.Select(id=ids.CUSTOMERS_SEGMENT,
-                               options=[{"label": "All segments", "value": ALL_SEGMENTS}] +
-                                       [{"label": s, "value": s} for s, _ in SEGMENTS],
-                               value=ALL_SEGMENTS), md=3, className="mb-2"),
-            dbc.Col(html.Div(id=ids.CUSTOMERS_TOTAL, className="text-muted pt-2"), md=4),
-        ]),
-        html.Div(make_grid(), id="customers-grid-box", className="panel"),
-        dcc.Location(id=ids.CUSTOMERS_LOCATION, refresh=True),
-    ])
+    return html.Div(
+        [
+            c.page_header(
+                "Customers", "Every scored customer. Click a customer id to open its prediction."
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.InputGroup(
+                            [
+                                dbc.InputGroupText(html.I(className="bi bi-search")),
+                                dbc.Input(
+                                    id=ids.CUSTOMERS_SEARCH,
+                                    type="search",
+                                    placeholder="Customer id starts with…",
+                                    debounce=True,
+                                ),
+                            ]
+                        ),
+                        md=5,
+                        className="mb-2",
+                    ),
+                    dbc.Col(
+                        dbc.Select(
+                            id=ids.CUSTOMERS_SEGMENT,
+                            options=[{"label": "All segments", "value": ALL_SEGMENTS}]
+                            + [{"label": s, "value": s} for s, _ in SEGMENTS],
+                            value=ALL_SEGMENTS,
+                        ),
+                        md=3,
+                        className="mb-2",
+                    ),
+                    dbc.Col(html.Div(id=ids.CUSTOMERS_TOTAL, className="text-muted pt-2"), md=4),
+                ]
+            ),
+            html.Div(make_grid(), id="customers-grid-box", className="panel"),
+            dcc.Location(id=ids.CUSTOMERS_LOCATION, refresh=True),
+        ]
+    )
 
 
 @callback(
@@ -91,9 +128,15 @@ def rows_for(request: dict, search: str | None, segment: str | None) -> tuple[li
     column = sort["colId"] if sort["colId"] in store.SORTABLE else "rank"
     start = int(request.get("startRow") or 0)
     end = int(request.get("endRow") or start + PAGE_SIZE)
-    page, total = store.table_page(art, limit=end - start, offset=start, sort=column,
-                                   descending=sort["sort"] == "desc", query=search or "",
-                                   segment=None if segment in (None, "", ALL_SEGMENTS) else segment)
+    page, total = store.table_page(
+        art,
+        limit=end - start,
+        offset=start,
+        sort=column,
+        descending=sort["sort"] == "desc",
+        query=search or "",
+        segment=None if segment in (None, "", ALL_SEGMENTS) else segment,
+    )
     return page[[col["field"] for col in COLUMNS]].to_dict("records"), total
 
 

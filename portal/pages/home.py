@@ -1,7 +1,7 @@
 """Overview: KPI cards and the gain curve."""
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from portal import components as c
 from portal import figures, ids, store
@@ -21,26 +21,48 @@ def layout(**_):
     backtest = art.metrics["backtest"]
     cards = [
         c.kpi_card("Customers", f"{art.n:,}", "scored", id_="home-kpi-customers"),
-        c.kpi_card("Predicted 6-month revenue", c.money(float(art.predicted.sum())),
-                   f"from {art.metrics['cutoff']}", id_="home-kpi-revenue"),
-        c.kpi_card(f"Top {TOP_PCT:g}% share of value", c.pct(elite["share_of_predicted"]),
-                   f"{elite['count']:,} customers", id_="home-kpi-top-share"),
-        c.kpi_card("Backtest normalized Gini", f"{backtest['model']['normalized_gini']:.3f}",
-                   f"cutoff {backtest['cutoff']}", id_="home-kpi-gini"),
-        c.kpi_card("Data as of", art.metrics["cutoff"],
-                   f"{art.metrics['mode']} model {art.version}", id_="home-kpi-asof"),
+        c.kpi_card(
+            "Predicted 6-month revenue",
+            c.money(float(art.predicted.sum())),
+            f"from {art.metrics['cutoff']}",
+            id_="home-kpi-revenue",
+        ),
+        c.kpi_card(
+            f"Top {TOP_PCT:g}% share of value",
+            c.pct(elite["share_of_predicted"]),
+            f"{elite['count']:,} customers",
+            id_="home-kpi-top-share",
+        ),
+        c.kpi_card(
+            "Backtest normalized Gini",
+            f"{backtest['model']['normalized_gini']:.3f}",
+            f"cutoff {backtest['cutoff']}",
+            id_="home-kpi-gini",
+        ),
+        c.kpi_card(
+            "Data as of",
+            art.metrics["cutoff"],
+            f"{art.metrics['mode']} model {art.version}",
+            id_="home-kpi-asof",
+        ),
     ]
     if art.has_actuals:
-        graph = dcc.Graph(id=ids.HOME_GAIN,
-                          figure=figures.make_gain_figure(store.gain_curve(final_dir(),
-                                                                           art.version, 200)),
-                          config={"displaylogo": False}, className="chart")
+        graph = c.graph(
+            ids.HOME_GAIN, figures.make_gain_figure(store.gain_curve(final_dir(), art.version, 200))
+        )
     else:
-        graph = html.P("The gain curve needs actual spend: it appears for backtest models.",
-                       className="text-muted")
-    return html.Div([
-        c.page_header("Overview", "Predicted spend over the next 6 months for every customer, "
-                                  "and how well the ranking held up on data the model never saw."),
-        c.kpi_row(cards),
-        graph,
-    ])
+        graph = html.P(
+            "The gain curve needs actual spend: it appears for backtest models.",
+            className="text-muted",
+        )
+    return html.Div(
+        [
+            c.page_header(
+                "Overview",
+                "Predicted spend over the next 6 months for every customer, "
+                "and how well the ranking held up on data the model never saw.",
+            ),
+            c.kpi_row(cards),
+            graph,
+        ]
+    )

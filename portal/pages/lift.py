@@ -2,7 +2,7 @@
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from portal import components as c
 from portal import figures, ids, store
@@ -13,15 +13,49 @@ dash.register_page(__name__, path="/lift", name="Lift", order=1, title="CLV port
 
 def decile_table(deciles: list[dict]) -> dbc.Table:
     """The ten deciles as a table."""
-    head = html.Thead(html.Tr([html.Th(h) for h in (
-        "Decile", "Customers", "Mean predicted", "Mean actual", "Share of actual", "Lift")]))
-    body = html.Tbody([html.Tr([
-        html.Td(d["decile"]), html.Td(f"{d['customers']:,}"), html.Td(c.money(d["mean_predicted"])),
-        html.Td(c.money(d["mean_actual"])), html.Td(c.pct(d["share_of_actual"])),
-        html.Td(f"{d['lift']:.2f}×" if d["lift"] is not None else f"{d['predicted_lift']:.2f}× (pred.)"),
-    ]) for d in deciles])
-    return dbc.Table([head, body], id=ids.LIFT_TABLE, striped=True, hover=True, responsive=True,
-                     size="sm", className="bg-white")
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(h)
+                for h in (
+                    "Decile",
+                    "Customers",
+                    "Mean predicted",
+                    "Mean actual",
+                    "Share of actual",
+                    "Lift",
+                )
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(d["decile"]),
+                    html.Td(f"{d['customers']:,}"),
+                    html.Td(c.money(d["mean_predicted"])),
+                    html.Td(c.money(d["mean_actual"])),
+                    html.Td(c.pct(d["share_of_actual"])),
+                    html.Td(
+                        f"{d['lift']:.2f}×"
+                        if d["lift"] is not None
+                        else f"{d['predicted_lift']:.2f}× (pred.)"
+                    ),
+                ]
+            )
+            for d in deciles
+        ]
+    )
+    return dbc.Table(
+        [head, body],
+        id=ids.LIFT_TABLE,
+        striped=True,
+        hover=True,
+        responsive=True,
+        size="sm",
+        className="bg-white",
+    )
 
 
 def layout(**_):
@@ -30,17 +64,30 @@ def layout(**_):
     if alert:
         return alert
     lift = store.decile_lift(final_dir(), art.version)
-    note = (f"Decile MAPE (calibration error by decile): {lift['decile_mape']:.3f}"
-            if art.has_actuals else "No actuals yet: lift shown on predictions.")
-    return html.Div([
-        c.page_header("Lift", "Customers ranked by predicted CLV and cut into ten equal deciles."),
-        dbc.Row([
-            dbc.Col(dcc.Graph(id=ids.LIFT_GRAPH, figure=figures.make_lift_figure(lift["deciles"]),
-                              config={"displaylogo": False}, className="chart"), lg=6),
-            dbc.Col(dcc.Graph(id=ids.LIFT_CALIBRATION,
-                              figure=figures.make_calibration_figure(lift["deciles"]),
-                              config={"displaylogo": False}, className="chart"), lg=6),
-        ]),
-        html.P(note, className="text-muted"),
-        decile_table(lift["deciles"]),
-    ])
+    note = (
+        f"Decile MAPE (calibration error by decile): {lift['decile_mape']:.3f}"
+        if art.has_actuals
+        else "No actuals yet: lift shown on predictions."
+    )
+    return html.Div(
+        [
+            c.page_header(
+                "Lift", "Customers ranked by predicted CLV and cut into ten equal deciles."
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        c.graph(ids.LIFT_GRAPH, figures.make_lift_figure(lift["deciles"])), lg=6
+                    ),
+                    dbc.Col(
+                        c.graph(
+                            ids.LIFT_CALIBRATION, figures.make_calibration_figure(lift["deciles"])
+                        ),
+                        lg=6,
+                    ),
+                ]
+            ),
+            html.P(note, className="text-muted"),
+            decile_table(lift["deciles"]),
+        ]
+    )

@@ -2,49 +2,90 @@
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from portal import components as c
 from portal import figures
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
 
-METHODS = {"model": "Our model (LightGBM hurdle)", "last_6m_repeated": "Last 6 months repeated",
-           "half_last_12m": "Half of last 12 months"}
-METRICS = [("normalized_gini", "Normalized Gini", "{:.3f}"),
-           ("top_decile_capture", "Top-decile capture", "{:.1%}"),
-           ("spearman", "Spearman", "{:.3f}"), ("mae", "MAE ($)", "{:.2f}"),
-           ("rmse", "RMSE ($)", "{:.2f}"), ("calibration", "Calibration (Σp/Σy)", "{:.3f}"),
-           ("decile_mape", "Decile MAPE", "{:.3f}")]
+METHODS = {
+    "model": "Our model (LightGBM hurdle)",
+    "last_6m_repeated": "Last 6 months repeated",
+    "half_last_12m": "Half of last 12 months",
+}
+METRICS = [
+    ("normalized_gini", "Normalized Gini", "{:.3f}"),
+    ("top_decile_capture", "Top-decile capture", "{:.1%}"),
+    ("spearman", "Spearman", "{:.3f}"),
+    ("mae", "MAE ($)", "{:.2f}"),
+    ("rmse", "RMSE ($)", "{:.2f}"),
+    ("calibration", "Calibration (Σp/Σy)", "{:.3f}"),
+    ("decile_mape", "Decile MAPE", "{:.3f}"),
+]
 
 
 def metrics_table(backtest: dict) -> dbc.Table:
     """Backtest figures of the model and the naive baselines."""
     head = html.Thead(html.Tr([html.Th("Method")] + [html.Th(label) for _, label, _ in METRICS]))
-    body = html.Tbody([
-        html.Tr([html.Td(label)] + [html.Td(fmt.format(backtest[key][m])) for m, _, fmt in METRICS],
-                className="table-primary" if key == "model" else "")
-        for key, label in METHODS.items() if key in backtest
-    ])
-    return dbc.Table([head, body], id="model-metrics-table", bordered=False, hover=True,
-                     responsive=True, size="sm", className="bg-white")
+    body = html.Tbody(
+        [
+            html.Tr(
+                [html.Td(label)] + [html.Td(fmt.format(backtest[key][m])) for m, _, fmt in METRICS],
+                className="table-primary" if key == "model" else "",
+            )
+            for key, label in METHODS.items()
+            if key in backtest
+        ]
+    )
+    return dbc.Table(
+        [head, body],
+        id="model-metrics-table",
+        bordered=False,
+        hover=True,
+        responsive=True,
+        size="sm",
+        className="bg-white",
+    )
 
 
 def details(metrics: dict) -> dbc.Card:
     """Version, cutoff and training window as a definition list."""
-    rows = [("Version", metrics["version"]), ("Mode", metrics["mode"]),
-            ("Trained at (UTC)", metrics["trained_at"]), ("Scoring cutoff", metrics["cutoff"]),
-            ("Horizon", f"{metrics['horizon_months']} months"),
-            ("Training cutoffs", f"{metrics['training_cutoffs'][0]} … "
-                                 f"{metrics['training_cutoffs'][-1]} "
-                                 f"({len(metrics['training_cutoffs'])} monthly snapshots)"),
-            ("Backtest cutoff", metrics["backtest"]["cutoff"]),
-            ("Data", f"{metrics['data']['rows']:,} rows, {metrics['data']['customers']:,} "
-                     f"customers, {metrics['data']['first_date']} … {metrics['data']['last_date']}")]
-    return dbc.Card(dbc.CardBody(html.Dl(sum(([html.Dt(k, className="col-sm-4"),
-                                              html.Dd(v, className="col-sm-8")]
-                                             for k, v in rows), []), className="row mb-0")),
-                    id="model-details", className="mb-3")
+    rows = [
+        ("Version", metrics["version"]),
+        ("Mode", metrics["mode"]),
+        ("Trained at (UTC)", metrics["trained_at"]),
+        ("Scoring cutoff", metrics["cutoff"]),
+        ("Horizon", f"{metrics['horizon_months']} months"),
+        (
+            "Training cutoffs",
+            f"{metrics['training_cutoffs'][0]} … "
+            f"{metrics['training_cutoffs'][-1]} "
+            f"({len(metrics['training_cutoffs'])} monthly snapshots)",
+        ),
+        ("Backtest cutoff", metrics["backtest"]["cutoff"]),
+        (
+            "Data",
+            f"{metrics['data']['rows']:,} rows, {metrics['data']['customers']:,} "
+            f"customers, {metrics['data']['first_date']} … {metrics['data']['last_date']}",
+        ),
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            html.Dl(
+                sum(
+                    (
+                        [html.Dt(k, className="col-sm-4"), html.Dd(v, className="col-sm-8")]
+                        for k, v in rows
+                    ),
+                    [],
+                ),
+                className="row mb-0",
+            )
+        ),
+        id="model-details",
+        className="mb-3",
+    )
 
 
 def layout(**_):
@@ -53,16 +94,29 @@ def layout(**_):
     if alert:
         return alert
     m = art.metrics
-    return html.Div([
-        c.page_header("Model", "A hurdle model: P(purchase) × expected spend if buying, two "
-                               "LightGBM models on RFM, window and BG/NBD features."),
-        html.H5(f"Backtest on the 6 months after {m['backtest']['cutoff']} "
-                f"({m['backtest']['customers']:,} customers)"),
-        metrics_table(m["backtest"]),
-        dbc.Row([
-            dbc.Col(details(m), lg=5),
-            dbc.Col(dcc.Graph(id="model-importance-graph",
-                              figure=figures.make_importance_figure(m["feature_importance"]),
-                              config={"displaylogo": False}, className="chart"), lg=7),
-        ]),
-    ])
+    return html.Div(
+        [
+            c.page_header(
+                "Model",
+                "A hurdle model: P(purchase) × expected spend if buying, two "
+                "LightGBM models on RFM, window and BG/NBD features.",
+            ),
+            html.H5(
+                f"Backtest on the 6 months after {m['backtest']['cutoff']} "
+                f"({m['backtest']['customers']:,} customers)"
+            ),
+            metrics_table(m["backtest"]),
+            dbc.Row(
+                [
+                    dbc.Col(details(m), lg=5),
+                    dbc.Col(
+                        c.graph(
+                            "model-importance-graph",
+                            figures.make_importance_figure(m["feature_importance"]),
+                        ),
+                        lg=7,
+                    ),
+                ]
+            ),
+        ]
+    )

@@ -6,8 +6,13 @@ from dash import html
 
 dash.register_page(__name__, path="/404", name="Not found", title="CLV portal: not found")
 
-layout = dbc.Alert([
-    html.H4("Page not found", className="alert-heading"),
-    html.P("There is no page at this address."),
-    dbc.Button("Back to the overview", href="/", color="primary"),
-], color="light", className="mt-4", id="not-found")
+layout = dbc.Alert(
+    [
+        html.H4("Page not found", className="alert-heading"),
+        html.P("There is no page at this address."),
+        dbc.Button("Back to the overview", href="/", color="primary"),
+    ],
+    color="light",
+    className="mt-4",
+    id="not-found",
+)

@@ -2,23 +2,32 @@
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, html, no_update
 
 from portal import components as c
 from portal import figures, ids, scoring, store
 from portal.extensions import final_dir
 
-dash.register_page(__name__, path="/predict", name="Predict", order=4,
-                   title="CLV portal: predict")
+dash.register_page(__name__, path="/predict", name="Predict", order=4, title="CLV portal: predict")
 
 
 def feature_input(name: str, value) -> dbc.Col:
     """One labelled number input of the what-if form."""
-    return dbc.Col([
-        dbc.Label(name, html_for=f"{ids.PREDICT_FEATURE}-{name}", className="small mb-0"),
-        dbc.Input(id={"type": ids.PREDICT_FEATURE, "name": name}, type="number", value=value,
-                  size="sm"),
-    ], xs=6, md=4, lg=3, className="mb-2")
+    return dbc.Col(
+        [
+            dbc.Label(name, html_for=f"{ids.PREDICT_FEATURE}-{name}", className="small mb-0"),
+            dbc.Input(
+                id={"type": ids.PREDICT_FEATURE, "name": name},
+                type="number",
+                value=value,
+                size="sm",
+            ),
+        ],
+        xs=6,
+        md=4,
+        lg=3,
+        className="mb-2",
+    )
 
 
 def layout(customer_id: str | None = None, **_):
@@ -26,53 +35,96 @@ def layout(customer_id: str | None = None, **_):
     art, alert = c.load_artifacts()
     if alert:
         return alert
-    return html.Div([
-        c.page_header("Predict", "Look up a customer, or edit feature values to see what-if "
-                                 "predictions."),
-        html.Div(dbc.InputGroup([
-            dbc.Input(id=ids.PREDICT_ID, placeholder="Customer id, e.g. 14048",
-                      value=customer_id or "", debounce=True, type="text"),
-            dbc.Button("Predict", id=ids.PREDICT_BUTTON, color="primary"),
-        ]), className="panel"),
-        html.Div(id=ids.PREDICT_RESULT),
-        html.Div([
-            html.H5("What if?"),
-            html.P("Change any value; the prediction updates as you type. Empty optional "
-                   "fields take the population median.", className="text-muted small"),
-            html.Div(id=ids.PREDICT_WHATIF_RESULT, className="mb-2"),
-            dbc.Row([feature_input(name, art.model.feature_defaults.get(name))
-                     for name in art.model.raw_features]),
-        ], className="panel", id=ids.PREDICT_WHATIF),
-    ])
+    return html.Div(
+        [
+            c.page_header(
+                "Predict", "Look up a customer, or edit feature values to see what-if predictions."
+            ),
+            html.Div(
+                dbc.InputGroup(
+                    [
+                        dbc.Input(
+                            id=ids.PREDICT_ID,
+                            placeholder="Customer id, e.g. 14048",
+                            value=customer_id or "",
+                            debounce=True,
+                            type="text",
+                        ),
+                        dbc.Button("Predict", id=ids.PREDICT_BUTTON, color="primary"),
+                    ]
+                ),
+                className="panel",
+            ),
+            html.Div(id=ids.PREDICT_RESULT),
+            html.Div(
+                [
+                    html.H5("What if?"),
+                    html.P(
+                        "Change any value; the prediction updates as you type. Empty optional "
+                        "fields take the population median.",
+                        className="text-muted small",
+                    ),
+                    html.Div(id=ids.PREDICT_WHATIF_RESULT, className="mb-2"),
+                    dbc.Row(
+                        [
+                            feature_input(name, art.model.feature_defaults.get(name))
+                            for name in art.model.raw_features
+                        ]
+                    ),
+                ],
+                className="panel",
+                id=ids.PREDICT_WHATIF,
+            ),
+        ]
+    )
 
 
 def result_view(p: dict) -> html.Div:
     """KPI cards, the past-vs-predicted chart and the feature table of one prediction."""
     cards = [
-        c.kpi_card("Predicted 6-month CLV", c.money(p["predicted_clv_6m"]),
-                   id_="predict-clv"),
+        c.kpi_card("Predicted 6-month CLV", c.money(p["predicted_clv_6m"]), id_="predict-clv"),
         c.kpi_card("P(purchase in 6 months)", c.pct(p["p_purchase"]), id_="predict-p"),
-        c.kpi_card("Decile", str(p["decile"]), f"rank {p['rank']:,} of {p['customers']:,}",
-                   id_="predict-decile"),
+        c.kpi_card(
+            "Decile",
+            str(p["decile"]),
+            f"rank {p['rank']:,} of {p['customers']:,}",
+            id_="predict-decile",
+        ),
         c.kpi_card("Segment", p["segment"], id_="predict-segment"),
     ]
     past = p["past"]
-    figure = figures.make_customer_figure(past["spend_6m"] or 0.0,
-                                          (past["spend_12m"] or 0.0) / 2,
-                                          p["predicted_clv_6m"], p["actual_6m"])
-    table = dbc.Table(html.Tbody([html.Tr([html.Td(k), html.Td("—" if v is None else f"{v:,.2f}")])
-                                  for k, v in p["features"].items()]),
-                      size="sm", striped=True, className="bg-white mb-0")
-    return html.Div([
-        html.H4(f"Customer {p['customer_id']}", id="predict-title"),
-        c.kpi_row(cards),
-        dbc.Row([
-            dbc.Col(dcc.Graph(figure=figure, config={"displaylogo": False}, className="chart",
-                              id="predict-past-graph"), lg=7),
-            dbc.Col(html.Div([html.H6("Features at the cutoff"), table], className="panel"),
-                    lg=5),
-        ]),
-    ])
+    figure = figures.make_customer_figure(
+        past["spend_6m"] or 0.0,
+        (past["spend_12m"] or 0.0) / 2,
+        p["predicted_clv_6m"],
+        p["actual_6m"],
+    )
+    table = dbc.Table(
+        html.Tbody(
+            [
+                html.Tr([html.Td(k), html.Td("—" if v is None else f"{v:,.2f}")])
+                for k, v in p["features"].items()
+            ]
+        ),
+        size="sm",
+        striped=True,
+        className="bg-white mb-0",
+    )
+    return html.Div(
+        [
+            html.H4(f"Customer {p['customer_id']}", id="predict-title"),
+            c.kpi_row(cards),
+            dbc.Row(
+                [
+                    dbc.Col(c.graph("predict-past-graph", figure), lg=7),
+                    dbc.Col(
+                        html.Div([html.H6("Features at the cutoff"), table], className="panel"),
+                        lg=5,
+                    ),
+                ]
+            ),
+        ]
+    )
 
 
 @callback(
@@ -90,8 +142,11 @@ def update_prediction(_clicks, customer_id, feature_ids):
     try:
         p = scoring.customer_prediction(art, str(customer_id))
     except store.UnknownCustomer:
-        alert = dbc.Alert(f"No customer with id {str(customer_id).strip()!r} in the scored data.",
-                          color="warning", id="predict-unknown")
+        alert = dbc.Alert(
+            f"No customer with id {str(customer_id).strip()!r} in the scored data.",
+            color="warning",
+            id="predict-unknown",
+        )
         return alert, [no_update] * len(feature_ids)
     return result_view(p), [p["features"].get(f["name"]) for f in feature_ids]
 
@@ -108,13 +163,23 @@ def update_whatif(values, feature_ids):
     try:
         p = scoring.whatif_prediction(art, features)
     except scoring.InvalidFeatures as exc:
-        return dbc.Alert(["Cannot score these values: ", html.Ul([html.Li(x) for x in
-                                                                  exc.problems])],
-                         color="warning", className="mb-0", id="predict-whatif-invalid")
-    return dbc.Alert([
-        html.Span("What-if prediction: ", className="fw-semibold"),
-        html.Span(c.money(p["predicted_clv_6m"]), id="predict-whatif-clv",
-                  className="fs-5 fw-bold"),
-        html.Span(f"  ·  P(purchase) {c.pct(p['p_purchase'])}  ·  decile {p['decile']}"
-                  f"  ·  {p['segment']}"),
-    ], color="info", className="mb-0")
+        return dbc.Alert(
+            ["Cannot score these values: ", html.Ul([html.Li(x) for x in exc.problems])],
+            color="warning",
+            className="mb-0",
+            id="predict-whatif-invalid",
+        )
+    return dbc.Alert(
+        [
+            html.Span("What-if prediction: ", className="fw-semibold"),
+            html.Span(
+                c.money(p["predicted_clv_6m"]), id="predict-whatif-clv", className="fs-5 fw-bold"
+            ),
+            html.Span(
+                f"  ·  P(purchase) {c.pct(p['p_purchase'])}  ·  decile {p['decile']}"
+                f"  ·  {p['segment']}"
+            ),
+        ],
+        color="info",
+        className="mb-0",
+    )

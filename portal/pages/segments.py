@@ -9,8 +9,9 @@ from portal import components as c
 from portal import figures, ids, store
 from portal.extensions import final_dir
 
-dash.register_page(__name__, path="/segments", name="Segments", order=2,
-                   title="CLV portal: segments")
+dash.register_page(
+    __name__, path="/segments", name="Segments", order=2, title="CLV portal: segments"
+)
 
 DEFAULT_PCT = 5.0
 GRID_ROWS = 500
@@ -18,10 +19,16 @@ CURVE_POINTS = 200
 COLUMNS = [
     {"field": "rank", "headerName": "Rank", "maxWidth": 100},
     {"field": "customer_id", "headerName": "Customer", "cellDataType": "text"},
-    {"field": "predicted_clv_6m", "headerName": "Predicted 6m ($)",
-     "valueFormatter": {"function": "d3.format('$,.2f')(params.value)"}},
-    {"field": "p_purchase", "headerName": "P(purchase)",
-     "valueFormatter": {"function": "d3.format('.1%')(params.value)"}},
+    {
+        "field": "predicted_clv_6m",
+        "headerName": "Predicted 6m ($)",
+        "valueFormatter": {"function": "d3.format('$,.2f')(params.value)"},
+    },
+    {
+        "field": "p_purchase",
+        "headerName": "P(purchase)",
+        "valueFormatter": {"function": "d3.format('.1%')(params.value)"},
+    },
     {"field": "frequency", "headerName": "Purchases"},
     {"field": "recency_days", "headerName": "Days since last"},
 ]
@@ -32,38 +39,82 @@ def layout(**_):
     art, alert = c.load_artifacts()
     if alert:
         return alert
-    return html.Div([
-        c.page_header("Segments", "Pick the top X% of customers by predicted 6-month CLV."),
-        html.Div([
-            dbc.Label("Top X% of customers", html_for=ids.SEGMENTS_INPUT),
-            dbc.Row([
-                dbc.Col(dcc.Slider(id=ids.SEGMENTS_SLIDER, min=0.5, max=100, step=0.5,
-                                   value=DEFAULT_PCT,
-                                   marks={v: f"{v}%" for v in (1, 5, 10, 20, 50, 100)},
-                                   tooltip={"placement": "bottom"},
-                                   allow_direct_input=False), md=9),
-                dbc.Col(dbc.InputGroup([
-                    dbc.Input(id=ids.SEGMENTS_INPUT, type="number", min=0.5, max=100, step=0.5,
-                              value=DEFAULT_PCT, debounce=True),
-                    dbc.InputGroupText("%")]), md=3),
-            ], className="align-items-center"),
-        ], className="panel"),
-        html.Div(id=ids.SEGMENTS_KPIS),
-        dcc.Graph(id=ids.SEGMENTS_PARETO, config={"displaylogo": False}, className="chart"),
-        html.Div([
-            html.Div([html.H5("Customers in the segment", className="mb-0"),
-                      dbc.Button([html.I(className="bi bi-download me-2"), "Download CSV"],
-                                 id=ids.SEGMENTS_DOWNLOAD_BUTTON, color="primary", size="sm")],
-                     className="d-flex justify-content-between align-items-center mb-2"),
-            dag.AgGrid(id=ids.SEGMENTS_GRID, columnDefs=COLUMNS, rowData=[],
-                       defaultColDef={"sortable": True, "resizable": True, "minWidth": 110},
-                       columnSize="responsiveSizeToFit",
-                       dashGridOptions={"pagination": True, "paginationPageSize": 20},
-                       style={"height": "480px"}),
-            html.Small(id="segments-grid-note", className="text-muted"),
-        ], className="panel"),
-        dcc.Download(id=ids.SEGMENTS_DOWNLOAD),
-    ])
+    return html.Div(
+        [
+            c.page_header("Segments", "Pick the top X% of customers by predicted 6-month CLV."),
+            html.Div(
+                [
+                    dbc.Label("Top X% of customers", html_for=ids.SEGMENTS_INPUT),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dcc.Slider(
+                                    id=ids.SEGMENTS_SLIDER,
+                                    min=0.5,
+                                    max=100,
+                                    step=0.5,
+                                    value=DEFAULT_PCT,
+                                    marks={v: f"{v}%" for v in (1, 5, 10, 20, 50, 100)},
+                                    tooltip={"placement": "bottom"},
+                                    allow_direct_input=False,
+                                ),
+                                md=9,
+                            ),
+                            dbc.Col(
+                                dbc.InputGroup(
+                                    [
+                                        dbc.Input(
+                                            id=ids.SEGMENTS_INPUT,
+                                            type="number",
+                                            min=0.5,
+                                            max=100,
+                                            step=0.5,
+                                            value=DEFAULT_PCT,
+                                            debounce=True,
+                                        ),
+                                        dbc.InputGroupText("%"),
+                                    ]
+                                ),
+                                md=3,
+                            ),
+                        ],
+                        className="align-items-center",
+                    ),
+                ],
+                className="panel",
+            ),
+            html.Div(id=ids.SEGMENTS_KPIS),
+            c.graph(ids.SEGMENTS_PARETO, {}),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H5("Customers in the segment", className="mb-0"),
+                            dbc.Button(
+                                [html.I(className="bi bi-download me-2"), "Download CSV"],
+                                id=ids.SEGMENTS_DOWNLOAD_BUTTON,
+                                color="primary",
+                                size="sm",
+                            ),
+                        ],
+                        className="d-flex justify-content-between align-items-center mb-2",
+                    ),
+                    dag.AgGrid(
+                        id=ids.SEGMENTS_GRID,
+                        columnDefs=COLUMNS,
+                        rowData=[],
+                        defaultColDef={"sortable": True, "resizable": True, "minWidth": 110},
+                        columnSize="responsiveSizeToFit",
+                        dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                        style={"height": "480px"},
+                    ),
+                    html.Small(id="segments-grid-note", className="text-muted"),
+                ],
+                className="panel",
+            ),
+            dcc.Download(id=ids.SEGMENTS_DOWNLOAD),
+        ]
+    )
 
 
 def clamp_pct(value) -> float:
@@ -92,23 +143,44 @@ def update_segment(slider_value, input_value):
     summary = store.elite(final_dir(), art.version, top_pct)
     curve = store.value_concentration(final_dir(), art.version, CURVE_POINTS)
     cards = [
-        c.kpi_card("Customers in segment", f"{summary['count']:,}",
-                   f"top {top_pct:g}% of {art.n:,}", id_="segments-count"),
-        c.kpi_card("Predicted 6-month value", c.money(summary["predicted_value"]),
-                   id_="segments-value"),
-        c.kpi_card("Share of predicted value", c.pct(summary["share_of_predicted"]),
-                   id_="segments-share"),
+        c.kpi_card(
+            "Customers in segment",
+            f"{summary['count']:,}",
+            f"top {top_pct:g}% of {art.n:,}",
+            id_="segments-count",
+        ),
+        c.kpi_card(
+            "Predicted 6-month value", c.money(summary["predicted_value"]), id_="segments-value"
+        ),
+        c.kpi_card(
+            "Share of predicted value", c.pct(summary["share_of_predicted"]), id_="segments-share"
+        ),
     ]
     if summary["share_of_actual"] is not None:
-        cards.append(c.kpi_card("Share of actual spend (backtest)",
-                                c.pct(summary["share_of_actual"]), id_="segments-actual-share"))
-    figure = figures.make_pareto_figure(curve["x"], curve["share"], top_pct,
-                                        summary["share_of_predicted"])
+        cards.append(
+            c.kpi_card(
+                "Share of actual spend (backtest)",
+                c.pct(summary["share_of_actual"]),
+                id_="segments-actual-share",
+            )
+        )
+    figure = figures.make_pareto_figure(
+        curve["x"], curve["share"], top_pct, summary["share_of_predicted"]
+    )
     page, _ = store.table_page(art, limit=GRID_ROWS, max_rank=summary["count"])
-    note = (f"Showing the first {GRID_ROWS:,} of {summary['count']:,}; the CSV has them all."
-            if summary["count"] > GRID_ROWS else f"All {summary['count']:,} customers shown.")
-    return (top_pct, top_pct, c.kpi_row(cards), figure,
-            page[[col["field"] for col in COLUMNS]].to_dict("records"), note)
+    note = (
+        f"Showing the first {GRID_ROWS:,} of {summary['count']:,}; the CSV has them all."
+        if summary["count"] > GRID_ROWS
+        else f"All {summary['count']:,} customers shown."
+    )
+    return (
+        top_pct,
+        top_pct,
+        c.kpi_row(cards),
+        figure,
+        page[[col["field"] for col in COLUMNS]].to_dict("records"),
+        note,
+    )
 
 
 @callback(
@@ -125,5 +197,6 @@ def download_segment(n_clicks, top_pct):
     top_pct = clamp_pct(top_pct)
     count = store.elite(final_dir(), art.version, top_pct)["count"]
     page, _ = store.table_page(art, limit=count, max_rank=count)
-    return dcc.send_data_frame(page[store.TABLE_COLUMNS].to_csv,
-                               f"clv_top_{top_pct:g}pct_{art.version}.csv", index=False)
+    return dcc.send_data_frame(
+        page[store.TABLE_COLUMNS].to_csv, f"clv_top_{top_pct:g}pct_{art.version}.csv", index=False
+    )

@@ -61,8 +61,11 @@ def test_predict_stored_customer(client, table):
     assert body["customer_id"] == "14048"
     assert body["predicted_clv_6m"] == pytest.approx(row["predicted_clv_6m"])
     assert body["p_purchase"] == pytest.approx(row["p_purchase"])
-    assert (body["rank"], body["decile"], body["segment"]) == (row["rank"], row["decile"],
-                                                              row["segment"])
+    assert (body["rank"], body["decile"], body["segment"]) == (
+        row["rank"],
+        row["decile"],
+        row["segment"],
+    )
     assert body["features"]["frequency"] == row["frequency"]
     assert body["actual_6m"] == pytest.approx(row["actual_6m"])
     assert body["what_if"] is False
@@ -72,14 +75,18 @@ def test_predict_stored_customer(client, table):
 
 def test_predict_what_if(client, table):
     row = table.set_index("customer_id").loc["14048"]
-    features = {k: (None if isinstance(v, float) and math.isnan(v) else float(v))
-                for k, v in row.items() if k in client.get("/api/meta").get_json()["features"]}
+    features = {
+        k: (None if isinstance(v, float) and math.isnan(v) else float(v))
+        for k, v in row.items()
+        if k in client.get("/api/meta").get_json()["features"]
+    }
     body = client.post("/api/predict", json={"features": features}).get_json()
     assert body["what_if"] is True and body["defaulted_features"] == []
     assert body["predicted_clv_6m"] == pytest.approx(row["predicted_clv_6m"], rel=1e-9)
     assert body["rank"] == 1 and body["segment"] == "Elite"
-    minimal = client.post("/api/predict", json={"features": {
-        "frequency": 1, "recency_days": 300, "tenure_days": 300}}).get_json()
+    minimal = client.post(
+        "/api/predict", json={"features": {"frequency": 1, "recency_days": 300, "tenure_days": 300}}
+    ).get_json()
     assert "spend_6m" in minimal["defaulted_features"]
     assert minimal["predicted_clv_6m"] < body["predicted_clv_6m"]
 
@@ -87,19 +94,34 @@ def test_predict_what_if(client, table):
 def test_predict_errors(client):
     error_of(client.post("/api/predict", json={"customer_id": "nope"}), 404, "unknown_customer")
     error_of(client.post("/api/predict", data="customer_id=1"), 415, "unsupported_media_type")
-    error_of(client.post("/api/predict", data="{bad", content_type="application/json"), 400,
-             "malformed_json")
+    error_of(
+        client.post("/api/predict", data="{bad", content_type="application/json"),
+        400,
+        "malformed_json",
+    )
     error_of(client.post("/api/predict", json=[1, 2]), 422, "invalid_body")
     error_of(client.post("/api/predict", json={}), 422, "invalid_body")
     error_of(client.post("/api/predict", json={"customer_id": ""}), 422, "invalid_customer_id")
-    message = error_of(client.post("/api/predict", json={"features": {"frequency": 1}}), 422,
-                       "invalid_features")
+    message = error_of(
+        client.post("/api/predict", json={"features": {"frequency": 1}}), 422, "invalid_features"
+    )
     assert "recency_days" in message and "tenure_days" in message
-    error_of(client.post("/api/predict", json={"features": {
-        "frequency": 2, "recency_days": 50, "tenure_days": 10}}), 422, "invalid_features")
-    error_of(client.post("/api/predict", json={"features": {
-        "frequency": 2, "recency_days": 5, "tenure_days": 10, "bogus": 1}}), 422,
-        "invalid_features")
+    error_of(
+        client.post(
+            "/api/predict",
+            json={"features": {"frequency": 2, "recency_days": 50, "tenure_days": 10}},
+        ),
+        422,
+        "invalid_features",
+    )
+    error_of(
+        client.post(
+            "/api/predict",
+            json={"features": {"frequency": 2, "recency_days": 5, "tenure_days": 10, "bogus": 1}},
+        ),
+        422,
+        "invalid_features",
+    )
     big = {"customer_id": "1", "pad": "x" * 70_000}
     error_of(client.post("/api/predict", json=big), 413, "request_entity_too_large")
     error_of(client.get("/api/predict"), 405, "method_not_allowed")
@@ -114,8 +136,9 @@ def test_decile_lift(client, table):
     first = table.nsmallest(2357, "rank")
     assert deciles[0]["mean_predicted"] == pytest.approx(first["predicted_clv_6m"].mean())
     assert deciles[0]["mean_actual"] == pytest.approx(first["actual_6m"].mean())
-    assert deciles[0]["lift"] == pytest.approx(first["actual_6m"].mean()
-                                               / table["actual_6m"].mean())
+    assert deciles[0]["lift"] == pytest.approx(
+        first["actual_6m"].mean() / table["actual_6m"].mean()
+    )
     assert sum(d["share_of_actual"] for d in deciles) == pytest.approx(1.0)
 
 
@@ -130,8 +153,11 @@ def test_gain_curve(client, table, data_dir):
     metrics = json.loads((data_dir / "final" / "metrics.json").read_text())
     assert body["normalized_gini"] == pytest.approx(metrics["backtest"]["model"]["normalized_gini"])
     for bad in ("0", "abc", "10001"):
-        error_of(client.get(f"/api/gain_curve?points={bad}"), 422,
-                 "out_of_range" if bad.isdigit() else "invalid_parameter")
+        error_of(
+            client.get(f"/api/gain_curve?points={bad}"),
+            422,
+            "out_of_range" if bad.isdigit() else "invalid_parameter",
+        )
 
 
 def test_elite(client, table):
@@ -142,9 +168,11 @@ def test_elite(client, table):
     top = table.nsmallest(summary["count"], "rank")
     assert summary["predicted_value"] == pytest.approx(top["predicted_clv_6m"].sum())
     assert summary["share_of_predicted"] == pytest.approx(
-        top["predicted_clv_6m"].sum() / table["predicted_clv_6m"].sum())
+        top["predicted_clv_6m"].sum() / table["predicted_clv_6m"].sum()
+    )
     assert summary["share_of_actual"] == pytest.approx(
-        top["actual_6m"].sum() / table["actual_6m"].sum())
+        top["actual_6m"].sum() / table["actual_6m"].sum()
+    )
     assert [r["rank"] for r in body["customers"]] == list(range(6, 16))
     assert client.get("/api/elite?top_pct=100&limit=1").get_json()["summary"]["count"] == n
     for bad in ("0", "-1", "100.5", "nan", "x"):

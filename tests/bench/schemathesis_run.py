@@ -16,12 +16,20 @@ MAX_EXAMPLES = 200
 def main() -> int:
     with gunicorn() as (url, _):
         binary = Path(sys.executable).with_name("schemathesis")
-        result = subprocess.run([
-            str(binary), "run", f"{url}/api/openapi.json",
-            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
-                        "response_schema_conformance",
-            "--max-examples", str(MAX_EXAMPLES), "--seed", "0",
-        ])
+        result = subprocess.run(
+            [
+                str(binary),
+                "run",
+                f"{url}/api/openapi.json",
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,"
+                "response_schema_conformance",
+                "--max-examples",
+                str(MAX_EXAMPLES),
+                "--seed",
+                "0",
+            ]
+        )
     return result.returncode
 
 

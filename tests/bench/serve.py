@@ -27,13 +27,19 @@ def free_port() -> int:
 def gunicorn(data_dir: Path | None = None, workers: int = 2, timeout: float = 300):
     """Yield the base URL of gunicorn app:server; SIGTERM it on exit."""
     port = free_port()
-    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY=str(workers),
-               LOG_LEVEL="warning")
+    env = dict(
+        os.environ,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_CONCURRENCY=str(workers),
+        LOG_LEVEL="warning",
+    )
     if data_dir is not None:
         env["DATA_DIR"] = str(data_dir)
     binary = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen([str(binary), "app:server", "--access-logfile", "/dev/null"],
-                            cwd=REPO_ROOT, env=env)
+    proc = subprocess.Popen(
+        [str(binary), "app:server", "--access-logfile", "/dev/null"], cwd=REPO_ROOT, env=env
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -37,4 +37,5 @@ def click(duo, selector: str):
     """Scroll an element into view and click it (AG Grid controls sit below the fold)."""
     element = duo.wait_for_element(selector)
     duo.driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element
+    )

@@ -49,16 +49,19 @@ def first_cell(duo, column):
 def test_customers_pages_and_sorts_on_the_server(portal, client):
     visit(portal, "/customers")
     portal.wait_for_text_to_equal(
-        "#customers-grid .ag-row[row-index='0'] .ag-cell[col-id='rank']", "1")
+        "#customers-grid .ag-row[row-index='0'] .ag-cell[col-id='rank']", "1"
+    )
     portal.wait_for_text_to_equal("#customers-total", f"{N:,} customers match")
     click(portal, "#customers-grid .ag-paging-button[aria-label='Next Page']")
     portal.wait_for_text_to_equal(
-        "#customers-grid .ag-row[row-index='50'] .ag-cell[col-id='rank']", "51")
+        "#customers-grid .ag-row[row-index='50'] .ag-cell[col-id='rank']", "51"
+    )
     click(portal, "#customers-grid .ag-header-cell[col-id='recency_days'] .ag-header-cell-label")
     smallest = client.get("/api/table?sort=recency_days&order=asc&limit=1").get_json()["rows"][0]
     portal.wait_for_text_to_equal(
         "#customers-grid .ag-row[row-index='0'] .ag-cell[col-id='recency_days']",
-        f"{smallest['recency_days']:g}")
+        f"{smallest['recency_days']:g}",
+    )
     assert_clean_console(portal)
 
 
@@ -82,7 +85,8 @@ def test_predict_matches_api_and_what_if_updates(portal, client):
     portal.wait_for_text_to_equal("#predict-clv .kpi-value", money(expected["predicted_clv_6m"]))
     portal.wait_for_text_to_equal("#predict-whatif-clv", money(expected["predicted_clv_6m"]))
     recency = portal.find_element(
-        """input[id='{"name":"recency_days","type":"predict-feature"}']""")
+        """input[id='{"name":"recency_days","type":"predict-feature"}']"""
+    )
     recency.send_keys(Keys.CONTROL, "a")
     recency.send_keys("300")
     features = dict(expected["features"], recency_days=300.0)

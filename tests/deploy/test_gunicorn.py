@@ -25,11 +25,18 @@ def free_port() -> int:
 def gunicorn_server(tmp_path):
     """gunicorn app:server on 127.0.0.1; trains at start-up because DATA_DIR is empty."""
     port = free_port()
-    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="2",
-               DATA_DIR=str(tmp_path))
+    env = dict(
+        os.environ, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="2", DATA_DIR=str(tmp_path)
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen([str(gunicorn), "app:server"], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(gunicorn), "app:server"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

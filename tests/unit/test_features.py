@@ -58,16 +58,27 @@ def test_labels_cover_exactly_six_months(tiny_log, feats):
 
 
 def test_no_leakage_from_rows_on_or_after_cutoff(tiny_log, feats):
-    extra = pd.DataFrame({"customer_id": ["A", "B", "E"], "amount": [500.0, 1.0, 3.0],
-                          "quantity": [1, 1, 1],
-                          "date": pd.to_datetime(["2020-07-01", "2020-09-01", "2020-07-01"])})
+    extra = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "E"],
+            "amount": [500.0, 1.0, 3.0],
+            "quantity": [1, 1, 1],
+            "date": pd.to_datetime(["2020-07-01", "2020-09-01", "2020-07-01"]),
+        }
+    )
     changed = build_features(daily(pd.concat([tiny_log, extra])), CUTOFF)
     pd.testing.assert_frame_equal(changed, feats)
 
 
 def test_returns_net_against_spend_but_are_not_purchases(tiny_log):
-    ret = pd.DataFrame({"customer_id": ["B"], "amount": [-20.0], "quantity": [-1],
-                        "date": pd.to_datetime(["2020-06-01"])})
+    ret = pd.DataFrame(
+        {
+            "customer_id": ["B"],
+            "amount": [-20.0],
+            "quantity": [-1],
+            "date": pd.to_datetime(["2020-06-01"]),
+        }
+    )
     b = build_features(daily(pd.concat([tiny_log, ret])), CUTOFF).loc["B"]
     assert b["frequency"] == 1
     assert b["monetary_total"] == 30.0

@@ -19,8 +19,11 @@ def test_csv_with_any_column_names_and_date_formats(tmp_path):
     frame = load_transactions(path, MAP)
     assert list(frame.columns) == ["customer_id", "date", "amount"]
     assert frame["customer_id"].tolist() == ["7", "7", "8"]
-    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-03-04", "2021-03-06",
-                                                               "2021-03-05"]
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2021-03-04",
+        "2021-03-06",
+        "2021-03-05",
+    ]
     assert frame["amount"].tolist() == [10.5, 1.0, 2.0]
 
 
@@ -28,8 +31,13 @@ def test_semicolon_csv_and_parquet(tmp_path):
     path = write(tmp_path, "Client;When;Total\n1;2021-01-01;3\n")
     assert len(load_transactions(path, MAP)) == 1
     pq = tmp_path / "log.parquet"
-    pd.DataFrame({"Client": [1, 2], "When": pd.to_datetime(["2021-01-01", "2021-01-02"]),
-                  "Total": [1.0, 2.0]}).to_parquet(pq)
+    pd.DataFrame(
+        {
+            "Client": [1, 2],
+            "When": pd.to_datetime(["2021-01-01", "2021-01-02"]),
+            "Total": [1.0, 2.0],
+        }
+    ).to_parquet(pq)
     frame = load_transactions(pq, MAP)
     assert frame["customer_id"].tolist() == ["1", "2"]
 
@@ -41,15 +49,23 @@ def test_whitespace_text_cdnow_layout(tmp_path):
     assert frame.iloc[0]["quantity"] == 1.0
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("Client,When\n1,2021-01-01\n", "missing column(s) ['Total']"),
-    ("Client,When,Total\n1,2021-01-01,3\n2,not a date,4\n3,2021-13-45,1\n",
-     "column 'When' has 2 unparsable date(s): row 2: 'not a date', row 3: '2021-13-45'"),
-    ("Client,When,Total\n1,2021-01-01,abc\n", "column 'Total' has 1 non-numeric value(s): row 1"),
-    ("Client,When,Total\n,2021-01-01,3\n", "1 empty customer id(s): row 1"),
-    ("Client,When,Total\n", "has a header but no rows"),
-    ("", "the file is empty"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("Client,When\n1,2021-01-01\n", "missing column(s) ['Total']"),
+        (
+            "Client,When,Total\n1,2021-01-01,3\n2,not a date,4\n3,2021-13-45,1\n",
+            "column 'When' has 2 unparsable date(s): row 2: 'not a date', row 3: '2021-13-45'",
+        ),
+        (
+            "Client,When,Total\n1,2021-01-01,abc\n",
+            "column 'Total' has 1 non-numeric value(s): row 1",
+        ),
+        ("Client,When,Total\n,2021-01-01,3\n", "1 empty customer id(s): row 1"),
+        ("Client,When,Total\n", "has a header but no rows"),
+        ("", "the file is empty"),
+    ],
+)
 def test_bad_input_names_file_column_and_rows(tmp_path, text, needle):
     path = write(tmp_path, text)
     with pytest.raises(IngestError) as err:

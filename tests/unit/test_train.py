@@ -8,8 +8,15 @@ import pandas as pd
 import pytest
 
 from portal import bgnbd
-from portal.train import (METRICS, MODEL, PREPARED, TrainError, atomic_write, segment_of,
-                          training_cutoffs)
+from portal.train import (
+    METRICS,
+    MODEL,
+    PREPARED,
+    TrainError,
+    atomic_write,
+    segment_of,
+    training_cutoffs,
+)
 
 
 def test_training_cutoffs_end_six_months_before():
@@ -21,7 +28,15 @@ def test_training_cutoffs_end_six_months_before():
 
 def test_segments_by_rank_percentile():
     assert list(segment_of(np.array([1, 5, 6, 20, 21, 50, 51, 100]), 100)) == [
-        "Elite", "Elite", "High", "High", "Medium", "Medium", "Low", "Low"]
+        "Elite",
+        "Elite",
+        "High",
+        "High",
+        "Medium",
+        "Medium",
+        "Low",
+        "Low",
+    ]
 
 
 def test_artifacts_and_backtest(data_dir):
@@ -54,8 +69,10 @@ def test_same_inputs_and_seed_give_identical_predictions(data_dir, tmp_path):
     run(CDNOW, tmp_path, CDNOW_COLUMNS, CDNOW_CUTOFF, seed=0)
     first = pd.read_parquet(data_dir / "final" / PREPARED)
     second = pd.read_parquet(tmp_path / PREPARED)
-    assert first["predicted_clv_6m"].to_numpy().tobytes() == \
-        second["predicted_clv_6m"].to_numpy().tobytes()
+    assert (
+        first["predicted_clv_6m"].to_numpy().tobytes()
+        == second["predicted_clv_6m"].to_numpy().tobytes()
+    )
 
 
 def test_atomic_write_leaves_old_file_on_crash(tmp_path):
