@@ -12,6 +12,7 @@ import numpy as np
 from scipy import optimize, special
 
 DAYS_PER_WEEK = 7.0
+MAX_FIT_CUSTOMERS = 50_000
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,16 @@ def log_likelihood(params: np.ndarray, x, t_x, T) -> np.ndarray:
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def fit(x, t_x, T) -> BgNbdParams:
-    """Maximum-likelihood fit (L-BFGS-B on log parameters, deterministic start)."""
+def fit(x, t_x, T, max_customers: int = MAX_FIT_CUSTOMERS, seed: int = 0) -> BgNbdParams:
+    """Maximum-likelihood fit (L-BFGS-B on log parameters, deterministic start).
+
+    Above ``max_customers`` a seeded random sample is fitted: four population parameters are
+    pinned down long before a million customers, and the fit stays under a second.
+    """
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if len(x) > max_customers:
+        keep = np.random.default_rng(seed).choice(len(x), max_customers, replace=False)
+        x, t_x, T = x[keep], t_x[keep], T[keep]
 
     def objective(log_params):
         value = -log_likelihood(np.exp(log_params), x, t_x, T).mean()

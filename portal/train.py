@@ -31,7 +31,7 @@ from portal.model import ClvModel, fit_boosters, fit_population
 log = logging.getLogger(__name__)
 
 MAX_SNAPSHOTS = 12
-MAX_SNAPSHOT_ROWS = 250_000
+MAX_TRAINING_ROWS = 600_000
 SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
 BASELINES = {
     "last_6m_repeated": lambda f: f["spend_6m"].clip(lower=0),
@@ -67,12 +67,12 @@ def training_cutoffs(first_date: pd.Timestamp, cutoff: pd.Timestamp) -> list[pd.
     return cuts[-MAX_SNAPSHOTS:]
 
 
-def snapshot(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> pd.DataFrame:
-    """Features and label at one training cutoff, sampled to MAX_SNAPSHOT_ROWS customers."""
+def snapshot(days: pd.DataFrame, cutoff: pd.Timestamp, max_rows: int, seed: int) -> pd.DataFrame:
+    """Features and label at one training cutoff, sampled down to ``max_rows`` customers."""
     frame = features.build_features(days, cutoff)
-    frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"]
-    if len(frame) > MAX_SNAPSHOT_ROWS:
-        frame = frame.sample(MAX_SNAPSHOT_ROWS, random_state=seed).sort_index()
+    frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"].to_numpy()
+    if len(frame) > max_rows:
+        frame = frame.sample(max_rows, random_state=seed).sort_index()
     return frame
 
 
@@ -89,7 +89,8 @@ def fit_and_score(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> Scored
     """Train on snapshots before ``cutoff`` and score every customer known at it."""
     cuts = training_cutoffs(days["date"].min(), cutoff)
     log.info("building %d training snapshots %s..%s", len(cuts), cuts[0].date(), cuts[-1].date())
-    snapshots = [snapshot(days, c, seed) for c in cuts]
+    per_snapshot = MAX_TRAINING_ROWS // len(cuts)
+    snapshots = [snapshot(days, c, per_snapshot, seed) for c in cuts]
     current = features.build_features(days, cutoff)
     raw = features.feature_columns(current)
     log.info("fitting hurdle model on %d rows", sum(len(s) for s in snapshots))

@@ -1,0 +1,40 @@
+"""Shared helpers for the benchmarks: paths, synthetic data sets, result files."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+RESULTS = REPO_ROOT / "tests" / "bench" / "results"
+WORK = Path("/tmp/clv-bench")
+SYNTH_CUTOFF = "2023-07-01"  # 18 months into the synthetic window; horizon ends with the data
+
+
+def machine() -> dict:
+    """What the figures ran on."""
+    import os
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "when": datetime.now(timezone.utc).isoformat()}
+
+
+def synthetic_log(customers: int, seed: int = 0) -> Path:
+    """A cached SYNTHETIC parquet log of ``customers`` customers."""
+    from portal.synth import write_synthetic
+
+    path = WORK / f"synthetic_{customers}_{seed}.parquet"
+    if not path.exists():
+        write_synthetic(customers, seed, path)
+    return path
+
+
+def save(name: str, result: dict) -> None:
+    """Write tests/bench/results/<name>.json with the machine description."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), **result}, indent=2))
