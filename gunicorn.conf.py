@@ -19,3 +19,14 @@ def on_starting(server):
     from portal.train import ensure_artifacts
 
     ensure_artifacts()
+
+
+def post_fork(server, worker):
+    """Load the current artifacts in each new worker, so no user request pays for it."""
+    from portal.config import Settings
+    from portal.store import ArtifactsMissing, store_for
+
+    try:
+        store_for(Settings.from_env().final_dir).current()
+    except ArtifactsMissing as exc:
+        server.log.warning("worker %s starts without artifacts: %s", worker.pid, exc)

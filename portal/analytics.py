@@ -19,19 +19,26 @@ def rank_order(p, ids) -> np.ndarray:
     return np.lexsort((np.asarray(ids), -np.asarray(p, dtype=float)))
 
 
-def gain_curve(y, p, ids) -> np.ndarray:
-    """g_k for k = 0..n: share of actual spend in the top k customers ranked by ``p``."""
+def gain_curve(y, p, ids, order: np.ndarray | None = None) -> np.ndarray:
+    """g_k for k = 0..n: share of actual spend in the top k customers ranked by ``p``.
+
+    ``order`` (positions in rank order) skips the ranking when the caller already has it.
+    """
     y = np.asarray(y, dtype=float)
-    ordered = y[rank_order(p, ids)]
+    ordered = y[rank_order(p, ids) if order is None else order]
+    return _cumulative_share(ordered)
+
+
+def _cumulative_share(ordered: np.ndarray) -> np.ndarray:
     cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
     if cumulative[-1] <= 0:
         return np.linspace(0.0, 1.0, len(y) + 1)
     return cumulative / cumulative[-1]
 
 
-def oracle_curve(y, ids) -> np.ndarray:
-    """The gain curve of ranking by the actual outcome itself."""
-    return gain_curve(y, y, ids)
+def oracle_curve(y) -> np.ndarray:
+    """The gain curve of ranking by the actual outcome itself (tie order cannot change it)."""
+    return _cumulative_share(np.sort(np.asarray(y, dtype=float))[::-1])
 
 
 def gini(curve: np.ndarray) -> float:
@@ -43,7 +50,7 @@ def gini(curve: np.ndarray) -> float:
 
 def normalized_gini(y, p, ids) -> float:
     """Gini(model) / Gini(oracle); 1 is a perfect ranking, 0 random."""
-    oracle = gini(oracle_curve(y, ids))
+    oracle = gini(oracle_curve(y))
     return gini(gain_curve(y, p, ids)) / oracle if oracle > 0 else 0.0
 
 
@@ -83,10 +90,10 @@ class DecileRow:
     predicted_lift: float
 
 
-def decile_table(p, ids, y=None) -> list[DecileRow]:
+def decile_table(p, ids, y=None, order: np.ndarray | None = None) -> list[DecileRow]:
     """Decile lift; actual columns are None when ``y`` is None (no actuals yet)."""
     p = np.asarray(p, dtype=float)
-    order = rank_order(p, ids)
+    order = rank_order(p, ids) if order is None else order
     ranked_p = p[order]
     ranked_y = None if y is None else np.asarray(y, dtype=float)[order]
     mean_p_all = ranked_p.mean() if len(p) else 0.0
@@ -136,10 +143,12 @@ class EliteSummary:
     share_of_actual: float | None
 
 
-def elite_summary(p, ids, top_pct: float, y=None) -> tuple[EliteSummary, np.ndarray]:
+def elite_summary(
+    p, ids, top_pct: float, y=None, order: np.ndarray | None = None
+) -> tuple[EliteSummary, np.ndarray]:
     """Summary of the top ``top_pct``% and the positions of its customers in rank order."""
     p = np.asarray(p, dtype=float)
-    order = rank_order(p, ids)
+    order = rank_order(p, ids) if order is None else order
     k = elite_size(len(p), top_pct)
     chosen = order[:k]
     share_actual = None

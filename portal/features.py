@@ -87,8 +87,9 @@ def build_features(days: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
         w = weights if (weights is None or mask is None) else weights[mask]
         return np.bincount(c, weights=w, minlength=k)[present].astype(float)
 
-    out = pd.DataFrame(index=pd.Index(days["customer_id"].cat.categories[present],
-                                      name="customer_id"))
+    out = pd.DataFrame(
+        index=pd.Index(days["customer_id"].cat.categories[present], name="customer_id")
+    )
     first_day = dnum[first_row]
     last_buy = np.full(k, -1, dtype=np.int64)
     last_buy[codes[buy]] = dnum[buy]  # rows are date-sorted: the last write wins
@@ -138,10 +139,13 @@ def build_labels(days: pd.DataFrame, customers, cutoff: pd.Timestamp) -> pd.Data
     bought = np.bincount(codes, weights=window["purchase"].to_numpy(float), minlength=k) > 0
     wanted = days["customer_id"].cat.categories.get_indexer(pd.Index(customers))
     known = wanted >= 0
-    return pd.DataFrame({
-        "actual_6m": np.where(known, np.clip(spend[wanted], 0.0, None), 0.0),
-        "bought": np.where(known, bought[wanted], False),
-    }, index=pd.Index(customers, name="customer_id"))
+    return pd.DataFrame(
+        {
+            "actual_6m": np.where(known, np.clip(spend[wanted], 0.0, None), 0.0),
+            "bought": np.where(known, bought[wanted], False),
+        },
+        index=pd.Index(customers, name="customer_id"),
+    )
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -66,7 +66,6 @@ class Artifacts:
     table: pd.DataFrame
     model: ClvModel
     metrics: dict
-    _positions: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -104,6 +103,51 @@ class Artifacts:
         stripped = pd.Series(self.ids).str.lstrip("0")
         unique = ~stripped.duplicated(keep=False)
         return dict(zip(stripped[unique], np.flatnonzero(unique.to_numpy())))
+
+    @cached_property
+    def ranked(self) -> np.ndarray:
+        """Positions in rank order: the table is stored that way (ranked at training time)."""
+        return np.arange(self.n)
+
+    @cached_property
+    def _orders(self) -> dict:
+        return {("rank", False): self.ranked, ("predicted_clv_6m", True): self.ranked}
+
+    def order(self, column: str, descending: bool) -> np.ndarray:
+        """Row positions sorted by ``column`` (stable: ties stay in rank order), cached."""
+        key = (column, descending)
+        if key not in self._orders:
+            values = self.table[column].to_numpy()
+            if np.issubdtype(values.dtype, np.number):
+                order = np.argsort(-values if descending else values, kind="stable")
+            else:
+                order = np.argsort(values.astype(str), kind="stable")
+                order = order[::-1] if descending else order
+            self._orders[key] = order
+        return self._orders[key]
+
+    @cached_property
+    def _segment_masks(self) -> dict:
+        segments = self.table["segment"].to_numpy()
+        return {name: segments == name for name in np.unique(segments)}
+
+    def segment_mask(self, segment: str) -> np.ndarray:
+        """Rows of one segment (all False for an unknown name)."""
+        return self._segment_masks.get(segment, np.zeros(self.n, dtype=bool))
+
+    @cached_property
+    def _ids_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.ids.astype(str), kind="stable")
+        return order, self.ids.astype(str)[order]
+
+    def prefix_mask(self, prefix: str) -> np.ndarray:
+        """Rows whose customer id starts with ``prefix`` (binary search on sorted ids)."""
+        order, sorted_ids = self._ids_sorted
+        low = np.searchsorted(sorted_ids, prefix, side="left")
+        high = np.searchsorted(sorted_ids, prefix + "\U0010ffff", side="left")
+        mask = np.zeros(self.n, dtype=bool)
+        mask[order[low:high]] = True
+        return mask
 
     def row(self, customer_id: str) -> pd.Series:
         """The scored row of one customer; raises UnknownCustomer."""
@@ -177,8 +221,8 @@ def gain_curve(final_dir: Path, version: str, points: int) -> dict:
     result: dict = {"version": version, "points": points}
     if not art.has_actuals:
         return {**result, "has_actuals": False}
-    model_curve = analytics.gain_curve(art.actual, art.predicted, art.ids)
-    oracle = analytics.oracle_curve(art.actual, art.ids)
+    model_curve = analytics.gain_curve(art.actual, art.predicted, art.ids, order=art.ranked)
+    oracle = analytics.oracle_curve(art.actual)
     x, g = analytics.sample_curve(model_curve, points)
     _, o = analytics.sample_curve(oracle, points)
     return {
@@ -197,7 +241,7 @@ def gain_curve(final_dir: Path, version: str, points: int) -> dict:
 def decile_lift(final_dir: Path, version: str) -> dict:
     """The ten deciles of METRICS.md for one version."""
     art = current(final_dir)
-    rows = analytics.decile_table(art.predicted, art.ids, art.actual)
+    rows = analytics.decile_table(art.predicted, art.ids, art.actual, order=art.ranked)
     result = {
         "version": version,
         "has_actuals": art.has_actuals,
@@ -213,7 +257,9 @@ def decile_lift(final_dir: Path, version: str) -> dict:
 def elite(final_dir: Path, version: str, top_pct: float) -> dict:
     """Elite summary for one version (customers are paged separately)."""
     art = current(final_dir)
-    summary, _ = analytics.elite_summary(art.predicted, art.ids, top_pct, art.actual)
+    summary, _ = analytics.elite_summary(
+        art.predicted, art.ids, top_pct, art.actual, order=art.ranked
+    )
     return {"version": version, **summary.__dict__}
 
 
@@ -233,21 +279,19 @@ def table_page(
     Returns:
         The page of rows and the number of rows matching the filters.
     """
-    frame = art.table
-    mask = np.ones(art.n, dtype=bool)
-    if max_rank is not None:
-        mask[max_rank:] = False
-    if segment:
-        mask &= frame["segment"].to_numpy() == segment
-    if query:
-        mask &= frame["customer_id"].str.startswith(query.strip()).to_numpy()
-    selected = np.flatnonzero(mask)
-    if sort != "rank" or descending:
-        keys = frame[sort].to_numpy()[selected]
-        numeric = np.issubdtype(keys.dtype, np.number)
-        order = np.argsort(-keys if descending and numeric else keys, kind="stable")
-        selected = selected[order[::-1] if descending and not numeric else order]
-    page = frame.iloc[selected[offset : offset + limit]]
+    selected = art.order(sort, descending)
+    if max_rank is not None and selected is art.ranked:
+        selected, max_rank = selected[:max_rank], None  # rank order: the top is a prefix
+    if max_rank is not None or segment or query:
+        mask = np.ones(art.n, dtype=bool)
+        if max_rank is not None:
+            mask[max_rank:] = False
+        if segment:
+            mask &= art.segment_mask(segment)
+        if query:
+            mask &= art.prefix_mask(query.strip())
+        selected = selected[mask[selected]]
+    page = art.table.iloc[selected[offset : offset + limit]]
     return page, len(selected)
 
 
@@ -255,5 +299,5 @@ def table_page(
 def value_concentration(final_dir: Path, version: str, points: int) -> dict:
     """Cumulative share of predicted value held by the top x of customers (Pareto curve)."""
     art = current(final_dir)
-    x, share = analytics.sample_curve(analytics.oracle_curve(art.predicted, art.ids), points)
+    x, share = analytics.sample_curve(analytics.oracle_curve(art.predicted), points)
     return {"version": version, "x": x, "share": share}

@@ -27,13 +27,15 @@ SEASON_BASE, SEASON_AMPLITUDE = 0.7, 0.3
 
 def customers(n: int, rng: np.random.Generator) -> pd.DataFrame:
     """Hidden per-customer parameters."""
-    return pd.DataFrame({
-        "customer_id": [f"S{i:07d}" for i in range(n)],
-        "first_day": rng.uniform(0, ARRIVAL_DAYS, n),
-        "rate": rng.gamma(RATE_SHAPE, RATE_SCALE, n),
-        "dropout": rng.beta(DROPOUT_A, DROPOUT_B, n),
-        "value_mu": rng.normal(VALUE_MU, VALUE_MU_SD, n),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [f"S{i:07d}" for i in range(n)],
+            "first_day": rng.uniform(0, ARRIVAL_DAYS, n),
+            "rate": rng.gamma(RATE_SHAPE, RATE_SCALE, n),
+            "dropout": rng.beta(DROPOUT_A, DROPOUT_B, n),
+            "value_mu": rng.normal(VALUE_MU, VALUE_MU_SD, n),
+        }
+    )
 
 
 def season(day: np.ndarray) -> np.ndarray:
@@ -41,8 +43,13 @@ def season(day: np.ndarray) -> np.ndarray:
     return SEASON_BASE + SEASON_AMPLITUDE * np.sin(2 * np.pi * day / 365.0)
 
 
-def simulate(people: pd.DataFrame, start_day: np.ndarray, end_day: float,
-             active: np.ndarray, rng: np.random.Generator):
+def simulate(
+    people: pd.DataFrame,
+    start_day: np.ndarray,
+    end_day: float,
+    active: np.ndarray,
+    rng: np.random.Generator,
+):
     """Purchases of the ``active`` customers after ``start_day`` up to ``end_day``.
 
     Vectorised over customers, looping over purchase number.
@@ -87,20 +94,24 @@ def generate(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     first_amount = np.exp(rng.normal(people["value_mu"].to_numpy(), VALUE_SD))
     all_rows = np.concatenate([np.arange(n), row])
     all_days = np.concatenate([first, day])
-    log = pd.DataFrame({
-        "customer_id": people["customer_id"].to_numpy()[all_rows],
-        "date": START + pd.to_timedelta(np.floor(all_days), unit="D"),
-        "amount": np.round(np.concatenate([first_amount, amount]), 2),
-    }).sort_values(["customer_id", "date"], kind="stable", ignore_index=True)
+    log = pd.DataFrame(
+        {
+            "customer_id": people["customer_id"].to_numpy()[all_rows],
+            "date": START + pd.to_timedelta(np.floor(all_days), unit="D"),
+            "amount": np.round(np.concatenate([first_amount, amount]), 2),
+        }
+    ).sort_values(["customer_id", "date"], kind="stable", ignore_index=True)
     return log, people
 
 
-def true_expected_spend(people: pd.DataFrame, cutoff_day: float, horizon_days: float,
-                        repeats: int = 20, seed: int = 1) -> np.ndarray:
+def true_expected_spend(
+    people: pd.DataFrame, cutoff_day: float, horizon_days: float, repeats: int = 20, seed: int = 1
+) -> np.ndarray:
     """Monte Carlo E[spend in the horizon] given each customer's hidden parameters and state."""
     rng = np.random.default_rng(seed)
     alive = (people["first_day"].to_numpy() < cutoff_day) & (
-        people["dropout_day"].to_numpy() >= cutoff_day)
+        people["dropout_day"].to_numpy() >= cutoff_day
+    )
     start = np.full(len(people), float(cutoff_day))
     total = np.zeros(len(people))
     for _ in range(repeats):

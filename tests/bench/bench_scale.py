@@ -27,7 +27,7 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "rows": doc["data"]["
 def measure(customers: int) -> dict:
     """Train in a fresh process (so peak RSS is this run's own)."""
     path = synthetic_log(customers)
-    out = WORK / f"final_{customers}"
+    out = WORK / f"scale_{customers}" / "final"
     code = CHILD.format(root=str(REPO_ROOT), path=str(path), out=str(out), cutoff=SYNTH_CUTOFF)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -42,12 +42,17 @@ def main() -> dict:
         result = measure(size)
         result["generate_seconds"] = generated
         rows.append(result)
-        print(f"{size:>9,} customers  {result['rows']:>11,} rows  train+score "
-              f"{result['seconds']:7.1f} s  peak RSS {result['peak_rss_mb']:7.0f} MB  "
-              f"(synthetic data generated in {generated:.1f} s)", flush=True)
+        print(
+            f"{size:>9,} customers  {result['rows']:>11,} rows  train+score "
+            f"{result['seconds']:7.1f} s  peak RSS {result['peak_rss_mb']:7.0f} MB  "
+            f"(synthetic data generated in {generated:.1f} s)",
+            flush=True,
+        )
     for small, big in zip(rows, rows[1:]):
-        print(f"  x{big['customers'] / small['customers']:.0f} customers -> "
-              f"x{big['seconds'] / small['seconds']:.1f} time")
+        print(
+            f"  x{big['customers'] / small['customers']:.0f} customers -> "
+            f"x{big['seconds'] / small['seconds']:.1f} time"
+        )
     result = {"sizes": rows, "targets": {"1M_seconds": 120, "1M_peak_rss_mb": 6144}}
     save("scale", result)
     return result

@@ -20,8 +20,12 @@ def machine() -> dict:
     """What the figures ran on."""
     import os
 
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "when": datetime.now(timezone.utc).isoformat()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "when": datetime.now(timezone.utc).isoformat(),
+    }
 
 
 def synthetic_log(customers: int, seed: int = 0) -> Path:

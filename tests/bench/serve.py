@@ -47,7 +47,7 @@ def gunicorn(data_dir: Path | None = None, workers: int = 2, timeout: float = 30
             try:
                 if requests.get(f"{url}/api/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not become healthy")

@@ -44,7 +44,7 @@ def gunicorn_server(tmp_path):
             try:
                 if requests.get(f"{url}/api/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             assert proc.poll() is None, proc.stdout.read()
             time.sleep(0.5)

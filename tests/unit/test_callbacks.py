@@ -17,8 +17,9 @@ def request_ctx(app):
 
 
 def trigger(component_id: str, prop: str, value):
-    context_value.set(AttributeDict(
-        triggered_inputs=[{"prop_id": f"{component_id}.{prop}", "value": value}]))
+    context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"{component_id}.{prop}", "value": value}])
+    )
 
 
 def test_update_segment_from_input(request_ctx):
@@ -59,12 +60,15 @@ def test_customer_rows_page_sort_and_filter(request_ctx):
     assert response["rowCount"] == 23570
     response, _ = customers.update_rows(
         {"startRow": 0, "endRow": 5, "sortModel": [{"colId": "recency_days", "sort": "asc"}]},
-        "", "all")
+        "",
+        "all",
+    )
     days = [r["recency_days"] for r in response["rowData"]]
     assert days == sorted(days)
     response, total = customers.update_rows({"startRow": 0, "endRow": 50}, "1404", "Elite")
-    assert all(r["customer_id"].startswith("1404") and r["segment"] == "Elite"
-               for r in response["rowData"])
+    assert all(
+        r["customer_id"].startswith("1404") and r["segment"] == "Elite" for r in response["rowData"]
+    )
     assert total.endswith("customers match")
     with pytest.raises(PreventUpdate):
         customers.update_rows(None, None, None)
@@ -73,23 +77,28 @@ def test_customer_rows_page_sort_and_filter(request_ctx):
 def test_row_click_opens_predict(request_ctx):
     from portal.pages import customers
 
-    assert customers.open_customer({"rowId": "00042", "rowIndex": 3}) == \
-        "/predict?customer_id=00042"
+    assert (
+        customers.open_customer({"rowId": "00042", "rowIndex": 3}) == "/predict?customer_id=00042"
+    )
 
 
 def test_predict_callbacks(request_ctx):
     from portal.pages import predict
 
-    feature_ids = [{"type": ids.PREDICT_FEATURE, "name": "frequency"},
-                   {"type": ids.PREDICT_FEATURE, "name": "recency_days"}]
+    feature_ids = [
+        {"type": ids.PREDICT_FEATURE, "name": "frequency"},
+        {"type": ids.PREDICT_FEATURE, "name": "recency_days"},
+    ]
     view, values = predict.update_prediction(None, "14048", feature_ids)
     assert values == [110.0, 3.0]
     assert "Customer 14048" in str(view)
     alert, values = predict.update_prediction(None, "zzz", feature_ids)
     assert alert.id == "predict-unknown"
-    ok = predict.update_whatif([3, 30, 200], feature_ids + [
-        {"type": ids.PREDICT_FEATURE, "name": "tenure_days"}])
+    ok = predict.update_whatif(
+        [3, 30, 200], feature_ids + [{"type": ids.PREDICT_FEATURE, "name": "tenure_days"}]
+    )
     assert ok.color == "info"
-    bad = predict.update_whatif([3, 300, 200], feature_ids + [
-        {"type": ids.PREDICT_FEATURE, "name": "tenure_days"}])
+    bad = predict.update_whatif(
+        [3, 300, 200], feature_ids + [{"type": ids.PREDICT_FEATURE, "name": "tenure_days"}]
+    )
     assert bad.id == "predict-whatif-invalid"

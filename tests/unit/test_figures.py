@@ -7,15 +7,29 @@ from portal import figures
 
 @pytest.fixture
 def curve():
-    return {"x": [0, 0.5, 1], "model": [0, 0.8, 1], "random": [0, 0.5, 1], "oracle": [0, 1, 1],
-            "top_decile_capture": 0.42}
+    return {
+        "x": [0, 0.5, 1],
+        "model": [0, 0.8, 1],
+        "random": [0, 0.5, 1],
+        "oracle": [0, 1, 1],
+        "top_decile_capture": 0.42,
+    }
 
 
 @pytest.fixture
 def deciles():
-    return [{"decile": d, "customers": 10, "mean_predicted": 11.0 - d, "mean_actual": 12.0 - d,
-             "share_of_actual": 0.1, "lift": (12.0 - d) / 6.5, "predicted_lift": 1.0}
-            for d in range(1, 11)]
+    return [
+        {
+            "decile": d,
+            "customers": 10,
+            "mean_predicted": 11.0 - d,
+            "mean_actual": 12.0 - d,
+            "share_of_actual": 0.1,
+            "lift": (12.0 - d) / 6.5,
+            "predicted_lift": 1.0,
+        }
+        for d in range(1, 11)
+    ]
 
 
 def titles(fig):
@@ -24,8 +38,12 @@ def titles(fig):
 
 def test_gain_figure(curve):
     fig = figures.make_gain_figure(curve)
-    assert [t.name for t in fig.data] == ["Oracle (perfect ranking)", "Model", "Random",
-                                          "Top-decile capture"]
+    assert [t.name for t in fig.data] == [
+        "Oracle (perfect ranking)",
+        "Model",
+        "Random",
+        "Top-decile capture",
+    ]
     assert list(fig.data[1].y) == [0, 80, 100]  # shares shown in %
     assert fig.data[3].x == (10,) and fig.data[3].y == (42,)
     title, x, y = titles(fig)

@@ -1,0 +1,88 @@
+"""Serving: gunicorn (2 workers) on loopback with 1M SYNTHETIC customers loaded, fixed-rate load."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import requests
+
+from common import WORK, save
+from loadgen import run_load
+from serve import gunicorn
+
+CUSTOMERS = 1_000_000
+RATE = 200.0
+SECONDS = 20.0
+JSON = {"Content-Type": "application/json"}
+
+
+def scenarios(ids: np.ndarray) -> dict:
+    rng = np.random.default_rng(0)
+    picks = rng.choice(ids, int(RATE * SECONDS) + 1)
+    offsets = rng.integers(0, len(ids) - 100, int(RATE * SECONDS) + 1)
+    return {
+        "POST /api/predict": lambda i: (
+            "POST",
+            "/api/predict",
+            json.dumps({"customer_id": str(picks[i])}).encode(),
+            JSON,
+        ),
+        "GET /api/table?limit=100": lambda i: (
+            "GET",
+            f"/api/table?limit=100&offset={offsets[i]}",
+            None,
+            {},
+        ),
+        "GET /api/elite?top_pct=5": lambda i: ("GET", "/api/elite?top_pct=5", None, {}),
+        "GET /api/health (ceiling)": lambda i: ("GET", "/api/health", None, {}),
+    }
+
+
+def main() -> dict:
+    data_dir = WORK / f"scale_{CUSTOMERS}"
+    if not (data_dir / "final" / "metrics.json").exists():
+        sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
+    ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])[
+        "customer_id"
+    ].to_numpy()
+    results = {}
+    with gunicorn(data_dir, workers=2) as (url, _):
+        for _ in range(2):  # warm both workers: load the 1M table once each
+            requests.post(f"{url}/api/predict", json={"customer_id": str(ids[0])}, timeout=120)
+            requests.get(f"{url}/api/elite?top_pct=5", timeout=120)
+        time.sleep(1)
+        for name, make in scenarios(ids).items():
+            result = run_load(url, make, RATE, SECONDS)
+            results[name] = asdict(result)
+            print(
+                f"  {name:<28} {result.achieved_rps:6.1f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"p95 {result.p95_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+                f"errors {result.errors}",
+                flush=True,
+            )
+    ceiling = results["GET /api/health (ceiling)"]["p99_ms"]
+    for name, r in results.items():
+        r["p99_vs_ceiling"] = r["p99_ms"] / ceiling if ceiling else None
+    print(
+        "  p99 / ceiling p99: "
+        + ", ".join(f"{k.split('?')[0]} {v['p99_vs_ceiling']:.1f}x" for k, v in results.items())
+    )
+    out = {
+        "customers": CUSTOMERS,
+        "workers": 2,
+        "rate": RATE,
+        "seconds": SECONDS,
+        "results": results,
+        "targets": {"predict_p99_ms": 25, "table_p99_ms": 50},
+    }
+    save("serving", out)
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""`make bench`: every benchmark in turn; figures printed and saved to tests/bench/results/."""
+
+from __future__ import annotations
+
+import time
+
+import bench_portal
+import bench_quality
+import bench_scale
+import bench_serving
+from common import machine
+
+STEPS = [
+    ("Model quality", bench_quality.main),
+    ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
+    ("Serving (1M SYNTHETIC customers)", bench_serving.main),
+    ("Portal (1M SYNTHETIC customers)", bench_portal.main),
+]
+
+
+def main() -> None:
+    info = machine()
+    print(
+        f"clv-portal benchmarks on {info['cpus']} CPUs, Python {info['python']}, {info['platform']}"
+    )
+    started = time.perf_counter()
+    for title, step in STEPS:
+        print(f"\n== {title}", flush=True)
+        step()
+    print(
+        f"\nall benchmarks: {time.perf_counter() - started:.0f} s; results in tests/bench/results/"
+    )
+
+
+if __name__ == "__main__":
+    main()
