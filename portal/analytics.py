@@ -32,7 +32,7 @@ def gain_curve(y, p, ids, order: np.ndarray | None = None) -> np.ndarray:
 def _cumulative_share(ordered: np.ndarray) -> np.ndarray:
     cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
     if cumulative[-1] <= 0:
-        return np.linspace(0.0, 1.0, len(y) + 1)
+        return np.linspace(0.0, 1.0, len(cumulative))
     return cumulative / cumulative[-1]
 
 

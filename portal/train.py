@@ -12,6 +12,8 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -263,14 +265,19 @@ def _json_default(value):
 
 
 def ensure_artifacts(settings=None) -> None:
-    """Train the shipped CDNOW backtest when ``DATA_DIR/final`` has no metrics.json."""
-    from portal.config import CDNOW_CUTOFF, Settings
-    from portal.ingest import CDNOW_COLUMNS
+    """Train the shipped CDNOW backtest when ``DATA_DIR/final`` has no metrics.json.
+
+    Training runs in a child process: a gunicorn master that ran LightGBM's OpenMP threads itself
+    would fork workers that deadlock in their first OpenMP call.
+    """
+    from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 
     settings = settings or Settings.from_env()
     if (settings.final_dir / METRICS).exists():
         return
-    log.warning(
-        "no artifacts in %s: training on %s", settings.final_dir, settings.transactions_path
+    log.warning("no artifacts in %s: training on the shipped CDNOW data", settings.final_dir)
+    subprocess.run(
+        [sys.executable, "-m", "portal", "train", "--cutoff", CDNOW_CUTOFF,
+         "--out", str(settings.final_dir)],
+        cwd=REPO_ROOT, check=True,
     )
-    run(settings.transactions_path, settings.final_dir, CDNOW_COLUMNS, CDNOW_CUTOFF)

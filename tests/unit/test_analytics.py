@@ -75,3 +75,7 @@ def test_point_metrics():
     assert m["mae"] == pytest.approx((6 + 3 + 3 + 1) / 4)
     assert m["rmse"] == pytest.approx(np.sqrt((36 + 9 + 9 + 1) / 4))
     assert m["calibration"] == pytest.approx(10 / 15)
+
+
+def test_gain_curve_without_any_spend_is_the_diagonal():
+    assert A.gain_curve(np.zeros(4), P, IDS) == pytest.approx([0, 0.25, 0.5, 0.75, 1])
