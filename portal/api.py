@@ -81,6 +81,7 @@ def records(frame) -> list[dict]:
 def predict():
     """Stored prediction by customer_id, or a what-if prediction from features."""
     body = json_body()
+    explain = request.args.get("explain", "true").lower() not in ("false", "0", "no")
     art = artifacts()
     if "customer_id" in body:
         customer_id = body["customer_id"]
@@ -91,14 +92,14 @@ def predict():
         ):
             raise ApiError(422, "invalid_customer_id", "customer_id must be a non-empty string")
         try:
-            return jsonify(scoring.customer_prediction(art, str(customer_id)))
+            return jsonify(scoring.customer_prediction(art, str(customer_id), explain))
         except store.UnknownCustomer:
             raise ApiError(404, "unknown_customer", f"no customer {customer_id!r}") from None
     if "features" in body:
         if not isinstance(body["features"], dict):
             raise ApiError(422, "invalid_features", "features must be an object")
         try:
-            return jsonify(scoring.whatif_prediction(art, body["features"]))
+            return jsonify(scoring.whatif_prediction(art, body["features"], explain))
         except scoring.InvalidFeatures as exc:
             raise ApiError(422, "invalid_features", str(exc)) from None
     raise ApiError(422, "invalid_body", 'send {"customer_id": ...} or {"features": {...}}')

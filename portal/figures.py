@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -178,19 +179,20 @@ def make_pareto_figure(
 
 
 def make_importance_figure(importance: dict[str, float], top: int = 15) -> go.Figure:
-    """Horizontal bars of each model input's share of total split gain."""
+    """Horizontal bars of each model input's mean |TreeSHAP contribution|, largest on top."""
     items = list(importance.items())[:top][::-1]
     fig = _base(
-        "Feature importance (share of split gain, both models)", "Share of total gain (%)", ""
+        "Feature importance: mean |contribution to log CLV| (TreeSHAP)",
+        "Mean |log contribution| (0.1 ≈ ×1.1 on the prediction)",
+        "",
     )
     fig.add_bar(
-        x=[v * 100 for _, v in items],
+        x=[v for _, v in items],
         y=[k for k, _ in items],
         orientation="h",
         marker_color=COLORS["model"],
-        hovertemplate="%{y}: %{x:.1f}% of gain<extra></extra>",
+        hovertemplate="%{y}: mean |contribution| %{x:.3f}<extra></extra>",
     )
-    fig.update_xaxes(ticksuffix="%")
     fig.update_layout(height=max(320, 26 * len(items) + 120), margin={"l": 190})
     return fig
 
@@ -216,4 +218,63 @@ def make_customer_figure(
     )
     fig.update_yaxes(tickprefix="$")
     fig.update_layout(showlegend=False)
+    return fig
+
+
+def make_waterfall_figure(explanation: dict, top: int = 8) -> go.Figure:
+    """From the baseline to this prediction in log(CLV) steps, each labelled with its factor.
+
+    The ``top`` largest contributions are shown one by one; the rest are summed into one step.
+    """
+    items = explanation["contributions"]
+    shown, rest = items[:top], items[top:]
+    labels = ["Baseline"] + [i["feature"] for i in shown]
+    steps = [explanation["baseline_log"]] + [i["log_contribution"] for i in shown]
+    texts = [f"${explanation['baseline_clv']:,.2f}"] + [f"×{i['factor']:.2f}" for i in shown]
+    if rest:
+        other = sum(i["log_contribution"] for i in rest)
+        labels.append(f"{len(rest)} other features")
+        steps.append(other)
+        texts.append(f"×{np.exp(other):.2f}")
+    total = explanation["baseline_log"] + sum(i["log_contribution"] for i in items)
+    labels.append("Prediction")
+    steps.append(total)
+    texts.append(f"${np.exp(total):,.2f}")
+    fig = _base(
+        "Why this prediction: contributions to log(predicted CLV)",
+        "",
+        "log of predicted 6-month CLV ($)",
+    )
+    fig.add_trace(
+        go.Waterfall(
+            x=labels,
+            y=steps,
+            text=texts,
+            textposition="outside",
+            measure=["absolute"] + ["relative"] * (len(steps) - 2) + ["total"],
+            increasing={"marker": {"color": COLORS["oracle"]}},
+            decreasing={"marker": {"color": COLORS["accent"]}},
+            totals={"marker": {"color": COLORS["model"]}},
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            name="Contribution",
+        )
+    )
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def make_dependence_figure(values: list, contributions: list, feature: str) -> go.Figure:
+    """Feature value vs its contribution to log CLV over a sample of customers."""
+    fig = _base(
+        f"Dependence: {feature}", f"{feature} (value at the cutoff)", "Contribution to log(CLV)"
+    )
+    fig.add_scattergl(
+        x=values,
+        y=contributions,
+        mode="markers",
+        name=feature,
+        marker={"size": 5, "opacity": 0.45, "color": COLORS["model"]},
+        hovertemplate=f"{feature} %{{x:,.2f}} → %{{y:+.3f}}<extra></extra>",
+    )
+    fig.add_hline(y=0, line_color=COLORS["random"], line_dash="dash")
     return fig

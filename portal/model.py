@@ -32,6 +32,7 @@ AGE_COLUMNS = {
     "quantity_total",
 }
 REQUIRED_INPUTS = ("frequency", "recency_days", "tenure_days")
+SMALL_REQUEST_ROWS = 1_000
 BOOSTER_PARAMS = dict(
     n_estimators=300,
     learning_rate=0.03,
@@ -47,16 +48,22 @@ BOOSTER_PARAMS = dict(
 )
 
 
-def add_bgnbd_features(features: pd.DataFrame, params: bgnbd.BgNbdParams) -> pd.DataFrame:
-    """Append BG/NBD expected purchases in the horizon, P(alive) and their value."""
+def bgnbd_columns(columns, params: bgnbd.BgNbdParams) -> dict[str, np.ndarray]:
+    """BG/NBD expected purchases in the horizon, P(alive) and their value, from raw columns."""
     x, t_x, T = bgnbd.rfm_arrays(
-        features["frequency"], features["recency_days"], features["tenure_days"]
+        columns["frequency"], columns["recency_days"], columns["tenure_days"]
     )
-    out = features.copy()
-    out["bgnbd_expected_purchases"] = bgnbd.expected_purchases(params, HORIZON_WEEKS, x, t_x, T)
-    out["bgnbd_p_alive"] = bgnbd.p_alive(params, x, t_x, T)
-    out["bgnbd_expected_value"] = out["bgnbd_expected_purchases"] * out["monetary_mean"]
-    return out
+    expected = bgnbd.expected_purchases(params, HORIZON_WEEKS, x, t_x, T)
+    return {
+        "bgnbd_expected_purchases": expected,
+        "bgnbd_p_alive": bgnbd.p_alive(params, x, t_x, T),
+        "bgnbd_expected_value": expected * np.asarray(columns["monetary_mean"], dtype=float),
+    }
+
+
+def add_bgnbd_features(features: pd.DataFrame, params: bgnbd.BgNbdParams) -> pd.DataFrame:
+    """A copy of ``features`` with the BG/NBD columns appended."""
+    return features.assign(**bgnbd_columns(features, params))
 
 
 def fit_population(features: pd.DataFrame) -> bgnbd.BgNbdParams:
@@ -69,6 +76,12 @@ def fit_population(features: pd.DataFrame) -> bgnbd.BgNbdParams:
 def model_inputs(raw_columns: list[str]) -> list[str]:
     """The columns the trees see: raw features minus age totals, plus BG/NBD features."""
     return [c for c in raw_columns if c not in AGE_COLUMNS] + BGNBD_COLUMNS
+
+
+def predict_threads(rows: int) -> int:
+    """OpenMP threads for a prediction: one for small requests (web workers already run in
+    parallel; more threads per request only oversubscribe the cores), LightGBM's default else."""
+    return 1 if rows < SMALL_REQUEST_ROWS else 0
 
 
 @dataclass
@@ -105,12 +118,27 @@ class ClvModel:
         """Columns the boosters were trained on."""
         return model_inputs(self.raw_features)
 
-    def predict(self, features: pd.DataFrame) -> Prediction:
+    def design(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The boosters' input matrix (columns in ``inputs`` order) for raw feature rows.
+
+        ``features`` is a frame with the raw feature columns, or a matrix already in
+        ``raw_features`` order (the fast path for single requests).
+        """
+        if isinstance(features, pd.DataFrame):
+            raw = features[self.raw_features].to_numpy(dtype=np.float64)
+        else:
+            raw = np.atleast_2d(np.asarray(features, dtype=np.float64))
+        columns = dict(zip(self.raw_features, raw.T))
+        columns.update(bgnbd_columns(columns, self.population))
+        return np.column_stack([columns[name] for name in self.inputs])
+
+    def predict(self, features: pd.DataFrame | np.ndarray) -> Prediction:
         """Score raw feature rows with the population parameters of the scoring cutoff."""
-        design = add_bgnbd_features(features[self.raw_features], self.population)[self.inputs]
-        p_buy = self.classifier.predict_proba(design)[:, 1]
-        spend = self.regressor.predict(design)
-        return Prediction(p_purchase=p_buy, spend_if_purchase=spend)
+        design = self.design(features)
+        return Prediction(
+            p_purchase=self.classifier.booster_.predict(design),
+            spend_if_purchase=self.regressor.booster_.predict(design),
+        )
 
 
 def fit_boosters(

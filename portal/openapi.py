@@ -77,6 +77,7 @@ PREDICTION = _obj(
         "defaulted_features": {"type": "array", "items": STR},
         "model_version": STR,
         "what_if": BOOL,
+        "explanation": {"$ref": "#/components/schemas/Explanation"},
     },
     required=[
         "customer_id",
@@ -99,6 +100,30 @@ DECILE = _obj(
         "share_of_actual": NULLABLE_NUM,
         "lift": NULLABLE_NUM,
         "predicted_lift": NUM,
+    }
+)
+EXPLANATION = _obj(
+    {
+        "baseline_clv": NUM,
+        "baseline_log": NUM,
+        "purchase_baseline_log_odds": NUM,
+        "spend_baseline_log": NUM,
+        "predicted_log": NUM,
+        "method": STR,
+        "contributions": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "feature": STR,
+                    "label": STR,
+                    "value": NULLABLE_NUM,
+                    "log_contribution": NUM,
+                    "factor": NUM,
+                    "purchase_log_odds": NUM,
+                    "spend_log": NUM,
+                }
+            ),
+        },
     }
 )
 ELITE_SUMMARY = _obj(
@@ -127,6 +152,13 @@ def openapi_document() -> dict:
             "/api/predict": {
                 "post": {
                     "summary": "Prediction for a stored customer, or a what-if from feature values",
+                    "parameters": [
+                        _query(
+                            "explain",
+                            {"type": "string", "enum": ["true", "false"], "default": "true"},
+                            "include the TreeSHAP explanation",
+                        )
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -261,6 +293,7 @@ def openapi_document() -> dict:
             "schemas": {
                 "Error": _obj({"error": _obj({"code": STR, "message": STR})}),
                 "Prediction": PREDICTION,
+                "Explanation": EXPLANATION,
                 "Decile": DECILE,
                 "DecileLift": _obj(
                     {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
+from portal.explain import explain_row
 from portal.model import REQUIRED_INPUTS
 from portal.store import Artifacts
 from portal.train import segment_of
@@ -36,27 +36,27 @@ def placement(art: Artifacts, predicted: float) -> dict:
     return {"rank": rank, "decile": decile, "segment": str(segment_of(np.array([rank]), art.n)[0])}
 
 
-def customer_prediction(art: Artifacts, customer_id: str) -> dict:
-    """The stored prediction of one customer with its features and past spend."""
-    row = art.row(customer_id)
+def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) -> dict:
+    """The stored prediction of one customer with its features, past spend and explanation."""
+    values = art.row(customer_id).to_dict()
+    raw = art.model.raw_features
     result = {
-        "customer_id": str(row["customer_id"]),
-        "predicted_clv_6m": float(row["predicted_clv_6m"]),
-        "p_purchase": float(row["p_purchase"]),
-        "rank": int(row["rank"]),
-        "decile": int(row["decile"]),
-        "segment": str(row["segment"]),
+        "customer_id": str(values["customer_id"]),
+        "predicted_clv_6m": float(values["predicted_clv_6m"]),
+        "p_purchase": float(values["p_purchase"]),
+        "rank": int(values["rank"]),
+        "decile": int(values["decile"]),
+        "segment": str(values["segment"]),
         "customers": art.n,
-        "features": {c: _clean(row[c]) for c in art.model.raw_features},
-        "past": {
-            "spend_6m": _clean(row["spend_6m"]),
-            "spend_12m": _clean(row["spend_12m"]),
-            "monetary_total": _clean(row["monetary_total"]),
-        },
-        "actual_6m": _clean(row["actual_6m"]) if art.has_actuals else None,
+        "features": {c: _clean(values[c]) for c in raw},
+        "past": {c: _clean(values[c]) for c in ("spend_6m", "spend_12m", "monetary_total")},
+        "actual_6m": _clean(values["actual_6m"]) if art.has_actuals else None,
         "model_version": art.version,
         "what_if": False,
     }
+    if explain:
+        matrix = np.array([[values[c] for c in raw]], dtype=np.float64)
+        result["explanation"] = explain_row(art.model, matrix)
     return result
 
 
@@ -95,13 +95,13 @@ def validate_features(art: Artifacts, values: dict) -> tuple[dict, list[str]]:
     return clean, defaulted
 
 
-def whatif_prediction(art: Artifacts, values: dict) -> dict:
+def whatif_prediction(art: Artifacts, values: dict, explain: bool = True) -> dict:
     """Score raw feature values; missing optional ones take the population median."""
     clean, defaulted = validate_features(art, values)
-    frame = pd.DataFrame([clean], columns=art.model.raw_features)
-    prediction = art.model.predict(frame)
+    matrix = np.array([[clean[c] for c in art.model.raw_features]], dtype=np.float64)
+    prediction = art.model.predict(matrix)
     predicted = float(prediction.clv[0])
-    return {
+    result = {
         "customer_id": None,
         "predicted_clv_6m": predicted,
         "p_purchase": float(prediction.p_purchase[0]),
@@ -112,3 +112,6 @@ def whatif_prediction(art: Artifacts, values: dict) -> dict:
         "model_version": art.version,
         "what_if": True,
     }
+    if explain:
+        result["explanation"] = explain_row(art.model, matrix)
+    return result

@@ -17,7 +17,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from portal import analytics
+from portal import analytics, explain
 from portal.extensions import cache
 from portal.model import ClvModel
 from portal.train import METRICS, MODEL, PREPARED
@@ -301,3 +301,25 @@ def value_concentration(final_dir: Path, version: str, points: int) -> dict:
     art = current(final_dir)
     x, share = analytics.sample_curve(analytics.oracle_curve(art.predicted), points)
     return {"version": version, "x": x, "share": share}
+
+
+DEPENDENCE_ROWS = 2_000
+
+
+@cache.memoize()
+def dependence(final_dir: Path, version: str, feature: str) -> dict:
+    """Value and combined contribution of one model input on a fixed sample of customers."""
+    art = current(final_dir)
+    if feature not in art.model.inputs:
+        raise KeyError(feature)
+    sample = art.table.sample(min(art.n, DEPENDENCE_ROWS), random_state=0)
+    parts = explain.contributions(art.model, sample)
+    j = art.model.inputs.index(feature)
+    values = parts["design"][:, j]
+    keep = np.isfinite(values)
+    return {
+        "version": version,
+        "feature": feature,
+        "values": values[keep].tolist(),
+        "contributions": parts["combined"][keep, j].tolist(),
+    }

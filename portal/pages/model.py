@@ -2,10 +2,11 @@
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import Input, Output, callback, html
 
 from portal import components as c
-from portal import figures
+from portal import figures, store
+from portal.extensions import final_dir
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
 
@@ -118,5 +119,28 @@ def layout(**_):
                     ),
                 ]
             ),
+            html.Div(
+                [
+                    dbc.Label("Dependence plot for", html_for="model-dependence-feature"),
+                    dbc.Select(
+                        id="model-dependence-feature",
+                        options=list(m["feature_importance"]),
+                        value=next(iter(m["feature_importance"])),
+                    ),
+                ],
+                className="panel",
+            ),
+            c.graph("model-dependence-graph", {}),
         ]
     )
+
+
+@callback(
+    Output("model-dependence-graph", "figure"),
+    Input("model-dependence-feature", "value"),
+)
+def update_dependence(feature):
+    """Value vs contribution of the chosen feature over 2,000 customers."""
+    art = store.current(final_dir())
+    data = store.dependence(final_dir(), art.version, feature)
+    return figures.make_dependence_figure(data["values"], data["contributions"], feature)

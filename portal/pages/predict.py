@@ -6,6 +6,7 @@ from dash import ALL, Input, Output, State, callback, html, no_update
 
 from portal import components as c
 from portal import figures, ids, scoring, store
+from portal.explain import reasons
 from portal.extensions import final_dir
 
 dash.register_page(__name__, path="/predict", name="Predict", order=4, title="CLV portal: predict")
@@ -114,6 +115,7 @@ def result_view(p: dict) -> html.Div:
         [
             html.H4(f"Customer {p['customer_id']}", id="predict-title"),
             c.kpi_row(cards),
+            why_view(p["explanation"]),
             dbc.Row(
                 [
                     dbc.Col(c.graph("predict-past-graph", figure), lg=7),
@@ -122,6 +124,34 @@ def result_view(p: dict) -> html.Div:
                         lg=5,
                     ),
                 ]
+            ),
+        ]
+    )
+
+
+def why_view(explanation: dict) -> dbc.Row:
+    """The waterfall of the explanation and its top three reasons in words."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                c.graph("predict-waterfall-graph", figures.make_waterfall_figure(explanation)),
+                lg=8,
+            ),
+            dbc.Col(
+                html.Div(
+                    [
+                        html.H6("Top reasons"),
+                        html.Ol([html.Li(r) for r in reasons(explanation)], id="predict-reasons"),
+                        html.P(
+                            f"Baseline (an average customer): {c.money(explanation['baseline_clv'])}."
+                            " Factors multiply the baseline; they come from exact TreeSHAP "
+                            "contributions of both models.",
+                            className="text-muted small mb-0",
+                        ),
+                    ],
+                    className="panel",
+                ),
+                lg=4,
             ),
         ]
     )

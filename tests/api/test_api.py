@@ -221,3 +221,19 @@ def test_new_artifacts_are_picked_up_without_restart(copied_data_dir):
     assert client.get("/api/health").get_json()["version"] == "retrained-version"
     assert client.get("/api/meta").get_json()["version"] == "retrained-version"
     assert np.isfinite(client.get("/api/gain_curve").get_json()["normalized_gini"])
+
+
+def test_predict_explanation(client, data_dir):
+    body = client.post("/api/predict", json={"customer_id": "14048"}).get_json()
+    explanation = body["explanation"]
+    assert explanation["predicted_log"] == pytest.approx(math.log(body["predicted_clv_6m"]))
+    meta = client.get("/api/meta").get_json()
+    assert {c["feature"] for c in explanation["contributions"]} == set(meta["model_inputs"])
+    assert set(meta["feature_importance"]) == set(meta["model_inputs"])
+    plain = client.post("/api/predict?explain=false", json={"customer_id": "14048"}).get_json()
+    assert "explanation" not in plain
+    assert plain["predicted_clv_6m"] == body["predicted_clv_6m"]
+    what_if = client.post("/api/predict", json={"features": {
+        "frequency": 2, "recency_days": 20, "tenure_days": 100}}).get_json()
+    assert what_if["explanation"]["predicted_log"] == pytest.approx(
+        math.log(what_if["predicted_clv_6m"]))

@@ -127,3 +127,20 @@ def test_pages_without_artifacts_show_alert(dash_duo, empty_settings, path):
     visit(dash_duo, path)
     dash_duo.wait_for_contains_text(".alert-warning", "No model yet")
     assert_clean_console(dash_duo)
+
+
+def test_predict_waterfall_and_reasons(portal):
+    visit(portal, "/predict?customer_id=14048")
+    portal.wait_for_element("#predict-waterfall-graph .main-svg")
+    portal.wait_for_contains_text("#predict-waterfall-graph", "Why this prediction")
+    ticks = [t.text for t in portal.find_elements("#predict-waterfall-graph .xtick text")]
+    assert ticks[0] == "Baseline" and ticks[-1] == "Prediction"
+    assert len(portal.find_elements("#predict-reasons li")) == 3
+    assert_clean_console(portal)
+
+
+def test_model_dependence_plot(portal):
+    visit(portal, "/model")
+    portal.wait_for_element("#model-dependence-graph .main-svg")
+    portal.wait_for_contains_text("#model-dependence-graph", "Dependence:")
+    assert_clean_console(portal)

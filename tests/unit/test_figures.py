@@ -79,7 +79,7 @@ def test_pareto_figure():
 def test_importance_figure_sorted_top_first():
     fig = figures.make_importance_figure({"a": 0.6, "b": 0.3, "c": 0.1})
     assert list(fig.data[0].y) == ["c", "b", "a"]  # horizontal bars: biggest at the top
-    assert list(fig.data[0].x) == pytest.approx([10, 30, 60])
+    assert list(fig.data[0].x) == pytest.approx([0.1, 0.3, 0.6])
 
 
 def test_customer_figure_adds_actual_in_backtest():
