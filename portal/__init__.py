@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     from portal.api import register_api
     from portal.components import shell
     from portal.extensions import cache
+    from portal.security import register_security
 
     settings = settings or Settings.from_env()
     logging.getLogger("portal").setLevel(settings.log_level)
@@ -69,9 +70,10 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     )
     app.layout = shell
     app.clientside_callback(
-        "function(n, open) { return n ? !open : open; }",
+        dash.ClientsideFunction("shell", "toggleNavbar"),  # assets/navbar.js
         dash.Output("shell-navbar-collapse", "is_open"),
         dash.Input("shell-navbar-toggler", "n_clicks"),
         dash.State("shell-navbar-collapse", "is_open"),
     )
+    register_security(server, settings, app.csp_hashes)
     return app

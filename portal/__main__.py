@@ -76,6 +76,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    from getpass import getpass
+
+    from portal.security import hash_password
+
+    password = getpass("password: ") if args.password is None else args.password
+    print(f"{args.user}:{hash_password(password)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for all sub-commands."""
     top = argparse.ArgumentParser(prog="python -m portal", description=__doc__)
@@ -104,6 +114,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--debug", action="store_true")
     serve.set_defaults(func=cmd_serve)
+    hasher = sub.add_parser("hash-password", help="print a CLV_PORTAL_USERS entry")
+    hasher.add_argument("user")
+    hasher.add_argument("--password", help="(default: prompt)")
+    hasher.set_defaults(func=cmd_hash_password)
     return top
 
 

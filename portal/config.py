@@ -28,6 +28,8 @@ class Settings:
     cache_timeout: int = 600
     max_body_bytes: int = 64 * 1024
     debug: bool = False
+    api_token: str | None = None
+    portal_users: str | None = None
 
     @property
     def final_dir(self) -> Path:
@@ -54,4 +56,6 @@ class Settings:
             cache_timeout=int(env.get("CACHE_DEFAULT_TIMEOUT", default.cache_timeout)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", default.max_body_bytes)),
             debug=_flag(env.get("DASH_DEBUG")),
+            api_token=env.get("CLV_API_TOKEN") or None,
+            portal_users=env.get("CLV_PORTAL_USERS") or None,
         )

@@ -268,7 +268,7 @@ def make_dependence_figure(values: list, contributions: list, feature: str) -> g
     fig = _base(
         f"Dependence: {feature}", f"{feature} (value at the cutoff)", "Contribution to log(CLV)"
     )
-    fig.add_scattergl(
+    fig.add_scatter(
         x=values,
         y=contributions,
         mode="markers",

@@ -1,0 +1,115 @@
+"""Access control and web hygiene for public deploys.
+
+* API token: with ``CLV_API_TOKEN`` set, every /api route except /api/health needs
+  ``Authorization: Bearer <token>`` (compared in constant time); otherwise 401.
+* Portal login: with ``CLV_PORTAL_USERS`` set (``name:hash`` pairs separated by ``;``, hashes from
+  ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials.
+* Headers on every response: a Content-Security-Policy that Dash works with (its inline scripts are
+  allowed by hash, nothing from other origins), X-Content-Type-Options, Referrer-Policy,
+  X-Frame-Options and frame-ancestors.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable
+
+from flask import Flask, Response, request
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.config import Settings
+
+OPEN_API_PATHS = ("/api/health",)
+
+
+def parse_users(spec: str | None) -> dict[str, str]:
+    """``alice:hash;bob:hash`` -> {"alice": "hash", ...} (a hash may contain ':')."""
+    users = {}
+    for entry in (spec or "").split(";"):
+        name, _, hashed = entry.strip().partition(":")
+        if name and hashed:
+            users[name] = hashed
+    return users
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash for CLV_PORTAL_USERS."""
+    return generate_password_hash(password)
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """The CSP: same origin only; Dash's inline scripts by hash; Plotly needs inline styles."""
+    scripts = " ".join(["'self'", *script_hashes])  # Dash returns them quoted
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src {scripts} 'unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _token_ok(expected: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _login_ok(users: dict[str, str]) -> bool:
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username:
+        return False
+    hashed = users.get(auth.username)
+    return hashed is not None and check_password_hash(hashed, auth.password or "")
+
+
+def register_security(
+    server: Flask, settings: Settings, script_hashes: Callable[[], list[str]]
+) -> None:
+    """Install the token check, the portal login and the response headers.
+
+    Args:
+        script_hashes: returns the CSP hashes of Dash's inline scripts; called once, at the first
+            response, when Dash has set itself up (pages add inline scripts then).
+    """
+    from portal.api import error_response
+
+    users = parse_users(settings.portal_users)
+
+    @functools.cache
+    def policy() -> str:
+        return content_security_policy(script_hashes())
+
+    def _access():
+        path = request.path
+        if path.startswith("/api/"):
+            if settings.api_token and path not in OPEN_API_PATHS and not _token_ok(
+                settings.api_token
+            ):
+                response, status = error_response(
+                    401, "unauthorized", "send Authorization: Bearer <CLV_API_TOKEN>"
+                )
+                response.headers["WWW-Authenticate"] = 'Bearer realm="clv-portal"'
+                return response, status
+            return None
+        if users and not _login_ok(users):
+            return Response("Login required.", 401,
+                            {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'})
+        return None
+
+    # first of all before-request hooks: nobody learns anything, not even which routes exist
+    server.before_request_funcs.setdefault(None, []).insert(0, _access)
+
+    @server.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", policy())
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

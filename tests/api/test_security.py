@@ -1,0 +1,69 @@
+"""API token, portal login and security headers."""
+
+import pytest
+
+from portal.config import Settings
+from portal.security import hash_password, parse_users
+from tests.conftest import fresh_app
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def locked(data_dir):
+    users = f"alice:{hash_password('wonderland')};bob:{hash_password('builder')}"
+    settings = Settings(data_dir=data_dir, api_token=TOKEN, portal_users=users)
+    return fresh_app(settings).server.test_client()
+
+
+def test_without_the_token_nothing_but_health_answers(locked):
+    assert locked.get("/api/health").status_code == 200
+    for method, path in [("get", "/api/meta"), ("get", "/api/table"), ("get", "/api/elite"),
+                         ("get", "/api/decile_lift"), ("get", "/api/gain_curve"),
+                         ("get", "/api/openapi.json"), ("post", "/api/predict"),
+                         ("get", "/api/no-such-route")]:
+        response = getattr(locked, method)(path)
+        assert response.status_code == 401, path
+        assert response.get_json()["error"]["code"] == "unauthorized"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = locked.get("/api/meta", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert locked.get("/api/meta", headers={"Authorization": TOKEN}).status_code == 401
+
+
+def test_with_the_token_the_api_answers(locked):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert locked.get("/api/meta", headers=auth).status_code == 200
+    body = locked.post("/api/predict", json={"customer_id": "14048"}, headers=auth).get_json()
+    assert body["customer_id"] == "14048"
+
+
+def test_portal_login(locked):
+    assert locked.get("/").status_code == 401
+    assert locked.get("/").headers["WWW-Authenticate"].startswith("Basic")
+    assert locked.get("/_dash-layout").status_code == 401
+    assert locked.get("/", auth=("alice", "wrong")).status_code == 401
+    assert locked.get("/", auth=("mallory", "wonderland")).status_code == 401
+    assert locked.get("/", auth=("alice", "wonderland")).status_code == 200
+    assert locked.get("/_dash-layout", auth=("bob", "builder")).status_code == 200
+
+
+def test_everything_is_open_by_default(client):
+    assert client.get("/api/meta").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_security_headers(client):
+    for path in ("/", "/api/health", "/api/nope"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_parse_users():
+    assert parse_users("a:scrypt:1:2$x$y; b:h") == {"a": "scrypt:1:2$x$y", "b": "h"}
+    assert parse_users("") == {} and parse_users(None) == {}
