@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MAX_EXAMPLES = 5
 DATE_FORMATS = ("%Y%m%d", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
 TEXT_SUFFIXES = (".txt", ".dat", ".tsv")
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 class IngestError(ValueError):
@@ -95,24 +96,32 @@ def _offending(frame: pd.DataFrame, mask: pd.Series, column: str) -> str:
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse dates trying each known format in turn; unparsable values become NaT."""
+    """Parse dates trying each known format in turn.
+
+    Unparsable values, and dates outside FIRST_YEAR..LAST_YEAR, become NaT.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
+        parsed = values.astype("datetime64[s, UTC]" if values.dt.tz else "datetime64[s]")
     else:
         text = values.astype("string").str.strip()
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
         for fmt in DATE_FORMATS:
             todo = parsed.isna() & text.notna()
             if not todo.any():
                 break
-            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype(
+                "datetime64[s]"
+            )
         todo = parsed.isna() & text.notna()
         if todo.any():
-            parsed[todo] = pd.to_datetime(
-                text[todo], errors="coerce", utc=True, format="mixed"
-            ).dt.tz_localize(None)
+            parsed[todo] = (
+                pd.to_datetime(text[todo], errors="coerce", utc=True, format="mixed")
+                .dt.tz_localize(None)
+                .astype("datetime64[s]")
+            )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    parsed = parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR))
     return parsed.astype("datetime64[ns]").dt.normalize()
 
 
@@ -140,8 +149,8 @@ def normalise(frame: pd.DataFrame, columns: ColumnMap, source: str = "input") ->
     bad = out["date"].isna()
     if bad.any():
         raise IngestError(
-            f"{source}: column {columns.date!r} has {int(bad.sum())} unparsable date(s): "
-            + _offending(frame, bad, columns.date)
+            f"{source}: column {columns.date!r} has {int(bad.sum())} unparsable date(s) "
+            f"(or outside {FIRST_YEAR}-{LAST_YEAR}): " + _offending(frame, bad, columns.date)
         )
 
     for target in ("amount", "quantity"):

@@ -41,18 +41,20 @@ def hash_password(password: str) -> str:
 def content_security_policy(script_hashes: list[str]) -> str:
     """The CSP: same origin only; Dash's inline scripts by hash; Plotly needs inline styles."""
     scripts = " ".join(["'self'", *script_hashes])  # Dash returns them quoted
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {scripts} 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts} 'unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def _token_ok(expected: str) -> bool:
@@ -89,8 +91,10 @@ def register_security(
     def _access():
         path = request.path
         if path.startswith("/api/"):
-            if settings.api_token and path not in OPEN_API_PATHS and not _token_ok(
+            if (
                 settings.api_token
+                and path not in OPEN_API_PATHS
+                and not _token_ok(settings.api_token)
             ):
                 response, status = error_response(
                     401, "unauthorized", "send Authorization: Bearer <CLV_API_TOKEN>"
@@ -99,8 +103,11 @@ def register_security(
                 return response, status
             return None
         if users and not _login_ok(users):
-            return Response("Login required.", 401,
-                            {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'})
+            return Response(
+                "Login required.",
+                401,
+                {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'},
+            )
         return None
 
     # first of all before-request hooks: nobody learns anything, not even which routes exist

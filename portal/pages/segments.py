@@ -7,6 +7,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from portal import components as c
 from portal import figures, ids, store
+from portal.export import spreadsheet_safe
 from portal.extensions import final_dir
 
 dash.register_page(
@@ -198,5 +199,7 @@ def download_segment(n_clicks, top_pct):
     count = store.elite(final_dir(), art.version, top_pct)["count"]
     page, _ = store.table_page(art, limit=count, max_rank=count)
     return dcc.send_data_frame(
-        page[store.TABLE_COLUMNS].to_csv, f"clv_top_{top_pct:g}pct_{art.version}.csv", index=False
+        spreadsheet_safe(page[store.TABLE_COLUMNS]).to_csv,
+        f"clv_top_{top_pct:g}pct_{art.version}.csv",
+        index=False,
     )

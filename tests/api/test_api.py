@@ -233,7 +233,9 @@ def test_predict_explanation(client, data_dir):
     plain = client.post("/api/predict?explain=false", json={"customer_id": "14048"}).get_json()
     assert "explanation" not in plain
     assert plain["predicted_clv_6m"] == body["predicted_clv_6m"]
-    what_if = client.post("/api/predict", json={"features": {
-        "frequency": 2, "recency_days": 20, "tenure_days": 100}}).get_json()
+    what_if = client.post(
+        "/api/predict", json={"features": {"frequency": 2, "recency_days": 20, "tenure_days": 100}}
+    ).get_json()
     assert what_if["explanation"]["predicted_log"] == pytest.approx(
-        math.log(what_if["predicted_clv_6m"]))
+        math.log(what_if["predicted_clv_6m"])
+    )

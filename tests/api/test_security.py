@@ -18,10 +18,16 @@ def locked(data_dir):
 
 def test_without_the_token_nothing_but_health_answers(locked):
     assert locked.get("/api/health").status_code == 200
-    for method, path in [("get", "/api/meta"), ("get", "/api/table"), ("get", "/api/elite"),
-                         ("get", "/api/decile_lift"), ("get", "/api/gain_curve"),
-                         ("get", "/api/openapi.json"), ("post", "/api/predict"),
-                         ("get", "/api/no-such-route")]:
+    for method, path in [
+        ("get", "/api/meta"),
+        ("get", "/api/table"),
+        ("get", "/api/elite"),
+        ("get", "/api/decile_lift"),
+        ("get", "/api/gain_curve"),
+        ("get", "/api/openapi.json"),
+        ("post", "/api/predict"),
+        ("get", "/api/no-such-route"),
+    ]:
         response = getattr(locked, method)(path)
         assert response.status_code == 401, path
         assert response.get_json()["error"]["code"] == "unauthorized"

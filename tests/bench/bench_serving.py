@@ -89,11 +89,15 @@ def main() -> dict:
                 f"errors {result.errors}",
                 flush=True,
             )
-    explain_ms = (results["POST /api/predict"]["p50_ms"]
-                  - results["POST /api/predict?explain=false"]["p50_ms"])
+    explain_ms = (
+        results["POST /api/predict"]["p50_ms"]
+        - results["POST /api/predict?explain=false"]["p50_ms"]
+    )
     in_process = explain_in_process(data_dir, ids)
-    print(f"  the explanation adds {explain_ms:.1f} ms to the median /api/predict under load; "
-          f"explaining one customer in-process takes {in_process:.2f} ms (median of 1,000)")
+    print(
+        f"  the explanation adds {explain_ms:.1f} ms to the median /api/predict under load; "
+        f"explaining one customer in-process takes {in_process:.2f} ms (median of 1,000)"
+    )
     ceiling = results["GET /api/health (ceiling)"]["p99_ms"]
     for name, r in results.items():
         r["p99_vs_ceiling"] = r["p99_ms"] / ceiling if ceiling else None

@@ -8,8 +8,14 @@ import pytest
 from portal.explain import contributions, explain_row, mean_abs_contributions, reasons
 from portal.train import MODEL, PREPARED
 
-RECENCY_FREQUENCY = ("recency_days", "orders_1m", "orders_3m", "orders_6m",
-                     "bgnbd_expected_purchases", "bgnbd_p_alive")
+RECENCY_FREQUENCY = (
+    "recency_days",
+    "orders_1m",
+    "orders_3m",
+    "orders_6m",
+    "bgnbd_expected_purchases",
+    "bgnbd_p_alive",
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +31,9 @@ def test_contributions_add_up_to_the_raw_predictions(trained):
     design = model.design(sample)
     log_odds = model.classifier.booster_.predict(design, raw_score=True)
     log_spend = model.regressor.booster_.predict(design, raw_score=True)
-    assert parts["purchase_baseline"] + parts["purchase"].sum(1) == pytest.approx(log_odds, abs=1e-6)
+    assert parts["purchase_baseline"] + parts["purchase"].sum(1) == pytest.approx(
+        log_odds, abs=1e-6
+    )
     assert parts["spend_baseline"] + parts["spend"].sum(1) == pytest.approx(log_spend, abs=1e-6)
     log_clv = np.log(sample["predicted_clv_6m"].to_numpy())
     assert parts["combined_baseline"] + parts["combined"].sum(1) == pytest.approx(log_clv, abs=1e-6)
@@ -36,11 +44,13 @@ def test_what_if_rows_are_explained_exactly(trained):
     row = dict(model.feature_defaults, frequency=3.0, recency_days=40.0, tenure_days=200.0)
     frame = pd.DataFrame([row], columns=model.raw_features)
     explanation = explain_row(model, frame)
-    assert explanation["predicted_log"] == pytest.approx(np.log(model.predict(frame).clv[0]),
-                                                         abs=1e-6)
+    assert explanation["predicted_log"] == pytest.approx(
+        np.log(model.predict(frame).clv[0]), abs=1e-6
+    )
     factors = [c["factor"] for c in explanation["contributions"]]
     assert explanation["baseline_clv"] * np.prod(factors) == pytest.approx(
-        model.predict(frame).clv[0], rel=1e-9)
+        model.predict(frame).clv[0], rel=1e-9
+    )
     magnitudes = [abs(c["log_contribution"]) for c in explanation["contributions"]]
     assert magnitudes == sorted(magnitudes, reverse=True)
 
