@@ -55,13 +55,15 @@ def test_whitespace_text_cdnow_layout(tmp_path):
         ("Client,When\n1,2021-01-01\n", "missing column(s) ['Total']"),
         (
             "Client,When,Total\n1,2021-01-01,3\n2,not a date,4\n3,2021-13-45,1\n",
-            "column 'When' has 2 unparsable date(s): row 2: 'not a date', row 3: '2021-13-45'",
+            "column 'When' has 2 unparsable date(s) (or outside 1900-2200): "
+            "row 2: 'not a date', row 3: '2021-13-45'",
         ),
         (
             "Client,When,Total\n1,2021-01-01,abc\n",
             "column 'Total' has 1 non-numeric value(s): row 1",
         ),
         ("Client,When,Total\n,2021-01-01,3\n", "1 empty customer id(s): row 1"),
+        ("Client,When,Total\n1,0001-01-01,3\n", "row 1: '0001-01-01'"),
         ("Client,When,Total\n", "has a header but no rows"),
         ("", "the file is empty"),
     ],
