@@ -6,6 +6,7 @@ import time
 
 import bench_portal
 import bench_quality
+import bench_reliability
 import bench_scale
 import bench_serving
 from common import machine
@@ -15,6 +16,7 @@ STEPS = [
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
     ("Portal (1M SYNTHETIC customers)", bench_portal.main),
+    ("Reliability (1M SYNTHETIC customers)", bench_reliability.main),
 ]
 
 
