@@ -40,6 +40,24 @@ def _base(title: str, x_title: str, y_title: str) -> go.Figure:
     return fig
 
 
+def _mark(
+    fig: go.Figure, x: float, y: float, name: str, text: str, position: str, hover: str
+) -> None:
+    """A labelled marker on a 0-100% by 0-100% chart, and those axis ranges."""
+    fig.add_scatter(
+        x=[x],
+        y=[y],
+        mode="markers+text",
+        name=name,
+        text=[text],
+        marker={"size": 11, "color": COLORS["accent"]},
+        textposition=position,
+        hovertemplate=hover + "<extra></extra>",
+    )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    fig.update_yaxes(range=[0, 102], ticksuffix="%")
+
+
 def make_gain_figure(curve: dict) -> go.Figure:
     """Cumulative gains: model vs random vs oracle, with the top-decile capture marked.
 
@@ -66,18 +84,15 @@ def make_gain_figure(curve: dict) -> go.Figure:
             hovertemplate=f"%{{x:.1f}}% of customers → %{{y:.1f}}% of spend<extra>{label}</extra>",
         )
     capture = curve["top_decile_capture"] * 100
-    fig.add_scatter(
-        x=[10],
-        y=[capture],
-        mode="markers+text",
-        name="Top-decile capture",
-        marker={"size": 11, "color": COLORS["accent"]},
-        text=[f"top 10% → {capture:.1f}%"],
-        textposition="middle right",
-        hovertemplate="Top 10% of customers capture %{y:.1f}% of spend<extra></extra>",
+    _mark(
+        fig,
+        10,
+        capture,
+        "Top-decile capture",
+        f"top 10% → {capture:.1f}%",
+        "middle right",
+        "Top 10% of customers capture %{y:.1f}% of spend",
     )
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(range=[0, 102], ticksuffix="%")
     return fig
 
 
@@ -163,18 +178,15 @@ def make_pareto_figure(
         hovertemplate="Top %{x:.1f}% hold %{y:.1f}% of predicted value<extra></extra>",
     )
     fig.add_vline(x=top_pct, line_dash="dash", line_color=COLORS["accent"])
-    fig.add_scatter(
-        x=[top_pct],
-        y=[segment_share * 100],
-        mode="markers+text",
-        name=f"Top {top_pct:g}%",
-        marker={"size": 11, "color": COLORS["accent"]},
-        text=[f"top {top_pct:g}% → {segment_share * 100:.1f}%"],
-        textposition="bottom right",
-        hovertemplate="Top %{x:g}%: %{y:.1f}% of value<extra></extra>",
+    _mark(
+        fig,
+        top_pct,
+        segment_share * 100,
+        f"Top {top_pct:g}%",
+        f"top {top_pct:g}% → {segment_share * 100:.1f}%",
+        "bottom right",
+        "Top %{x:g}%: %{y:.1f}% of value",
     )
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(range=[0, 102], ticksuffix="%")
     return fig
 
 

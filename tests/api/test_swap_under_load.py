@@ -10,9 +10,14 @@ from portal.config import Settings
 from portal.train import METRICS, MODEL, PREPARED, write_artifacts
 from tests.conftest import fresh_app
 
-REQUESTS = [("get", "/api/table?limit=50", None), ("get", "/api/elite?top_pct=5", None),
-            ("get", "/api/gain_curve?points=20", None), ("get", "/api/decile_lift", None),
-            ("post", "/api/predict", {"customer_id": "14048"}), ("get", "/api/meta", None)]
+REQUESTS = [
+    ("get", "/api/table?limit=50", None),
+    ("get", "/api/elite?top_pct=5", None),
+    ("get", "/api/gain_curve?points=20", None),
+    ("get", "/api/decile_lift", None),
+    ("post", "/api/predict", {"customer_id": "14048"}),
+    ("get", "/api/meta", None),
+]
 
 
 def test_artifact_swap_during_load_fails_no_request(copied_data_dir):

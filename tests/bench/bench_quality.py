@@ -10,21 +10,13 @@ import pandas as pd
 
 from common import REPO_ROOT, SYNTH_CUTOFF, WORK, save, synthetic_log
 from portal import analytics, bgnbd
+from portal.__main__ import metrics_table
 from portal.config import CDNOW_CUTOFF
 from portal.ingest import CDNOW_COLUMNS, ColumnMap
 from portal.synth import START, generate, true_expected_spend
 from portal.train import PREPARED, run
 
 SYNTH_CUSTOMERS = 20_000
-NAMES = (
-    "normalized_gini",
-    "top_decile_capture",
-    "spearman",
-    "mae",
-    "rmse",
-    "calibration",
-    "decile_mape",
-)
 
 
 def bgnbd_baseline(table: pd.DataFrame) -> dict:
@@ -74,9 +66,7 @@ def synthetic() -> dict:
 
 def show(title: str, methods: dict) -> None:
     print(title)
-    print(f"  {'method':<22}" + "".join(f"{n[:12]:>13}" for n in NAMES))
-    for name, m in methods.items():
-        print(f"  {name:<22}" + "".join(f"{m[n]:>13.3f}" for n in NAMES))
+    print(metrics_table(methods))
 
 
 def main() -> dict:

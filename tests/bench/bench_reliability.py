@@ -24,21 +24,30 @@ RATE = 200.0
 SOAK_SECONDS = 300.0
 KILL_SECONDS = 20.0
 JSON = {"Content-Type": "application/json"}
-SEGMENT_OUTPUTS = [("segments-top-pct-slider", "value"), ("segments-top-pct", "value"),
-                   ("segments-kpis", "children"), ("segments-pareto-graph", "figure"),
-                   ("segments-grid", "rowData"), ("segments-grid-note", "children")]
+SEGMENT_OUTPUTS = [
+    ("segments-top-pct-slider", "value"),
+    ("segments-top-pct", "value"),
+    ("segments-kpis", "children"),
+    ("segments-pareto-graph", "figure"),
+    ("segments-grid", "rowData"),
+    ("segments-grid-note", "children"),
+]
 
 
 def segment_callback(top_pct: float) -> bytes:
     """The request body Dash sends when the segments slider moves."""
-    return json.dumps({
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in SEGMENT_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in SEGMENT_OUTPUTS],
-        "inputs": [{"id": "segments-top-pct-slider", "property": "value", "value": top_pct},
-                   {"id": "segments-top-pct", "property": "value", "value": top_pct}],
-        "changedPropIds": ["segments-top-pct-slider.value"],
-        "state": [],
-    }).encode()
+    return json.dumps(
+        {
+            "output": ".." + "...".join(f"{i}.{p}" for i, p in SEGMENT_OUTPUTS) + "..",
+            "outputs": [{"id": i, "property": p} for i, p in SEGMENT_OUTPUTS],
+            "inputs": [
+                {"id": "segments-top-pct-slider", "property": "value", "value": top_pct},
+                {"id": "segments-top-pct", "property": "value", "value": top_pct},
+            ],
+            "changedPropIds": ["segments-top-pct-slider.value"],
+            "state": [],
+        }
+    ).encode()
 
 
 def mixed(ids: np.ndarray):
@@ -50,8 +59,12 @@ def mixed(ids: np.ndarray):
     def make(i: int):
         kind = i % 4
         if kind == 0:
-            return ("POST", "/api/predict",
-                    json.dumps({"customer_id": str(picks[i])}).encode(), JSON)
+            return (
+                "POST",
+                "/api/predict",
+                json.dumps({"customer_id": str(picks[i])}).encode(),
+                JSON,
+            )
         if kind == 1:
             return ("GET", f"/api/table?limit=100&offset={offsets[i]}", None, {})
         if kind == 2:
@@ -69,8 +82,9 @@ def main() -> dict:
     data_dir = WORK / f"scale_{CUSTOMERS}"
     if not (data_dir / "final" / "metrics.json").exists():
         sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
-    ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet",
-                          columns=["customer_id"])["customer_id"].to_numpy()
+    ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])[
+        "customer_id"
+    ].to_numpy()
     make = mixed(ids)
     with gunicorn(data_dir, workers=2) as (url, proc):
         run_load(url, make, 50.0, 4.0)  # warm both workers' caches
@@ -78,10 +92,13 @@ def main() -> dict:
         soak = run_load(url, make, RATE, SOAK_SECONDS)
         after = worker_rss_mb(proc)
         growth = max((a - b) / b for a, b in zip(sorted(after), sorted(before)))
-        print(f"  soak {SOAK_SECONDS:.0f} s mixed (predict, table, elite, segments callback): "
-              f"{soak.achieved_rps:.1f} req/s, p50 {soak.p50_ms:.1f} ms, p99 {soak.p99_ms:.1f} ms, "
-              f"errors {soak.errors}; worker RSS {before} -> {after} MB "
-              f"(max growth {growth:.1%})", flush=True)
+        print(
+            f"  soak {SOAK_SECONDS:.0f} s mixed (predict, table, elite, segments callback): "
+            f"{soak.achieved_rps:.1f} req/s, p50 {soak.p50_ms:.1f} ms, p99 {soak.p99_ms:.1f} ms, "
+            f"errors {soak.errors}; worker RSS {before} -> {after} MB "
+            f"(max growth {growth:.1%})",
+            flush=True,
+        )
 
         victim = psutil.Process(proc.pid).children()[0]
         killer = threading.Timer(KILL_SECONDS / 3, lambda: victim.send_signal(signal.SIGKILL))
@@ -90,12 +107,21 @@ def main() -> dict:
         time.sleep(5)
         healthy = requests.get(f"{url}/api/health", timeout=30).status_code
         workers = len(psutil.Process(proc.pid).children())
-        print(f"  kill -9 of worker {victim.pid} under {RATE:.0f} req/s: {killed.errors} failed of "
-              f"{killed.requests} requests, p99 {killed.p99_ms:.0f} ms; afterwards health "
-              f"{healthy}, {workers} workers", flush=True)
-    result = {"soak": asdict(soak), "rss_before_mb": before, "rss_after_mb": after,
-              "max_rss_growth": growth, "kill": asdict(killed), "health_after_kill": healthy,
-              "workers_after_kill": workers}
+        print(
+            f"  kill -9 of worker {victim.pid} under {RATE:.0f} req/s: {killed.errors} failed of "
+            f"{killed.requests} requests, p99 {killed.p99_ms:.0f} ms; afterwards health "
+            f"{healthy}, {workers} workers",
+            flush=True,
+        )
+    result = {
+        "soak": asdict(soak),
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "max_rss_growth": growth,
+        "kill": asdict(killed),
+        "health_after_kill": healthy,
+        "workers_after_kill": workers,
+    }
     save("reliability", result)
     return result
 

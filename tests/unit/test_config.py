@@ -1,0 +1,35 @@
+"""Settings come only from the environment, with quick-start defaults."""
+
+from pathlib import Path
+
+from portal import _cache_config
+from portal.config import Settings
+
+
+def test_defaults_are_local_and_open():
+    s = Settings.from_env({})
+    assert (s.host, s.port, s.debug) == ("127.0.0.1", 8050, False)
+    assert s.api_token is None and s.portal_users is None
+    assert _cache_config(s, testing=False)["CACHE_TYPE"] == "SimpleCache"
+
+
+def test_environment_overrides():
+    s = Settings.from_env(
+        {
+            "DATA_DIR": "/srv/clv",
+            "PORT": "9000",
+            "HOST": "0.0.0.0",
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": "redis://r:6379/0",
+            "LOG_LEVEL": "debug",
+            "DASH_DEBUG": "1",
+            "CLV_API_TOKEN": "t",
+            "MAX_BODY_BYTES": "1024",
+        }
+    )
+    assert s.final_dir == Path("/srv/clv/final") and s.port == 9000 and s.debug
+    assert s.log_level == "DEBUG" and s.api_token == "t" and s.max_body_bytes == 1024
+    config = _cache_config(s, testing=False)
+    assert config["CACHE_TYPE"] == "RedisCache"
+    assert config["CACHE_REDIS_URL"] == "redis://r:6379/0"
+    assert _cache_config(s, testing=True) == {"CACHE_TYPE": "NullCache"}
