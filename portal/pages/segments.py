@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from portal import components as c
 from portal import figures, ids, store
 from portal.export import spreadsheet_safe
-from portal.extensions import final_dir
+from portal.extensions import cache, final_dir
 
 dash.register_page(
     __name__, path="/segments", name="Segments", order=2, title="CLV portal: segments"
@@ -140,9 +140,17 @@ def update_segment(slider_value, input_value):
     """Sync slider and input, then recompute the segment."""
     raw = input_value if ctx.triggered_id == ids.SEGMENTS_INPUT else slider_value
     top_pct = clamp_pct(raw)
-    art = store.current(final_dir())
-    summary = store.elite(final_dir(), art.version, top_pct)
-    curve = store.value_concentration(final_dir(), art.version, CURVE_POINTS)
+    version = store.current(final_dir()).version
+    return (top_pct, top_pct, *segment_view(final_dir(), version, top_pct))
+
+
+@cache.memoize()
+def segment_view(folder, version: str, top_pct: float) -> tuple:
+    """KPI cards, Pareto figure, first grid rows and note for one version and X (cached:
+    building the figure is the expensive part, and X moves in 0.5 steps)."""
+    art = store.current(folder)
+    summary = store.elite(folder, version, top_pct)
+    curve = store.value_concentration(folder, version, CURVE_POINTS)
     cards = [
         c.kpi_card(
             "Customers in segment",
@@ -174,14 +182,8 @@ def update_segment(slider_value, input_value):
         if summary["count"] > GRID_ROWS
         else f"All {summary['count']:,} customers shown."
     )
-    return (
-        top_pct,
-        top_pct,
-        c.kpi_row(cards),
-        figure,
-        page[[col["field"] for col in COLUMNS]].to_dict("records"),
-        note,
-    )
+    rows = page[[col["field"] for col in COLUMNS]].to_dict("records")
+    return c.kpi_row(cards), figure.to_plotly_json(), rows, note
 
 
 @callback(

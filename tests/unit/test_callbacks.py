@@ -30,7 +30,7 @@ def test_update_segment_from_input(request_ctx):
     assert slider == box == 10.0
     assert len(rows) == 500 and rows[0]["rank"] == 1
     assert f"{math.ceil(23570 * 0.1):,}" in str(kpis)
-    assert figure.data[1].x == (10.0,)
+    assert list(figure["data"][1]["x"]) == [10.0]
     assert "2,357" in note
 
 
