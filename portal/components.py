@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from portal import ids, store
+from portal import store
 from portal.extensions import final_dir
 
 
@@ -53,7 +53,6 @@ def shell() -> html.Div:
     """The app layout: navbar and the current page."""
     return html.Div(
         [
-            dcc.Location(id=ids.URL),
             navbar(),
             dbc.Container(dash.page_container, fluid=True, className="pb-5"),
         ]

@@ -151,8 +151,3 @@ def build_labels(days: pd.DataFrame, customers, cutoff: pd.Timestamp) -> pd.Data
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """The model's input columns present in ``frame``, in canonical order."""
     return [c for c in FEATURE_COLUMNS + QUANTITY_COLUMNS if c in frame.columns]
-
-
-def as_float_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Columns as a float64 matrix (NaN kept: the boosted trees handle missing values)."""
-    return frame[columns].to_numpy(dtype=np.float64)

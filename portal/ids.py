@@ -1,7 +1,5 @@
 """Component ids, page-prefixed kebab-case."""
 
-URL = "shell-url"
-
 HOME_GAIN = "home-gain-graph"
 
 LIFT_GRAPH = "lift-graph"
