@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import bench_libraries
 import bench_portal
 import bench_quality
 import bench_reliability
@@ -12,6 +13,7 @@ import bench_serving
 from common import machine
 
 STEPS = [
+    ("Boosting library (same hurdle, CDNOW)", bench_libraries.main),
     ("Model quality", bench_quality.main),
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
