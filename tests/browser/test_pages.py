@@ -144,3 +144,15 @@ def test_model_dependence_plot(portal):
     portal.wait_for_element("#model-dependence-graph .main-svg")
     portal.wait_for_contains_text("#model-dependence-graph", "Dependence:")
     assert_clean_console(portal)
+
+
+def test_segments_slider_sets_elite_count(portal):
+    visit(portal, "/segments")
+    portal.wait_for_text_to_equal("#segments-count .kpi-value", f"{math.ceil(N * 5 / 100):,}")
+    thumb = portal.find_element("#segments-top-pct-slider [role='slider']")
+    thumb.send_keys(Keys.END)  # the slider's maximum: 100%
+    portal.wait_for_text_to_equal("#segments-count .kpi-value", f"{N:,}")
+    thumb.send_keys(Keys.HOME, Keys.ARROW_RIGHT)  # minimum 0.5%, then one 0.5 step: 1%
+    portal.wait_for_text_to_equal("#segments-count .kpi-value", f"{math.ceil(N * 1 / 100):,}")
+    assert portal.find_element("#segments-top-pct").get_attribute("value") == "1"
+    assert_clean_console(portal)
