@@ -45,7 +45,7 @@ schemathesis: $(VENV)/.dev-installed $(ARTIFACTS)  ## fuzz the API from its Open
 	$(BIN)/python tests/bench/schemathesis_run.py
 
 bench: $(VENV)/.dev-installed  ## benchmarks: print figures, write bench/results/
-	cd tests/bench && ../../$(BIN)/python run_all.py 2>&1 | grep -v " INFO "
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python run_all.py 2>&1 | grep -v " INFO "
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)/final .pytest_cache
