@@ -24,23 +24,38 @@ def boosters():
     import lightgbm as lgb
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    common = dict(max_iter=300, learning_rate=0.03, max_leaf_nodes=15, min_samples_leaf=50,
-                  random_state=SEED)
+    common = dict(
+        max_iter=300, learning_rate=0.03, max_leaf_nodes=15, min_samples_leaf=50, random_state=SEED
+    )
     found = {
-        "lightgbm": (lambda: lgb.LGBMClassifier(random_state=SEED, **BOOSTER_PARAMS),
-                     lambda: lgb.LGBMRegressor(objective="gamma", random_state=SEED,
-                                               **BOOSTER_PARAMS)),
-        "sklearn_hist_gb": (lambda: HistGradientBoostingClassifier(**common),
-                            lambda: HistGradientBoostingRegressor(loss="gamma", **common)),
+        "lightgbm": (
+            lambda: lgb.LGBMClassifier(random_state=SEED, **BOOSTER_PARAMS),
+            lambda: lgb.LGBMRegressor(objective="gamma", random_state=SEED, **BOOSTER_PARAMS),
+        ),
+        "sklearn_hist_gb": (
+            lambda: HistGradientBoostingClassifier(**common),
+            lambda: HistGradientBoostingRegressor(loss="gamma", **common),
+        ),
     }
     try:
         import xgboost as xgb
 
-        params = dict(n_estimators=300, learning_rate=0.03, max_leaves=15, grow_policy="lossguide",
-                      min_child_weight=5, subsample=0.8, colsample_bytree=0.8, tree_method="hist",
-                      random_state=SEED, n_jobs=2)
-        found["xgboost"] = (lambda: xgb.XGBClassifier(**params),
-                            lambda: xgb.XGBRegressor(objective="reg:gamma", **params))
+        params = dict(
+            n_estimators=300,
+            learning_rate=0.03,
+            max_leaves=15,
+            grow_policy="lossguide",
+            min_child_weight=5,
+            subsample=0.8,
+            colsample_bytree=0.8,
+            tree_method="hist",
+            random_state=SEED,
+            n_jobs=2,
+        )
+        found["xgboost"] = (
+            lambda: xgb.XGBClassifier(**params),
+            lambda: xgb.XGBRegressor(objective="reg:gamma", **params),
+        )
     except ImportError:
         pass
     return found
@@ -67,12 +82,17 @@ def main() -> dict:
         regressor = make_regressor().fit(train[inputs][bought], train["actual_6m"][bought])
         seconds = time.perf_counter() - started
         p = classifier.predict_proba(test[inputs])[:, 1] * regressor.predict(test[inputs])
-        results[name] = {"fit_seconds": seconds,
-                         **analytics.point_metrics(y, p, test.index.to_numpy())}
+        results[name] = {
+            "fit_seconds": seconds,
+            **analytics.point_metrics(y, p, test.index.to_numpy()),
+        }
         r = results[name]
-        print(f"  {name:<16} fit {seconds:5.1f} s  Gini {r['normalized_gini']:.3f}  top-decile "
-              f"{r['top_decile_capture']:.3f}  MAE {r['mae']:.2f}  calibration "
-              f"{r['calibration']:.3f}", flush=True)
+        print(
+            f"  {name:<16} fit {seconds:5.1f} s  Gini {r['normalized_gini']:.3f}  top-decile "
+            f"{r['top_decile_capture']:.3f}  MAE {r['mae']:.2f}  calibration "
+            f"{r['calibration']:.3f}",
+            flush=True,
+        )
     save("libraries", results)
     return results
 

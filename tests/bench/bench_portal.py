@@ -4,7 +4,6 @@ page-change latency, with 1M SYNTHETIC customers behind gunicorn (2 workers)."""
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 
 from selenium import webdriver
@@ -12,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from common import WORK, save
+from common import million_customer_artifacts, save
 from serve import gunicorn
 
 CUSTOMERS = 1_000_000
@@ -44,9 +43,7 @@ def cell(row: int) -> str:
 
 
 def main() -> dict:
-    data_dir = WORK / f"scale_{CUSTOMERS}"
-    if not (data_dir / "final" / "metrics.json").exists():
-        sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
+    data_dir, _ = million_customer_artifacts(CUSTOMERS)
     driver = browser()
     try:
         with gunicorn(data_dir, workers=2) as (url, _):

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import threading
 import time
 from dataclasses import asdict
 
 import numpy as np
-import pandas as pd
 import psutil
 import requests
 
-from common import WORK, save
+from common import million_customer_artifacts, save
 from loadgen import run_load
 from serve import gunicorn
 
@@ -79,12 +77,7 @@ def worker_rss_mb(proc) -> list[float]:
 
 
 def main() -> dict:
-    data_dir = WORK / f"scale_{CUSTOMERS}"
-    if not (data_dir / "final" / "metrics.json").exists():
-        sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
-    ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])[
-        "customer_id"
-    ].to_numpy()
+    data_dir, ids = million_customer_artifacts(CUSTOMERS)
     make = mixed(ids)
     with gunicorn(data_dir, workers=2) as (url, proc):
         run_load(url, make, 50.0, 4.0)  # warm both workers' caches

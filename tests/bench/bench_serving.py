@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import asdict
 
 import numpy as np
-import pandas as pd
 import requests
 
-from common import WORK, save
+from common import million_customer_artifacts, save
 from loadgen import run_load
 from serve import gunicorn
 
@@ -66,12 +64,7 @@ def explain_in_process(data_dir, ids: np.ndarray, rows: int = 1000) -> float:
 
 
 def main() -> dict:
-    data_dir = WORK / f"scale_{CUSTOMERS}"
-    if not (data_dir / "final" / "metrics.json").exists():
-        sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
-    ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])[
-        "customer_id"
-    ].to_numpy()
+    data_dir, ids = million_customer_artifacts(CUSTOMERS)
     results = {}
     with gunicorn(data_dir, workers=2) as (url, _):
         for _ in range(2):  # warm both workers: load the 1M table once each

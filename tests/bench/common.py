@@ -42,3 +42,14 @@ def save(name: str, result: dict) -> None:
     """Write tests/bench/results/<name>.json with the machine description."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), **result}, indent=2))
+
+
+def million_customer_artifacts(customers: int = 1_000_000):
+    """(DATA_DIR, customer ids) of the 1M-customer artifacts that bench_scale.py trains."""
+    import pandas as pd
+
+    data_dir = WORK / f"scale_{customers}"
+    if not (data_dir / "final" / "metrics.json").exists():
+        sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
+    ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])
+    return data_dir, ids["customer_id"].to_numpy()
