@@ -111,3 +111,16 @@ def graph(id_: str, figure) -> dcc.Graph:
         style={"height": "440px"},
         config={"displaylogo": False},
     )
+
+
+def data_table(headers: list[str], rows: list, id_: str) -> dbc.Table:
+    """A compact, responsive table: header labels and a list of html.Tr rows."""
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(rows)],
+        id=id_,
+        striped=True,
+        hover=True,
+        responsive=True,
+        size="sm",
+        className="bg-white",
+    )

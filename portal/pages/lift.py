@@ -11,51 +11,29 @@ from portal.extensions import final_dir
 dash.register_page(__name__, path="/lift", name="Lift", order=1, title="CLV portal: lift")
 
 
+DECILE_HEADERS = ["Decile", "Customers", "Mean predicted", "Mean actual", "Share of actual", "Lift"]
+
+
 def decile_table(deciles: list[dict]) -> dbc.Table:
     """The ten deciles as a table."""
-    head = html.Thead(
+    rows = [
         html.Tr(
             [
-                html.Th(h)
-                for h in (
-                    "Decile",
-                    "Customers",
-                    "Mean predicted",
-                    "Mean actual",
-                    "Share of actual",
-                    "Lift",
-                )
+                html.Td(d["decile"]),
+                html.Td(f"{d['customers']:,}"),
+                html.Td(c.money(d["mean_predicted"])),
+                html.Td(c.money(d["mean_actual"])),
+                html.Td(c.pct(d["share_of_actual"])),
+                html.Td(
+                    f"{d['lift']:.2f}×"
+                    if d["lift"] is not None
+                    else f"{d['predicted_lift']:.2f}× (pred.)"
+                ),
             ]
         )
-    )
-    body = html.Tbody(
-        [
-            html.Tr(
-                [
-                    html.Td(d["decile"]),
-                    html.Td(f"{d['customers']:,}"),
-                    html.Td(c.money(d["mean_predicted"])),
-                    html.Td(c.money(d["mean_actual"])),
-                    html.Td(c.pct(d["share_of_actual"])),
-                    html.Td(
-                        f"{d['lift']:.2f}×"
-                        if d["lift"] is not None
-                        else f"{d['predicted_lift']:.2f}× (pred.)"
-                    ),
-                ]
-            )
-            for d in deciles
-        ]
-    )
-    return dbc.Table(
-        [head, body],
-        id=ids.LIFT_TABLE,
-        striped=True,
-        hover=True,
-        responsive=True,
-        size="sm",
-        className="bg-white",
-    )
+        for d in deciles
+    ]
+    return c.data_table(DECILE_HEADERS, rows, ids.LIFT_TABLE)
 
 
 def layout(**_):

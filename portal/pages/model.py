@@ -28,25 +28,16 @@ METRICS = [
 
 def metrics_table(backtest: dict) -> dbc.Table:
     """Backtest figures of the model and the naive baselines."""
-    head = html.Thead(html.Tr([html.Th("Method")] + [html.Th(label) for _, label, _ in METRICS]))
-    body = html.Tbody(
-        [
-            html.Tr(
-                [html.Td(label)] + [html.Td(fmt.format(backtest[key][m])) for m, _, fmt in METRICS],
-                className="table-primary" if key == "model" else "",
-            )
-            for key, label in METHODS.items()
-            if key in backtest
-        ]
-    )
-    return dbc.Table(
-        [head, body],
-        id="model-metrics-table",
-        bordered=False,
-        hover=True,
-        responsive=True,
-        size="sm",
-        className="bg-white",
+    rows = [
+        html.Tr(
+            [html.Td(label)] + [html.Td(fmt.format(backtest[key][m])) for m, _, fmt in METRICS],
+            className="table-primary" if key == "model" else "",
+        )
+        for key, label in METHODS.items()
+        if key in backtest
+    ]
+    return c.data_table(
+        ["Method"] + [label for _, label, _ in METRICS], rows, "model-metrics-table"
     )
 
 
