@@ -1,10 +1,13 @@
-"""Command line: python -m portal train | synth | serve."""
+"""Command line: python -m portal train | retrain | models | synth | serve | hash-password."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
+import os
 import sys
+from pathlib import Path
 
 from portal.config import Settings
 
@@ -31,31 +34,75 @@ def metrics_table(backtest: dict) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from portal.ingest import CDNOW_COLUMNS, ColumnMap, IngestError
-    from portal.train import TrainError, run
+    from portal.ingest import CDNOW_COLUMNS, ColumnMap, IngestError, load_transactions
+    from portal.train import TrainError, train_frame, unchanged
 
     settings = Settings.from_env()
     if args.transactions is None:
         path, columns = settings.transactions_path, CDNOW_COLUMNS
     else:
-        path = args.transactions
+        path = Path(args.transactions)
         columns = ColumnMap(
             args.customer_col, args.date_col, args.amount_col, args.quantity_col, args.order_col
         )
     try:
-        document = run(path, args.out or settings.final_dir, columns, args.cutoff, args.seed)
+        transactions = load_transactions(path, columns)
+        if args.command == "retrain" and not args.force:
+            same = unchanged(settings.data_dir, transactions, args.cutoff)
+            if same:
+                print(f"unchanged: the data fingerprint matches current version {same}; skipped")
+                return 0
+        document = train_frame(
+            transactions,
+            path.name,
+            settings.data_dir,
+            args.cutoff,
+            args.seed,
+            database_url=settings.database_url,
+            trained_by=args.trained_by,
+            progress=_print_progress if args.progress else None,
+        )
     except (IngestError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"version {document['version']}  cutoff {document['cutoff']}  "
-        f"customers {document['customers']}  {document['seconds']}s"
-    )
+    print(f"published {document['version']}", flush=True)
+    print(f"cutoff {document['cutoff']}  customers {document['customers']}  {document['seconds']}s")
     print(
         f"backtest at {document['backtest']['cutoff']} "
         f"({document['backtest']['customers']} customers, 6-month horizon):"
     )
     print(metrics_table(document["backtest"]))
+    return 0
+
+
+def _print_progress(done: int, total: int, message: str) -> None:
+    print(f"progress {done}/{total} {message}", flush=True)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from portal import db, registry
+
+    settings = Settings.from_env()
+    if args.action == "activate":
+        try:
+            registry.activate(settings.data_dir, args.version)
+        except registry.UnknownVersion:
+            print(
+                f"error: no complete version {args.version!r} in {settings.data_dir}",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"current version: {args.version}")
+        return 0
+    current = registry.current_version(settings.data_dir)
+    recorded = {row["version"]: row for row in db.list_versions(settings.database_url)}
+    for name in reversed(registry.versions(settings.data_dir)):
+        row = recorded.get(name, {})
+        mark = "*" if name == current else " "
+        print(
+            f"{mark} {name:<28} {row.get('mode', '?'):<10} cutoff {row.get('cutoff', '?'):<10} "
+            f"customers {row.get('customers', '?'):>8}  by {row.get('trained_by', '?')}"
+        )
     return 0
 
 
@@ -77,11 +124,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
-    from getpass import getpass
-
     from portal.security import hash_password
 
-    password = getpass("password: ") if args.password is None else args.password
+    password = getpass.getpass("password: ") if args.password is None else args.password
     print(f"{args.user}:{hash_password(password)}")
     return 0
 
@@ -91,17 +136,35 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m portal", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
 
-    train = sub.add_parser("train", help="backtest, fit and score; write data/final artifacts")
-    train.add_argument("--transactions", help="CSV, text or parquet (default: shipped CDNOW)")
-    train.add_argument("--cutoff", help="backtest cutoff YYYY-MM-DD (default: production mode)")
-    train.add_argument("--out", help="artifact folder (default: $DATA_DIR/final)")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--customer-col", default="customer_id")
-    train.add_argument("--date-col", default="date")
-    train.add_argument("--amount-col", default="amount")
-    train.add_argument("--quantity-col")
-    train.add_argument("--order-col")
-    train.set_defaults(func=cmd_train)
+    for name, text in (
+        ("train", "backtest, fit, score and publish a new current version"),
+        ("retrain", "like train, but skip when the data fingerprint is unchanged (for cron)"),
+    ):
+        train = sub.add_parser(name, help=text)
+        train.add_argument("--transactions", help="CSV, text or parquet (default: shipped CDNOW)")
+        train.add_argument("--cutoff", help="backtest cutoff YYYY-MM-DD (default: production)")
+        train.add_argument("--seed", type=int, default=0)
+        train.add_argument("--customer-col", default="customer_id")
+        train.add_argument("--date-col", default="date")
+        train.add_argument("--amount-col", default="amount")
+        train.add_argument("--quantity-col")
+        train.add_argument("--order-col")
+        train.add_argument(
+            "--trained-by",
+            default=os.environ.get("USER") or "cli",
+            help="recorded with the version",
+        )
+        train.add_argument("--progress", action="store_true", help="print progress lines")
+        if name == "retrain":
+            train.add_argument("--force", action="store_true", help="train even if unchanged")
+        train.set_defaults(func=cmd_train)
+
+    models = sub.add_parser("models", help="list versions, or make an older one current")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    models_sub.add_parser("list", help="every version; * marks the current one")
+    activate = models_sub.add_parser("activate", help="make VERSION current (a rollback)")
+    activate.add_argument("version")
+    models.set_defaults(func=cmd_models)
 
     synth = sub.add_parser("synth", help="write a SYNTHETIC transaction log (scale tests, demos)")
     synth.add_argument("--customers", type=int, default=10_000)

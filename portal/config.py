@@ -30,11 +30,29 @@ class Settings:
     debug: bool = False
     api_token: str | None = None
     portal_users: str | None = None
+    database: str | None = None
+    max_upload_bytes: int = 50 * 1024 * 1024
+    celery_broker_url: str | None = None
 
     @property
     def final_dir(self) -> Path:
         """Where the scored artifacts live."""
         return self.data_dir / "final"
+
+    @property
+    def database_url(self) -> str:
+        """DATABASE_URL, or a SQLite file in the data folder."""
+        return self.database or f"sqlite:///{(self.data_dir / 'clv.db').resolve()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the data page keeps uploaded files."""
+        return self.data_dir / "uploads"
+
+    @property
+    def jobs_dir(self) -> Path:
+        """The diskcache of background training jobs."""
+        return self.data_dir / "jobs"
 
     @property
     def transactions_path(self) -> Path:
@@ -58,4 +76,7 @@ class Settings:
             debug=_flag(env.get("DASH_DEBUG")),
             api_token=env.get("CLV_API_TOKEN") or None,
             portal_users=env.get("CLV_PORTAL_USERS") or None,
+            database=env.get("DATABASE_URL") or None,
+            max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", default.max_upload_bytes)),
+            celery_broker_url=env.get("CELERY_BROKER_URL") or None,
         )

@@ -1,7 +1,8 @@
 """The cached read side: loads the artifacts once per process per version and answers queries.
 
-The version is the ``version`` field of metrics.json, which training writes last; a changed
-file is noticed on the next query, so a retrain is served without a restart.
+``DATA_DIR/final`` points at the current version's folder (``portal.registry``). Each query resolves
+the pointer once; a new target is loaded on the next query, so a retrain or a rollback is served
+without a restart, and all three files always come from the same version.
 """
 
 from __future__ import annotations
@@ -168,30 +169,31 @@ class ArtifactStore:
         self._stamp: tuple | None = None
         self._current: Artifacts | None = None
 
-    def _file_stamp(self) -> tuple:
+    def _target(self) -> tuple[Path, int]:
+        """The version folder the pointer names now, and its metrics.json's mtime."""
+        folder = self.final_dir.resolve()
         try:
-            stat = (self.final_dir / METRICS).stat()
+            return folder, (folder / METRICS).stat().st_mtime_ns
         except FileNotFoundError:
             raise ArtifactsMissing(f"no artifacts in {self.final_dir}: run `make train`") from None
-        return stat.st_mtime_ns, stat.st_size
 
     def current(self) -> Artifacts:
-        """The loaded artifacts, reloading first if training wrote a new version."""
-        stamp = self._file_stamp()
+        """The loaded artifacts, reloading first if the pointer moved to another version."""
+        stamp = self._target()
         if stamp != self._stamp:
             with self._lock:
                 if stamp != self._stamp:
-                    self._current = self._load()
+                    self._current = self._load(stamp[0])
                     self._stamp = stamp
         return self._current
 
-    def _load(self) -> Artifacts:
+    def _load(self, folder: Path) -> Artifacts:
         try:
-            metrics = json.loads((self.final_dir / METRICS).read_text())
-            table = pd.read_parquet(self.final_dir / PREPARED)
-            model = joblib.load(self.final_dir / MODEL)
+            metrics = json.loads((folder / METRICS).read_text())
+            table = pd.read_parquet(folder / PREPARED)
+            model = joblib.load(folder / MODEL)
         except Exception as exc:  # any unreadable artifact means "not ready", never a 500
-            raise ArtifactsMissing(f"artifacts in {self.final_dir} are unreadable: {exc}") from exc
+            raise ArtifactsMissing(f"artifacts in {folder} are unreadable: {exc}") from exc
         table = table.sort_values("rank", kind="stable").reset_index(drop=True)
         table["customer_id"] = table["customer_id"].astype(str)
         log.info("loaded artifacts version %s (%d customers)", metrics.get("version"), len(table))
@@ -203,7 +205,7 @@ _STORES: dict[Path, ArtifactStore] = {}
 
 def store_for(final_dir: Path) -> ArtifactStore:
     """One ArtifactStore per data folder per process."""
-    key = Path(final_dir).resolve()
+    key = Path(final_dir).absolute()  # not resolve(): the pointer itself, not its target
     if key not in _STORES:
         _STORES[key] = ArtifactStore(key)
     return _STORES[key]

@@ -1,4 +1,7 @@
-"""Backtest, final fit and scoring: writes data/final/{clv_prepared.parquet, model.joblib, metrics.json}.
+"""Backtest, final fit and scoring; publishes a new version to the registry (``portal.registry``).
+
+A version is ``DATA_DIR/models/<version>/{clv_prepared.parquet, model.joblib, metrics.json}``;
+``DATA_DIR/final`` points at the current one, and the database records every version's predictions.
 
 Backtest mode (a cutoff is given): the model learns from snapshots whose label windows end on or
 before the cutoff, scores the customers known at the cutoff and is judged on the 6 months after.
@@ -12,10 +15,11 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +30,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from portal import analytics, features
+from portal import analytics, db, features, registry
 from portal.explain import mean_abs_contributions
 from portal.ingest import ColumnMap, load_transactions, report
 from portal.model import ClvModel, fit_boosters, fit_population
@@ -43,7 +47,8 @@ BASELINES = {
 }
 PREPARED = "clv_prepared.parquet"
 MODEL = "model.joblib"
-METRICS = "metrics.json"
+METRICS = registry.METRICS
+Progress = Callable[[int, int, str], None]
 
 
 class TrainError(ValueError):
@@ -159,29 +164,43 @@ def fingerprint(transactions: pd.DataFrame) -> str:
     return hashlib.sha256(np.sort(hashed).tobytes()).hexdigest()[:16]
 
 
-def atomic_write(path: Path, write) -> None:
-    """Write via ``write(tmp_path)`` into the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def run(
     transactions_path: str | Path,
-    out_dir: str | Path,
+    data_dir: str | Path,
     columns: ColumnMap = ColumnMap(),
     cutoff: str | None = None,
     seed: int = 0,
+    **publishing,
 ) -> dict:
-    """Train, evaluate and write the three artifacts; returns the metrics document."""
-    started = time.perf_counter()
+    """Read a transaction file, then ``train_frame`` it; returns the new version's metrics."""
     transactions = load_transactions(transactions_path, columns)
+    return train_frame(
+        transactions, Path(transactions_path).name, data_dir, cutoff, seed, **publishing
+    )
+
+
+def train_frame(
+    transactions: pd.DataFrame,
+    source: str,
+    data_dir: str | Path,
+    cutoff: str | None = None,
+    seed: int = 0,
+    *,
+    database_url: str | None = None,
+    trained_by: str = "cli",
+    progress: Progress | None = None,
+) -> dict:
+    """Backtest, fit, score and publish a new current version of a normalised log.
+
+    Args:
+        source: the file name recorded with the version.
+        data_dir: the registry root (``models/``, ``final``, the default SQLite file).
+        database_url: where versions and predictions are recorded (default: SQLite in data_dir).
+        progress: called with (steps done, steps in total, what comes next).
+    """
+    started = time.perf_counter()
+    production = cutoff is None
+    step = _Steps(progress, total=5 if production else 4)
     summary = report(transactions)
     log.info(
         "read %d rows, %d customers, %s..%s",
@@ -190,9 +209,9 @@ def run(
         summary.first_date,
         summary.last_date,
     )
+    step("building daily activity")
     days = features.daily(transactions)
     last_day = days["date"].max()
-    production = cutoff is None
     score_cutoff = (last_day + pd.Timedelta(days=1)) if production else pd.Timestamp(cutoff)
     backtest_cutoff = (
         features.add_months(score_cutoff, -features.HORIZON_MONTHS) if production else score_cutoff
@@ -200,20 +219,22 @@ def run(
     if backtest_cutoff <= days["date"].min():
         raise TrainError(f"cutoff {backtest_cutoff.date()} is before the first transaction")
 
-    log.info("backtest at cutoff %s", backtest_cutoff.date())
+    step(f"backtest: training on the past, scoring at {backtest_cutoff.date()}")
     back = fit_and_score(days, backtest_cutoff, seed)
     labels = features.build_labels(days, back.table["customer_id"], backtest_cutoff)
     back.table["actual_6m"] = labels["actual_6m"].to_numpy()
     metrics_backtest = backtest_metrics(back.table)
     metrics_backtest["cutoff"] = str(backtest_cutoff.date())
     metrics_backtest["customers"] = len(back.table)
-    final = fit_and_score(days, score_cutoff, seed) if production else back
+    if production:
+        step(f"final model: training on all history, scoring at {score_cutoff.date()}")
+        final = fit_and_score(days, score_cutoff, seed)
+    else:
+        final = back
 
+    step("explaining the model (feature importance)")
     trained_at = datetime.now(timezone.utc).replace(microsecond=0)
-    data_hash = fingerprint(transactions)
-    version = f"{trained_at:%Y%m%dT%H%M%SZ}-{data_hash[:8]}"
     model = final.model
-    model.version = version
     model.trained_at = trained_at.isoformat()
     model.library_versions = {
         "lightgbm": lightgbm.__version__,
@@ -221,39 +242,98 @@ def run(
         "pandas": pd.__version__,
         "numpy": np.__version__,
     }
+    data_hash = fingerprint(transactions)
     document = {
-        "version": version,
+        "version": f"{trained_at:%Y%m%dT%H%M%SZ}-{data_hash[:8]}",
         "trained_at": model.trained_at,
         "mode": "production" if production else "backtest",
         "cutoff": model.cutoff,
         "horizon_months": features.HORIZON_MONTHS,
         "training_cutoffs": model.training_cutoffs,
-        "data": {
-            **summary.__dict__,
-            "fingerprint": data_hash,
-            "source": Path(transactions_path).name,
-        },
+        "data": {**summary.__dict__, "fingerprint": data_hash, "source": source},
         "customers": len(final.table),
         "raw_features": model.raw_features,
         "model_inputs": model.inputs,
         "feature_importance": global_importance(model, final.table, seed),
         "backtest": metrics_backtest,
         "seed": seed,
-        "seconds": round(time.perf_counter() - started, 2),
+        "trained_by": trained_by,
     }
-    write_artifacts(Path(out_dir), final.table, model, document)
-    log.info("wrote %s version %s in %.1fs", out_dir, version, document["seconds"])
+    step("saving the version and its predictions")
+    document["seconds"] = round(time.perf_counter() - started, 2)
+    publish(Path(data_dir), final.table, model, document, database_url)
+    step.done()
+    log.info("published version %s in %.1fs", document["version"], document["seconds"])
     return document
 
 
+def publish(
+    data_dir: Path,
+    table: pd.DataFrame,
+    model: ClvModel,
+    document: dict,
+    database_url: str | None = None,
+) -> None:
+    """Write a version into the registry, record it in the database, then make it current.
+
+    A failure (or a kill) before the pointer switch leaves the current version serving; a
+    version whose database record failed is removed again.
+    """
+    from portal.config import Settings
+
+    url = database_url or Settings(data_dir=data_dir).database_url
+    with registry.publishing_lock(data_dir):
+        registry.remove_abandoned_staging(data_dir)
+        version = registry.unique_name(data_dir, document["version"])
+        document["version"] = model.version = version
+        staging = registry.staging_dir(data_dir)
+        try:
+            write_artifacts(staging, table, model, document)
+            folder = registry.place(data_dir, staging, version)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        try:
+            db.record_version(url, document, table, document["trained_by"])
+        except Exception:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        registry.activate(data_dir, version)
+
+
+def unchanged(data_dir: Path, transactions: pd.DataFrame, cutoff: str | None) -> str | None:
+    """The current version's name when it was trained on the same data the same way, else None."""
+    name = registry.current_version(data_dir)
+    if name is None:
+        return None
+    current = json.loads((Path(data_dir) / registry.POINTER / METRICS).read_text())
+    same_mode = current["mode"] == ("production" if cutoff is None else "backtest")
+    same_cutoff = cutoff is None or current["cutoff"] == str(pd.Timestamp(cutoff).date())
+    same_data = current["data"]["fingerprint"] == fingerprint(transactions)
+    return name if same_mode and same_cutoff and same_data else None
+
+
+class _Steps:
+    """Counts training steps and reports each to an optional progress callback."""
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.count = progress, total, 0
+
+    def __call__(self, message: str) -> None:
+        log.info("step %d/%d: %s", self.count + 1, self.total, message)
+        if self.progress:
+            self.progress(self.count, self.total, message)
+        self.count += 1
+
+    def done(self) -> None:
+        if self.progress:
+            self.progress(self.total, self.total, "done")
+
+
 def write_artifacts(out_dir: Path, table: pd.DataFrame, model: ClvModel, document: dict) -> None:
-    """Write the parquet, the model, then metrics.json last (the version marker)."""
-    atomic_write(out_dir / PREPARED, lambda p: table.to_parquet(p, index=False))
-    atomic_write(out_dir / MODEL, lambda p: joblib.dump(model, p))
-    atomic_write(
-        out_dir / METRICS,
-        lambda p: Path(p).write_text(json.dumps(document, indent=2, default=_json_default)),
-    )
+    """Write the parquet, the model, then metrics.json (the marker of a complete version)."""
+    table.to_parquet(out_dir / PREPARED, index=False)
+    joblib.dump(model, out_dir / MODEL)
+    (out_dir / METRICS).write_text(json.dumps(document, indent=2, default=_json_default))
 
 
 def _json_default(value):
@@ -275,16 +355,8 @@ def ensure_artifacts(settings=None) -> None:
         return
     log.warning("no artifacts in %s: training on the shipped CDNOW data", settings.final_dir)
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "portal",
-            "train",
-            "--cutoff",
-            CDNOW_CUTOFF,
-            "--out",
-            str(settings.final_dir),
-        ],
+        [sys.executable, "-m", "portal", "train", "--cutoff", CDNOW_CUTOFF],
         cwd=REPO_ROOT,
+        env={**os.environ, "DATA_DIR": str(settings.data_dir)},
         check=True,
     )

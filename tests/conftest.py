@@ -40,7 +40,7 @@ def tiny_log() -> pd.DataFrame:
 def data_dir(tmp_path_factory) -> Path:
     """A DATA_DIR with the CDNOW backtest trained once for the whole session."""
     root = tmp_path_factory.mktemp("data")
-    run(CDNOW, root / "final", CDNOW_COLUMNS, CDNOW_CUTOFF, seed=0)
+    run(CDNOW, root, CDNOW_COLUMNS, CDNOW_CUTOFF, seed=0)
     return root
 
 
@@ -75,5 +75,5 @@ def empty_settings(tmp_path) -> Settings:
 def copied_data_dir(data_dir, tmp_path) -> Path:
     """A private copy of the trained data folder, safe to damage."""
     target = tmp_path / "data"
-    shutil.copytree(data_dir, target)
+    shutil.copytree(data_dir, target, symlinks=True)
     return target

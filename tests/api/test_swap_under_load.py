@@ -1,4 +1,4 @@
-"""A retrain that swaps the artifacts while requests are in flight fails none of them."""
+"""Publishing new versions while requests are in flight fails none of them."""
 
 import json
 import threading
@@ -7,7 +7,7 @@ import joblib
 import pandas as pd
 
 from portal.config import Settings
-from portal.train import METRICS, MODEL, PREPARED, write_artifacts
+from portal.train import METRICS, MODEL, PREPARED, publish
 from tests.conftest import fresh_app
 
 REQUESTS = [
@@ -44,8 +44,8 @@ def test_artifact_swap_during_load_fails_no_request(copied_data_dir):
         t.start()
     try:
         for generation in range(6):
-            model.version = document["version"] = f"swap-{generation}"
-            write_artifacts(final, table, model, document)
+            document["version"] = f"swap-{generation}"
+            publish(copied_data_dir, table, model, document)
     finally:
         stop.set()
         for t in threads:

@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 import pandas as pd
-
 from common import REPO_ROOT, save
+
 from portal import analytics, features
 from portal.config import CDNOW_CUTOFF
 from portal.ingest import CDNOW_COLUMNS, load_transactions

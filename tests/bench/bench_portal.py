@@ -6,12 +6,11 @@ from __future__ import annotations
 import statistics
 import time
 
+from common import million_customer_artifacts, save
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-
-from common import million_customer_artifacts, save
 from serve import gunicorn
 
 CUSTOMERS = 1_000_000

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 import pandas as pd
-
 from common import REPO_ROOT, SYNTH_CUTOFF, WORK, save, synthetic_log
+
 from portal import analytics, bgnbd
 from portal.__main__ import metrics_table
 from portal.config import CDNOW_CUTOFF
@@ -35,7 +35,7 @@ def cdnow() -> dict:
         REPO_ROOT / "data" / "raw" / "CDNOW_master.txt", WORK / "cdnow", CDNOW_COLUMNS, CDNOW_CUTOFF
     )
     seconds = time.perf_counter() - started
-    table = pd.read_parquet(WORK / "cdnow" / PREPARED)
+    table = pd.read_parquet(WORK / "cdnow" / "final" / PREPARED)
     methods = {k: doc["backtest"][k] for k in ("model", "last_6m_repeated", "half_last_12m")}
     methods["bgnbd_x_mean_value"] = bgnbd_baseline(table)
     return {"train_seconds": seconds, "methods": methods}
@@ -44,7 +44,7 @@ def cdnow() -> dict:
 def synthetic() -> dict:
     path = synthetic_log(SYNTH_CUSTOMERS)
     run(path, WORK / "synthetic", ColumnMap(), SYNTH_CUTOFF)
-    table = pd.read_parquet(WORK / "synthetic" / PREPARED)
+    table = pd.read_parquet(WORK / "synthetic" / "final" / PREPARED)
     _, people = generate(SYNTH_CUSTOMERS, 0)
     cutoff_day = (pd.Timestamp(SYNTH_CUTOFF) - START).days
     horizon = (

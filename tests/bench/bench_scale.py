@@ -27,7 +27,7 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "rows": doc["data"]["
 def measure(customers: int) -> dict:
     """Train in a fresh process (so peak RSS is this run's own)."""
     path = synthetic_log(customers)
-    out = WORK / f"scale_{customers}" / "final"
+    out = WORK / f"scale_{customers}"
     code = CHILD.format(root=str(REPO_ROOT), path=str(path), out=str(out), cutoff=SYNTH_CUTOFF)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

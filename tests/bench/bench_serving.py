@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 import numpy as np
 import requests
-
 from common import million_customer_artifacts, save
 from loadgen import run_load
 from serve import gunicorn

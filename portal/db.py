@@ -1,0 +1,197 @@
+"""Model versions and every run's per-customer predictions, in SQLite or PostgreSQL (SQLAlchemy).
+
+The schema is created by the app itself (``migrate``), which also records the schema version and
+refuses a database written by a newer release.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+INSERT_CHUNK = 20_000
+
+metadata = MetaData()
+
+schema_info = Table("schema_info", metadata, Column("version", Integer, nullable=False))
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("trained_by", String(128), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("cutoff", Date, nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("fingerprint", String(32), nullable=False, index=True),
+    Column("source", String(256), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("customers", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("metrics", JSON, nullable=False),
+)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    Column(
+        "version",
+        String(64),
+        ForeignKey("model_versions.version", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("customer_id", String(128), primary_key=True, index=True),
+    Column("predicted_clv_6m", Float, nullable=False),
+    Column("p_purchase", Float, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("decile", Integer, nullable=False),
+    Column("segment", String(16), nullable=False),
+)
+
+PREDICTION_COLUMNS = ["customer_id", "predicted_clv_6m", "p_purchase", "rank", "decile", "segment"]
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer release than this one."""
+
+
+def normalise_url(url: str) -> str:
+    """Accept Heroku/Railway's ``postgres://`` and plain ``postgresql://`` URLs (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@functools.cache
+def engine(url: str) -> Engine:
+    """One migrated engine per database URL per process."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        created = create_engine(url, connect_args={"timeout": 30})
+        event.listen(created, "connect", _sqlite_pragmas)
+    else:
+        created = create_engine(url, pool_pre_ping=True)
+    migrate(created)
+    return created
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a training run's insert
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(target: Engine) -> None:
+    """Create missing tables and stamp the schema version; refuse a newer schema."""
+    metadata.create_all(target)
+    with target.begin() as conn:
+        found = conn.execute(select(func.max(schema_info.c.version))).scalar()
+        if found is None:
+            conn.execute(insert(schema_info).values(version=SCHEMA_VERSION))
+        elif found > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"database schema {found} is newer than this release's {SCHEMA_VERSION}"
+            )
+
+
+def record_version(url: str, document: dict, table: pd.DataFrame, trained_by: str) -> None:
+    """Insert one version and its per-customer predictions in a single transaction."""
+    data = document["data"]
+    row = {
+        "version": document["version"],
+        "trained_at": datetime.fromisoformat(document["trained_at"]),
+        "trained_by": trained_by,
+        "mode": document["mode"],
+        "cutoff": date.fromisoformat(document["cutoff"]),
+        "first_date": date.fromisoformat(data["first_date"]),
+        "last_date": date.fromisoformat(data["last_date"]),
+        "fingerprint": data["fingerprint"],
+        "source": data["source"][:256],
+        "rows": int(data["rows"]),
+        "customers": int(document["customers"]),
+        "seconds": float(document["seconds"]),
+        "metrics": document["backtest"],
+    }
+    scores = table[PREDICTION_COLUMNS].astype(
+        {"customer_id": str, "predicted_clv_6m": float, "p_purchase": float}
+    )
+    with engine(url).begin() as conn:
+        conn.execute(insert(model_versions).values(row))
+        for start in range(0, len(scores), INSERT_CHUNK):
+            chunk = scores.iloc[start : start + INSERT_CHUNK]
+            records = [{**r, "version": row["version"]} for r in chunk.to_dict(orient="records")]
+            conn.execute(insert(predictions), records)
+
+
+def list_versions(url: str) -> list[dict]:
+    """Every recorded version, newest first, without its metrics document."""
+    columns = [c for c in model_versions.c if c.name != "metrics"]
+    with engine(url).connect() as conn:
+        rows = conn.execute(select(*columns).order_by(model_versions.c.trained_at.desc()))
+        return [_plain(r._asdict()) for r in rows]
+
+
+def customer_history(url: str, customer_id: str) -> list[dict]:
+    """One customer's prediction in every recorded run, oldest scoring date first."""
+    v, p = model_versions, predictions
+    query = (
+        select(
+            v.c.version,
+            v.c.trained_at,
+            v.c.cutoff,
+            v.c.mode,
+            p.c.predicted_clv_6m,
+            p.c.p_purchase,
+            p.c.rank,
+            p.c.decile,
+            p.c.segment,
+        )
+        .join(p, p.c.version == v.c.version)
+        .where(p.c.customer_id == customer_id)
+        .order_by(v.c.cutoff, v.c.trained_at)
+    )
+    with engine(url).connect() as conn:
+        return [_plain(r._asdict()) for r in conn.execute(query)]
+
+
+def _plain(row: dict) -> dict:
+    """JSON-ready values: ISO dates and times (UTC), Python numbers."""
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, datetime):
+            value = value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        out[key] = value
+    return out

@@ -1,0 +1,153 @@
+"""Versioned models on disk: ``DATA_DIR/models/<version>/`` and the ``DATA_DIR/final`` pointer.
+
+A training run writes its three files into a hidden staging folder, renames it to
+``models/<version>`` (one atomic rename, so a half-written version is never visible), records it in
+the database, and only then switches ``DATA_DIR/final`` - a relative symlink - with one atomic
+rename. Readers resolve the pointer once per request and read every file from that one version.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MODELS = "models"
+POINTER = "final"
+METRICS = "metrics.json"
+STAGING_PREFIX = ".staging-"
+
+
+class UnknownVersion(KeyError):
+    """No complete version of that name in the registry."""
+
+
+def models_dir(data_dir: Path) -> Path:
+    """Where every version lives."""
+    return Path(data_dir) / MODELS
+
+
+def version_dir(data_dir: Path, version: str) -> Path:
+    """The folder of one version; raises UnknownVersion unless it is complete."""
+    if not version or "/" in version or version.startswith("."):
+        raise UnknownVersion(version)
+    folder = models_dir(data_dir) / version
+    if not (folder / METRICS).is_file():
+        raise UnknownVersion(version)
+    return folder
+
+
+def current_version(data_dir: Path) -> str | None:
+    """The version the pointer names, or None before the first training."""
+    pointer = Path(data_dir) / POINTER
+    if pointer.is_symlink():
+        return Path(os.readlink(pointer)).name
+    if (pointer / METRICS).is_file():  # a folder from before the registry existed
+        return json.loads((pointer / METRICS).read_text())["version"]
+    return None
+
+
+def versions(data_dir: Path) -> list[str]:
+    """Complete versions on disk, oldest first (names start with the UTC training time)."""
+    folder = models_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if not p.name.startswith(".") and (p / METRICS).is_file()
+    )
+
+
+@contextmanager
+def publishing_lock(data_dir: Path) -> Iterator[None]:
+    """Serialise publishing between processes (an flock on ``models/.lock``)."""
+    folder = models_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def staging_dir(data_dir: Path) -> Path:
+    """A fresh hidden folder to write a version into; its name carries this process id."""
+    folder = models_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder))
+
+
+def remove_abandoned_staging(data_dir: Path) -> list[str]:
+    """Delete staging folders whose writing process has died (a killed training run)."""
+    folder = models_dir(data_dir)
+    removed = []
+    for path in folder.glob(f"{STAGING_PREFIX}*") if folder.is_dir() else []:
+        pid = int(path.name[len(STAGING_PREFIX) :].split("-")[0])
+        if not _alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def unique_name(data_dir: Path, wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``-3``... if a version of that name exists."""
+    name, n = wanted, 1
+    while (models_dir(data_dir) / name).exists():
+        n += 1
+        name = f"{wanted}-{n}"
+    return name
+
+
+def place(data_dir: Path, staging: Path, version: str) -> Path:
+    """Rename a finished staging folder to ``models/<version>`` (atomic)."""
+    target = models_dir(data_dir) / version
+    os.rename(staging, target)
+    return target
+
+
+def activate(data_dir: Path, version: str) -> None:
+    """Point ``DATA_DIR/final`` at ``version`` with one atomic rename of a new symlink."""
+    version_dir(data_dir, version)
+    data_dir = Path(data_dir)
+    pointer = data_dir / POINTER
+    adopt_legacy_folder(data_dir)
+    temp = data_dir / f".{POINTER}.{os.getpid()}.tmp"
+    if temp.is_symlink() or temp.exists():
+        temp.unlink()
+    os.symlink(Path(MODELS) / version, temp)
+    os.replace(temp, pointer)
+    log.info("current version is now %s", version)
+
+
+def adopt_legacy_folder(data_dir: Path) -> None:
+    """Move a pre-registry ``DATA_DIR/final`` folder into ``models/`` so nothing is lost."""
+    pointer = Path(data_dir) / POINTER
+    if pointer.is_symlink() or not pointer.is_dir():
+        return
+    if not (pointer / METRICS).is_file():
+        shutil.rmtree(pointer)  # an empty or half-written folder holds nothing to keep
+        return
+    version = json.loads((pointer / METRICS).read_text())["version"]
+    models_dir(data_dir).mkdir(parents=True, exist_ok=True)
+    target = models_dir(data_dir) / unique_name(data_dir, version)
+    os.rename(pointer, target)
+    os.symlink(Path(MODELS) / target.name, pointer)
+    log.warning("moved the old %s folder to %s", pointer, target)

@@ -1,0 +1,138 @@
+"""The model registry: versions, the atomic current pointer, rollback, kills and failures."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from portal import registry, store
+from portal.__main__ import main
+from portal.config import REPO_ROOT
+from portal.ingest import ColumnMap
+from portal.train import METRICS, run
+
+
+@pytest.fixture
+def first_version(tmp_path, small_logs) -> str:
+    return run(small_logs[0], tmp_path, ColumnMap())["version"]
+
+
+def test_rollback_is_served_without_a_restart(tmp_path, small_logs, first_version):
+    second = run(small_logs[1], tmp_path, ColumnMap())["version"]
+    assert registry.versions(tmp_path) == [first_version, second]
+    served = store.store_for(tmp_path / "final")
+    assert served.current().version == second
+    assert os.readlink(tmp_path / "final") == f"models/{second}"  # relative: DATA_DIR can move
+
+    registry.activate(tmp_path, first_version)
+    assert served.current().version == first_version
+    assert registry.current_version(tmp_path) == first_version
+    for bad in ("nope", "../models", ".staging-1-x", ""):
+        with pytest.raises(registry.UnknownVersion):
+            registry.activate(tmp_path, bad)
+    assert served.current().version == first_version
+
+
+def test_a_pre_registry_final_folder_is_kept_as_a_version(tmp_path, small_logs, first_version):
+    legacy = tmp_path / "final"
+    legacy.unlink()
+    shutil.move(tmp_path / "models" / first_version, legacy)  # the layout before the registry
+    assert registry.current_version(tmp_path) == first_version
+
+    second = run(small_logs[1], tmp_path, ColumnMap())["version"]
+    assert registry.versions(tmp_path) == [first_version, second]
+    assert (tmp_path / "final").is_symlink()
+
+
+def test_a_failed_database_record_leaves_the_current_version(tmp_path, small_logs, first_version):
+    with pytest.raises(Exception, match="unable to open database"):
+        run(small_logs[1], tmp_path, ColumnMap(), database_url="sqlite:////no/such/dir/clv.db")
+    assert registry.versions(tmp_path) == [first_version]
+    assert registry.current_version(tmp_path) == first_version
+    assert [p.name for p in (tmp_path / "models").iterdir() if p.name != ".lock"] == [first_version]
+
+
+def test_staging_of_a_dead_process_is_invisible_and_then_removed(tmp_path, first_version):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    half = tmp_path / "models" / f"{registry.STAGING_PREFIX}{dead.pid}-abc"
+    half.mkdir()
+    (half / METRICS).write_text("{}")  # even a complete-looking staging folder stays hidden
+    mine = registry.staging_dir(tmp_path)  # this process is alive: kept
+    assert registry.versions(tmp_path) == [first_version]
+    assert registry.remove_abandoned_staging(tmp_path) == [half.name]
+    assert mine.exists() and not half.exists()
+
+
+def test_killing_a_training_run_halfway_leaves_the_current_version(
+    tmp_path, small_logs, first_version
+):
+    training = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "train",
+            "--transactions",
+            str(small_logs[1]),
+            "--progress",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATA_DIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        for line in training.stdout:
+            if line.startswith("progress 2/5"):  # the final model is being fitted
+                break
+        else:
+            pytest.fail("training ended before it reached its second step")
+        training.send_signal(signal.SIGKILL)
+    finally:
+        training.wait(timeout=30)
+    assert training.returncode == -signal.SIGKILL
+    assert registry.versions(tmp_path) == [first_version]
+    assert registry.current_version(tmp_path) == first_version
+    assert store.store_for(tmp_path / "final").current().version == first_version
+
+
+def _cli(monkeypatch, capsys, data_dir, *argv) -> tuple[int, str]:
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_retrain_skips_unchanged_data_and_models_roll_back(
+    tmp_path, small_logs, monkeypatch, capsys
+):
+    log = str(small_logs[0])
+    code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
+    assert code == 0 and out.startswith("published ")
+    first = out.split()[1]
+    code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
+    assert code == 0 and out.startswith(
+        f"unchanged: the data fingerprint matches current version {first}"
+    )
+    assert registry.versions(tmp_path) == [first]
+
+    code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", str(small_logs[1]))
+    second = out.split()[1]
+    assert code == 0 and registry.versions(tmp_path) == [first, second]
+
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
+    lines = out.splitlines()
+    assert lines[0].startswith(f"* {second}") and lines[1].startswith(f"  {first}")
+    assert "production" in lines[0] and "customers      300" in lines[0]
+
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", first)
+    assert code == 0 and registry.current_version(tmp_path) == first
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", "bogus")
+    assert code == 2 and "no complete version 'bogus'" in out
+    assert registry.current_version(tmp_path) == first
