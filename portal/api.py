@@ -7,10 +7,11 @@ import logging
 import math
 
 from flask import Blueprint, Flask, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from portal import scoring, store
-from portal.extensions import final_dir
+from portal import db, registry, scoring, store
+from portal.extensions import final_dir, settings
 from portal.openapi import openapi_document
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,31 @@ def meta():
     )
 
 
+@bp.get("/customers/<customer_id>/history")
+def customer_history(customer_id: str):
+    """The customer's predicted 6-month CLV in every recorded run, oldest first."""
+    try:
+        return jsonify(scoring.customer_history(settings(), customer_id))
+    except store.UnknownCustomer:
+        raise ApiError(404, "unknown_customer", f"no run scored customer {customer_id!r}") from None
+
+
+@bp.get("/models")
+def models():
+    """Every recorded model version, newest first, and which one is current."""
+    config = settings()
+    on_disk = set(registry.versions(config.data_dir))
+    return jsonify(
+        {
+            "current": registry.current_version(config.data_dir),
+            "versions": [
+                {**row, "available": row["version"] in on_disk}
+                for row in db.list_versions(config.database_url)
+            ],
+        }
+    )
+
+
 @bp.get("/health")
 def health():
     """200 when artifacts load, 503 otherwise."""
@@ -237,6 +263,13 @@ def register_api(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(exc: SQLAlchemyError):
+        log.error("database error on %s: %s", request.path, exc)
+        if request.path.startswith("/api"):
+            return error_response(503, "database_unavailable", "the database cannot be reached")
+        return InternalServerError()
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

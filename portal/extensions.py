@@ -8,6 +8,11 @@ from flask_caching import Cache
 cache = Cache()
 
 
+def settings():
+    """The Settings of the app handling the current request."""
+    return current_app.config["CLV_SETTINGS"]
+
+
 def final_dir() -> Path:
     """The artifact folder of the app handling the current request."""
-    return current_app.config["CLV_SETTINGS"].final_dir
+    return settings().final_dir

@@ -137,6 +137,37 @@ ELITE_SUMMARY = _obj(
     }
 )
 NUMBERS = {"type": "array", "items": NUM}
+HISTORY_POINT = _obj(
+    {
+        "version": STR,
+        "trained_at": STR,
+        "cutoff": STR,
+        "mode": STR,
+        "predicted_clv_6m": NUM,
+        "p_purchase": NUM,
+        "rank": INT,
+        "decile": INT,
+        "segment": STR,
+        "current": BOOL,
+    }
+)
+MODEL_VERSION = _obj(
+    {
+        "version": STR,
+        "trained_at": STR,
+        "trained_by": STR,
+        "mode": STR,
+        "cutoff": STR,
+        "first_date": STR,
+        "last_date": STR,
+        "fingerprint": STR,
+        "source": STR,
+        "rows": INT,
+        "customers": INT,
+        "seconds": NUM,
+        "available": BOOL,
+    }
+)
 
 
 def openapi_document() -> dict:
@@ -259,6 +290,32 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/customers/{customer_id}/history": {
+                "get": {
+                    "summary": "A customer's predicted 6-month CLV in every recorded run",
+                    "parameters": [
+                        {
+                            "name": "customer_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": STR,
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "history", **_json("History")},
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/models": {
+                "get": {
+                    "summary": "Recorded model versions, newest first, and the current one",
+                    "responses": {
+                        "200": {"description": "versions", **_json("Models")},
+                        **_errors(503),
+                    },
+                }
+            },
             "/api/meta": {
                 "get": {
                     "summary": "Model version, training window, data and backtest metrics",
@@ -357,6 +414,18 @@ def openapi_document() -> dict:
                         "feature_importance": {"type": "object", "additionalProperties": NUM},
                         "backtest": {"type": "object"},
                         "library_versions": {"type": "object"},
+                    }
+                ),
+                "History": _obj(
+                    {
+                        "customer_id": STR,
+                        "points": {"type": "array", "items": HISTORY_POINT},
+                    }
+                ),
+                "Models": _obj(
+                    {
+                        "current": {"type": "string", "nullable": True},
+                        "versions": {"type": "array", "items": MODEL_VERSION},
                     }
                 ),
                 "Health": _obj(

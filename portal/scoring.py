@@ -1,4 +1,4 @@
-"""Single-customer predictions, stored or what-if, as plain dicts for the API and the pages."""
+"""Single-customer predictions (stored, what-if, history) as plain dicts for the API and pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from portal import db, registry, store
 from portal.explain import explain_row
 from portal.model import REQUIRED_INPUTS
 from portal.store import Artifacts
@@ -115,3 +116,23 @@ def whatif_prediction(art: Artifacts, values: dict, explain: bool = True) -> dic
     if explain:
         result["explanation"] = explain_row(art.model, matrix)
     return result
+
+
+def customer_history(settings, customer_id: str) -> dict:
+    """A customer's prediction in every recorded run (oldest first), marking the current one.
+
+    The id is matched as the current model would match it ('1' finds '00001').
+    Raises UnknownCustomer when no run scored the customer.
+    """
+    key = str(customer_id).strip()
+    try:
+        key = str(store.current(settings.final_dir).row(key)["customer_id"])
+    except (store.UnknownCustomer, store.ArtifactsMissing):
+        pass
+    points = db.customer_history(settings.database_url, key)
+    if not points:
+        raise store.UnknownCustomer(key)
+    current = registry.current_version(settings.data_dir)
+    for point in points:
+        point["current"] = point["version"] == current
+    return {"customer_id": key, "points": points}
