@@ -13,6 +13,7 @@ from portal.config import REPO_ROOT, Settings
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap"
+DASH_CALLBACK_PATH = "/_dash-update-component"
 STYLESHEETS = [
     f"{VENDOR_URL}/css/bootstrap.min.css",
     f"{VENDOR_URL}/css/font/bootstrap-icons.min.css",
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         settings: defaults to Settings.from_env().
         testing: NullCache and Flask testing mode.
     """
+    from portal import jobs
     from portal.api import register_api
     from portal.components import shell
     from portal.extensions import cache
@@ -52,6 +54,12 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     cache.init_app(server)
     register_api(server)
 
+    @server.before_request
+    def _room_for_uploads():
+        """Dash callbacks carry the data page's uploads (base64: 4/3 of the file, plus JSON)."""
+        if flask.request.path == DASH_CALLBACK_PATH:
+            flask.request.max_content_length = settings.max_upload_bytes * 4 // 3 + 64 * 1024
+
     @server.get(f"{VENDOR_URL}/<path:filename>")
     def vendor(filename: str):
         """Bootstrap 5 and its icons from the bootstrap-flask wheel (no CDN)."""
@@ -66,6 +74,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         external_stylesheets=STYLESHEETS,
         title="CLV portal",
         suppress_callback_exceptions=True,
+        background_callback_manager=jobs.background_manager(settings),
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
@@ -76,4 +85,5 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         dash.State("shell-navbar-collapse", "is_open"),
     )
     register_security(server, settings, app.csp_hashes)
+    jobs.configure(settings)
     return app

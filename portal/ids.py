@@ -26,3 +26,30 @@ PREDICT_RESULT = "predict-result"
 PREDICT_WHATIF = "predict-whatif"
 PREDICT_WHATIF_RESULT = "predict-whatif-result"
 PREDICT_FEATURE = "predict-feature"
+
+DATA_UPLOAD = "data-upload"
+DATA_UPLOAD_ID = "data-upload-id"
+DATA_FILE = "data-file"
+DATA_MAPPING = "data-mapping"
+DATA_PREVIEW = "data-preview"
+DATA_REPORT = "data-report"
+DATA_PROBLEMS = "data-problems"
+DATA_TRAIN = "data-train"
+DATA_CANCEL = "data-cancel"
+DATA_PROGRESS = "data-progress"
+DATA_STATUS = "data-status"
+DATA_RESULT = "data-result"
+DATA_FIELDS = {
+    "customer_id": "data-map-customer",
+    "date": "data-map-date",
+    "amount": "data-map-amount",
+    "quantity": "data-map-quantity",
+    "order_id": "data-map-order",
+}
+
+MODEL_VERSIONS = "model-versions-table"
+MODEL_VERSION_PICK = "model-version-pick"
+MODEL_ACTIVATE = "model-activate"
+MODEL_ACTIVATE_RESULT = "model-activate-result"
+
+PREDICT_HISTORY = "predict-history-graph"

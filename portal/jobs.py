@@ -1,0 +1,120 @@
+"""Background training for the data page: the Dash background-callback manager and the job.
+
+The job runs ``python -m portal train`` as a child process and relays its progress lines, so a
+web worker never trains (nor forks a process that ran LightGBM's OpenMP threads). Diskcache under
+``DATA_DIR/jobs`` holds the jobs by default (one machine, any number of gunicorn workers); with
+``CELERY_BROKER_URL`` set, Celery workers run them (several instances, one Redis).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+import dash
+
+from portal import registry, uploads
+from portal.config import REPO_ROOT, Settings
+from portal.ingest import ColumnMap
+from portal.train import METRICS
+
+LOG_NAME = "train.log"
+_configured: list[Settings] = []
+
+
+class TrainingFailed(RuntimeError):
+    """The training process ended without publishing a version."""
+
+
+def configure(settings: Settings) -> None:
+    """Remember the app's settings for jobs, which run outside any request."""
+    _configured[:] = [settings]
+
+
+def configured() -> Settings:
+    """The settings of the app that created the jobs (the environment's if none)."""
+    return _configured[0] if _configured else Settings.from_env()
+
+
+@functools.cache
+def celery_app(broker_url: str):
+    """The Celery application behind CeleryManager (start workers with ``celery -A app:celery_app
+    worker``)."""
+    from celery import Celery
+
+    return Celery("clv-portal", broker=broker_url, backend=broker_url)
+
+
+def background_manager(settings: Settings):
+    """CeleryManager when CELERY_BROKER_URL is set, else a DiskcacheManager in DATA_DIR/jobs."""
+    if settings.celery_broker_url:
+        return dash.CeleryManager(celery_app(settings.celery_broker_url))
+    import diskcache
+
+    settings.jobs_dir.mkdir(parents=True, exist_ok=True)
+    return dash.DiskcacheManager(diskcache.Cache(str(settings.jobs_dir)))
+
+
+def train_command(upload: uploads.Upload, columns: ColumnMap) -> list[str]:
+    """The CLI call that trains on an upload under a column mapping."""
+    command = [sys.executable, "-m", "portal", "train", "--transactions", str(upload.path)]
+    command += ["--customer-col", columns.customer_id, "--date-col", columns.date]
+    command += ["--amount-col", columns.amount, "--trained-by", upload.user, "--progress"]
+    if columns.quantity:
+        command += ["--quantity-col", columns.quantity]
+    if columns.order_id:
+        command += ["--order-col", columns.order_id]
+    return command
+
+
+def train_upload(
+    upload_id: str, columns: ColumnMap, progress: Callable[[int, int, str], None]
+) -> dict:
+    """Train and publish a version from an upload; returns its metrics document.
+
+    Raises:
+        TrainingFailed: with the CLI's error message; the current version keeps serving.
+    """
+    settings = configured()
+    upload = uploads.load(settings.uploads_dir, upload_id)
+    env = {
+        **os.environ,
+        "DATA_DIR": str(settings.data_dir.resolve()),
+        "DATABASE_URL": settings.database_url,
+    }
+    version = None
+    log_path = upload.folder / LOG_NAME
+    with open(log_path, "w") as log:
+        child = subprocess.Popen(
+            train_command(upload, columns),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        for line in child.stdout:
+            kind, _, rest = line.strip().partition(" ")
+            if kind == "progress":
+                steps, _, message = rest.partition(" ")
+                done, total = (int(n) for n in steps.split("/"))
+                progress(done, total, message)
+            elif kind == "published":
+                version = rest
+        child.wait()
+    if child.returncode != 0 or version is None:
+        raise TrainingFailed(_failure(log_path.read_text(), child.returncode))
+    return json.loads((registry.version_dir(settings.data_dir, version) / METRICS).read_text())
+
+
+def _failure(log: str, code: int) -> str:
+    """The CLI's own 'error:' line, else the last line of its log."""
+    lines = [line for line in log.splitlines() if line.strip()]
+    errors = [line.removeprefix("error: ") for line in lines if line.startswith("error: ")]
+    if errors:
+        return errors[-1]
+    return lines[-1] if lines else f"the training process exited with code {code}"

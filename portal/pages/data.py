@@ -1,0 +1,360 @@
+"""Your data: upload a log, map its columns, read the validation report, train in the background."""
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from portal import components as c
+from portal import ids, jobs, uploads
+from portal.extensions import settings
+from portal.ingest import ColumnMap, IngestError, read_raw
+from portal.validation import guess_mapping, validate
+
+dash.register_page(__name__, path="/data", name="Your data", order=6, title="CLV portal: data")
+
+FIELD_LABELS = {
+    "customer_id": "Customer id",
+    "date": "Order date",
+    "amount": "Amount",
+    "quantity": "Quantity (optional)",
+    "order_id": "Order id (optional)",
+}
+OPTIONAL = ("quantity", "order_id")
+PREVIEW_ROWS = 5
+FIELD_INPUTS = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS]
+
+
+def layout(**_):
+    """The four steps: upload, map, check, train."""
+    limit_mb = settings().max_upload_bytes / 1e6
+    mapping = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label(label, html_for=ids.DATA_FIELDS[field]),
+                    dcc.Dropdown(id=ids.DATA_FIELDS[field], clearable=field in OPTIONAL),
+                ],
+                xs=12,
+                md=True,
+                className="mb-2",
+            )
+            for field, label in FIELD_LABELS.items()
+        ]
+    )
+    return html.Div(
+        [
+            c.page_header(
+                "Your data",
+                "Upload your own transaction log, map its columns, check it, then train a new "
+                "model version. The current model keeps serving until the new one is ready.",
+            ),
+            step(
+                "1. Upload",
+                [
+                    dcc.Upload(
+                        id=ids.DATA_UPLOAD,
+                        children=html.Div(
+                            [
+                                html.I(className="bi bi-cloud-arrow-up me-2"),
+                                "Drop a CSV or parquet file here, or ",
+                                html.A("choose one", href="#"),
+                                html.Div(
+                                    f"one row per order line: customer, date, amount "
+                                    f"(up to {limit_mb:.0f} MB)",
+                                    className="small text-muted",
+                                ),
+                            ]
+                        ),
+                        max_size=settings().max_upload_bytes,
+                        accept=",".join(uploads.SUFFIXES),
+                        className="upload-zone",
+                    ),
+                    html.Div(id=ids.DATA_FILE, className="mt-2"),
+                ],
+            ),
+            html.Div(
+                [
+                    step(
+                        "2. Map the columns",
+                        [mapping, html.Div(id=ids.DATA_PREVIEW, className="mt-2")],
+                    ),
+                    step("3. Check", html.Div(id=ids.DATA_REPORT)),
+                    step(
+                        "4. Train",
+                        [
+                            html.Div(
+                                [
+                                    dbc.Button(
+                                        "Train a new version",
+                                        id=ids.DATA_TRAIN,
+                                        color="primary",
+                                        disabled=True,
+                                        className="me-2",
+                                    ),
+                                    dbc.Button(
+                                        "Cancel",
+                                        id=ids.DATA_CANCEL,
+                                        color="secondary",
+                                        outline=True,
+                                        disabled=True,
+                                    ),
+                                ],
+                                className="mb-2",
+                            ),
+                            dbc.Progress(id=ids.DATA_PROGRESS, value=0, striped=True),
+                            html.Div(id=ids.DATA_STATUS, className="small text-muted mt-1"),
+                            html.Div(id=ids.DATA_RESULT, className="mt-2"),
+                        ],
+                    ),
+                ],
+                id=ids.DATA_MAPPING,
+                hidden=True,
+            ),
+            dcc.Store(id=ids.DATA_UPLOAD_ID),
+        ]
+    )
+
+
+def step(title: str, body) -> dbc.Card:
+    """One numbered step of the page."""
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
+
+
+def _user() -> str:
+    auth = flask.request.authorization
+    return auth.username if auth and auth.username else "portal"
+
+
+@callback(
+    Output(ids.DATA_UPLOAD_ID, "data"),
+    Output(ids.DATA_FILE, "children"),
+    Output(ids.DATA_MAPPING, "hidden"),
+    Output(ids.DATA_PREVIEW, "children"),
+    *[Output(ids.DATA_FIELDS[f], "options") for f in FIELD_LABELS],
+    *[Output(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    Input(ids.DATA_UPLOAD, "contents"),
+    State(ids.DATA_UPLOAD, "filename"),
+    prevent_initial_call=True,
+)
+def receive_upload(contents, filename):
+    """Store the file, read its header and rows, and prefill the mapping with a guess."""
+    config = settings()
+    try:
+        upload = uploads.save(
+            config.uploads_dir, filename, contents, config.max_upload_bytes, _user()
+        )
+        frame = read_raw(upload.path)
+    except (uploads.UploadError, IngestError) as exc:
+        alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
+        return (None, alert, True, None, *[no_update] * (2 * len(FIELD_LABELS)))
+    columns = [str(col) for col in frame.columns]
+    guess = guess_mapping(frame)
+    info = html.Span(
+        [
+            html.I(className="bi bi-file-earmark-check me-1"),
+            html.Strong(upload.filename),
+            f"  ·  {upload.size / 1e3:,.1f} kB  ·  {len(frame):,} rows  ·  {len(columns)} columns",
+        ],
+        id="data-file-name",
+    )
+    preview = c.data_table(
+        columns,
+        [
+            html.Tr([html.Td(str(v)) for v in row])
+            for row in frame.head(PREVIEW_ROWS).itertuples(index=False)
+        ],
+        "data-preview-table",
+    )
+    return (
+        upload.id,
+        info,
+        False,
+        preview,
+        *[columns] * len(FIELD_LABELS),
+        *[guess.get(f) for f in FIELD_LABELS],
+    )
+
+
+def column_map(values) -> ColumnMap:
+    """The dropdowns' values as a ColumnMap (empty optional fields are None)."""
+    chosen = dict(zip(FIELD_LABELS, values, strict=True))
+    return ColumnMap(
+        chosen["customer_id"] or "",
+        chosen["date"] or "",
+        chosen["amount"] or "",
+        chosen["quantity"] or None,
+        chosen["order_id"] or None,
+    )
+
+
+@callback(
+    Output(ids.DATA_REPORT, "children"),
+    Output(ids.DATA_TRAIN, "disabled"),
+    Input(ids.DATA_UPLOAD_ID, "data"),
+    *[Input(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    prevent_initial_call=True,
+)
+def check(upload_id, *values):
+    """Validate the upload under the current mapping; training is enabled only when clean."""
+    if not upload_id:
+        return None, True
+    try:
+        upload = uploads.load(settings().uploads_dir, upload_id)
+        frame = read_raw(upload.path)
+    except (uploads.UploadError, IngestError) as exc:
+        return dbc.Alert(str(exc), color="danger"), True
+    result = validate(frame, column_map(values))
+    return report_view(result), not result.can_train
+
+
+def report_view(result) -> html.Div:
+    """KPI cards, the verdict, the treatments and the row-numbered problems."""
+    parts = []
+    if result.first_date:
+        amount = result.amount
+        parts.append(
+            c.kpi_row(
+                [
+                    c.kpi_card("Rows", f"{result.rows:,}", id_="data-kpi-rows"),
+                    c.kpi_card("Customers", f"{result.customers:,}", id_="data-kpi-customers"),
+                    c.kpi_card(
+                        "Date range",
+                        f"{result.first_date} … {result.last_date}",
+                        id_="data-kpi-dates",
+                    ),
+                    c.kpi_card(
+                        "Amount per row",
+                        f"median {c.money(amount.get('median'))}",
+                        f"{c.money(amount.get('min'))} … {c.money(amount.get('max'))}, "
+                        f"mean {c.money(amount.get('mean'))}",
+                        id_="data-kpi-amount",
+                    ),
+                ]
+            )
+        )
+    blocking = [p for p in result.problems if p.blocking]
+    if result.can_train:
+        verdict = dbc.Alert(
+            "Ready to train." + (" See the notes below." if result.notes else ""),
+            color="success",
+            id="data-verdict",
+        )
+    else:
+        reasons = result.errors + [
+            f"{n:,} row(s) with a {kind}"
+            for kind, n in result.counts.items()
+            if any(p.problem == kind for p in blocking)
+        ]
+        verdict = dbc.Alert(
+            [
+                html.Strong("Cannot train on this file yet. "),
+                "Fix the file and upload it again; the current model keeps serving.",
+                html.Ul([html.Li(r) for r in reasons], className="mb-0 mt-2"),
+            ],
+            color="danger",
+            id="data-verdict",
+        )
+    parts.append(verdict)
+    if result.notes:
+        parts.append(html.Ul([html.Li(n) for n in result.notes], id="data-notes"))
+    if result.problems:
+        parts.append(
+            c.data_table(
+                ["Row", "Column", "Value", "Problem", "Blocks training"],
+                [
+                    html.Tr(
+                        [
+                            html.Td(p.row),
+                            html.Td(p.column),
+                            html.Td(p.value),
+                            html.Td(p.problem),
+                            html.Td("yes" if p.blocking else "no"),
+                        ],
+                        className="table-danger" if p.blocking else "",
+                    )
+                    for p in result.problems
+                ],
+                ids.DATA_PROBLEMS,
+            )
+        )
+        parts.append(
+            html.P(
+                "Row 1 is the first row after the header; at most 100 rows are listed.",
+                className="small text-muted",
+            )
+        )
+    return html.Div(parts)
+
+
+@callback(
+    Output(ids.DATA_RESULT, "children"),
+    Input(ids.DATA_TRAIN, "n_clicks"),
+    State(ids.DATA_UPLOAD_ID, "data"),
+    *FIELD_INPUTS,
+    background=True,
+    running=[
+        (Output(ids.DATA_TRAIN, "disabled"), True, False),
+        (Output(ids.DATA_CANCEL, "disabled"), False, True),
+    ],
+    progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_STATUS, "children")],
+    cancel=[Input(ids.DATA_CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+)
+def train(set_progress, _clicks, upload_id, *values):
+    """Train on the upload in a child process, relaying its progress; show the new version."""
+    set_progress((0, "starting the training process…"))
+
+    def relay(done: int, total: int, message: str) -> None:
+        set_progress(
+            (round(100 * done / total), f"step {min(done + 1, total)} of {total}: {message}")
+        )
+
+    try:
+        document = jobs.train_upload(upload_id, column_map(values), relay)
+    except (jobs.TrainingFailed, uploads.UploadError) as exc:
+        set_progress((0, "training failed"))
+        return dbc.Alert(
+            [html.Strong("Training failed: "), str(exc), " The current model keeps serving."],
+            color="danger",
+            id="data-train-error",
+        )
+    set_progress((100, f"done in {document['seconds']:.0f} s"))
+    return result_view(document)
+
+
+def result_view(document: dict) -> dbc.Card:
+    """The new version's backtest figures and where to look next."""
+    model = document["backtest"]["model"]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H5(
+                    ["New version ", html.Code(document["version"], id="data-new-version")],
+                    className="card-title",
+                ),
+                html.P(
+                    f"Now current: {document['customers']:,} customers scored as of "
+                    f"{document['cutoff']}; backtest on the 6 months after "
+                    f"{document['backtest']['cutoff']}."
+                ),
+                c.kpi_row(
+                    [
+                        c.kpi_card(
+                            "Normalized Gini",
+                            f"{model['normalized_gini']:.3f}",
+                            id_="data-new-gini",
+                        ),
+                        c.kpi_card("Top-decile capture", c.pct(model["top_decile_capture"])),
+                        c.kpi_card("MAE", c.money(model["mae"])),
+                        c.kpi_card("Calibration (Σp/Σy)", f"{model['calibration']:.3f}"),
+                    ]
+                ),
+                dbc.Button("Open the overview", href="/", color="primary", className="me-2"),
+                dbc.Button("Model page", href="/model", color="secondary", outline=True),
+            ]
+        ),
+        id="data-new-version-card",
+        color="success",
+        outline=True,
+    )

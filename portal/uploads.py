@@ -1,0 +1,89 @@
+"""Files uploaded on the data page: kept under ``DATA_DIR/uploads/<id>/`` with who sent them.
+
+Only the random upload id travels through the browser; paths are always rebuilt on the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq")
+ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+META = "upload.json"
+
+
+class UploadError(ValueError):
+    """An upload that cannot be accepted (type, size, encoding, unknown id)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One stored upload."""
+
+    id: str
+    path: Path
+    filename: str
+    size: int
+    user: str
+    uploaded_at: str
+
+    @property
+    def folder(self) -> Path:
+        """Its folder (the training log is written beside it)."""
+        return self.path.parent
+
+
+def safe_filename(name: str) -> str:
+    """The base name with anything but letters, digits, dot, dash and underscore replaced."""
+    base = Path(name or "").name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".")
+    return cleaned or "upload.csv"
+
+
+def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: str) -> Upload:
+    """Decode a dcc.Upload data URL and store it; raises UploadError."""
+    name = safe_filename(filename)
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise UploadError(
+            f"{filename!r}: expected one of {', '.join(SUFFIXES)} (CSV, text or parquet)"
+        )
+    _, _, encoded = (contents or "").partition(",")
+    if len(encoded) * 3 // 4 > max_bytes + 3:
+        raise UploadError(f"{filename!r} is larger than the {max_bytes / 1e6:.0f} MB limit")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError(f"{filename!r} did not arrive intact; upload it again") from None
+    if not data:
+        raise UploadError(f"{filename!r} is empty")
+    upload_id = uuid.uuid4().hex
+    folder = Path(uploads_dir) / upload_id
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(data)
+    meta = {
+        "filename": name,
+        "size": len(data),
+        "user": user,
+        "uploaded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
+    (folder / META).write_text(json.dumps(meta))
+    return load(uploads_dir, upload_id)
+
+
+def load(uploads_dir: Path, upload_id: str | None) -> Upload:
+    """A stored upload by id; raises UploadError for a malformed or unknown id."""
+    if not isinstance(upload_id, str) or not ID_PATTERN.match(upload_id):
+        raise UploadError("unknown upload: upload the file again")
+    folder = Path(uploads_dir) / upload_id
+    try:
+        meta = json.loads((folder / META).read_text())
+    except FileNotFoundError:
+        raise UploadError("unknown upload: upload the file again") from None
+    return Upload(id=upload_id, path=folder / meta["filename"], **meta)

@@ -1,0 +1,100 @@
+"""The data page in a real browser: upload, map, validate, train in the background, see it served."""
+
+import json
+
+import pytest
+
+from portal import registry
+from portal.config import Settings
+from portal.synth import generate
+from portal.train import METRICS
+from tests.browser.conftest import assert_clean_console, click, visit
+from tests.conftest import fresh_app
+
+
+@pytest.fixture
+def data_portal(dash_duo, copied_data_dir):
+    """The portal on a private copy of the trained data folder (training here changes it)."""
+    app = fresh_app(Settings(data_dir=copied_data_dir))
+    dash_duo.start_server(app, host="127.0.0.1")
+    return dash_duo, copied_data_dir
+
+
+def unusual_csv(path):
+    """300 SYNTHETIC customers under German column names, with a decoy decimal column first."""
+    log, _ = generate(300, seed=5)
+    frame = log.rename(columns={"customer_id": "Kundennummer", "date": "Belegdatum"})
+    frame.insert(2, "Rabatt", (frame["amount"] * 0.1).round(2))
+    frame = frame.rename(columns={"amount": "Umsatz EUR"})
+    frame.to_csv(path, index=False, sep=";")
+    return path
+
+
+def upload(duo, path):
+    duo.find_element("#data-upload input[type=file]").send_keys(str(path))
+    duo.wait_for_contains_text("#data-file-name", path.name)
+
+
+def test_upload_map_validate_train_and_serve(data_portal, tmp_path):
+    duo, data_dir = data_portal
+    before = registry.current_version(data_dir)
+    visit(duo, "/data")
+    upload(duo, unusual_csv(tmp_path / "bestellungen.csv"))
+
+    # the guess takes the decoy for the amount: map it by hand
+    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Rabatt")
+    dropdown = duo.find_element("#data-map-amount")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+    duo.select_dcc_dropdown(dropdown, value="Umsatz EUR")
+    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Umsatz EUR")
+    duo.wait_for_text_to_equal("#data-map-customer .dash-dropdown-value", "Kundennummer")
+    duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Belegdatum")
+
+    duo.wait_for_contains_text("#data-verdict", "Ready to train")
+    duo.wait_for_text_to_equal("#data-kpi-customers .kpi-value", "300")
+    assert duo.find_element("#data-kpi-dates .kpi-value").text.startswith("2022-01-")
+
+    click(duo, "#data-train")
+    duo.wait_for_element("#data-new-version", timeout=120)
+    version = duo.find_element("#data-new-version").text
+    assert version != before and registry.current_version(data_dir) == version
+    assert (
+        "step" in duo.find_element("#data-status").text
+        or "done" in duo.find_element("#data-status").text
+    )
+    metrics = json.loads((registry.version_dir(data_dir, version) / METRICS).read_text())
+    gini = f"{metrics['backtest']['model']['normalized_gini']:.3f}"
+    assert metrics["data"]["source"] == "bestellungen.csv" and metrics["customers"] == 300
+    duo.wait_for_text_to_equal("#data-new-gini .kpi-value", gini)
+
+    visit(duo, "/")
+    duo.wait_for_text_to_equal("#home-kpi-customers .kpi-value", "300")
+    duo.wait_for_text_to_equal("#home-kpi-gini .kpi-value", gini)
+    assert version in duo.find_element("#home-kpi-asof").text
+    assert_clean_console(duo)
+
+
+def test_a_bad_file_gets_a_row_numbered_report_and_changes_nothing(data_portal, tmp_path):
+    duo, data_dir = data_portal
+    before = registry.versions(data_dir), registry.current_version(data_dir)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer,date,amount\n"
+        "a,2021-01-05,10.00\n"
+        "b,yesterday,5.00\n"
+        ",2021-02-01,7.50\n"
+        "c,2021-02-03,ten\n"
+    )
+    visit(duo, "/data")
+    upload(duo, bad)
+    duo.wait_for_contains_text("#data-verdict", "Cannot train on this file yet")
+    rows = [r.text for r in duo.find_elements("#data-problems tbody tr")]
+    assert rows == [
+        "3 customer missing customer id yes",
+        "2 date yesterday unparsable date (or outside 1900-2200) yes",
+        "4 amount ten non-numeric amount yes",
+    ]
+    assert "not enough history" in duo.find_element("#data-verdict").text
+    assert not duo.find_element("#data-train").is_enabled()
+    assert (registry.versions(data_dir), registry.current_version(data_dir)) == before
+    assert_clean_console(duo)

@@ -1,0 +1,102 @@
+"""Upload validation: the mapping guess and a row-numbered report, checked on hand-made files."""
+
+import io
+
+import pandas as pd
+import pytest
+
+from portal import uploads
+from portal.ingest import ColumnMap
+from portal.validation import guess_mapping, validate
+
+
+def frame(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), dtype=str)
+
+
+def long_log(rows: list[str]) -> str:
+    """A two-year, valid log for customer 'k1' followed by ``rows``."""
+    good = [f"k1,2020-{m:02d}-15,10.50" for m in range(1, 13)]
+    good += [f"k1,2021-{m:02d}-15,12.25" for m in range(1, 13)]
+    return "Kunde,Tag,Betrag\n" + "\n".join(good + rows) + "\n"
+
+
+def test_guess_by_name_then_by_type():
+    named = frame("order_ref,Customer No,Order Date,Net Sales,Qty\n1,a,2021-01-02,3.5,1\n")
+    assert guess_mapping(named) == {
+        "date": "Order Date",
+        "amount": "Net Sales",
+        "customer_id": "Customer No",
+        "quantity": "Qty",
+        "order_id": "order_ref",
+    }
+    unusual = frame(
+        "Tag,Betrag,Kunde,Wert\n2021-01-02,3.50,k1,3.50\n2021-01-05,4.25,k2,1.25\n"
+        "2021-02-01,1.10,k1,1.25\n"
+    )
+    guessed = guess_mapping(unusual)  # a repeating decimal column is never the customer id
+    assert (guessed["customer_id"], guessed["date"], guessed["amount"]) == (
+        "Kunde",
+        "Tag",
+        "Betrag",
+    )
+
+
+def test_report_lists_each_problem_with_its_row():
+    rows = ["k2,not a date,5", ",2021-03-01,5", "k3,2021-03-01,abc", "k4,2021-03-02,-7.5"]
+    rows += ["k1,2021-12-15,12.25"]  # the same as the 24th row: a duplicate
+    result = validate(frame(long_log(rows)), ColumnMap("Kunde", "Tag", "Betrag"))
+    listed = [(p.row, p.column, p.value, p.problem, p.blocking) for p in result.problems]
+    assert listed == [
+        (26, "Kunde", "", "missing customer id", True),
+        (25, "Tag", "not a date", "unparsable date (or outside 1900-2200)", True),
+        (27, "Betrag", "abc", "non-numeric amount", True),
+        (28, "Betrag", "-7.5", "negative amount", False),
+        (29, "Kunde", "k1", "duplicate row", False),
+    ]
+    assert result.counts == {
+        "missing customer id": 1,
+        "unparsable date (or outside 1900-2200)": 1,
+        "non-numeric amount": 1,
+        "negative amount": 1,
+        "duplicate row": 1,
+    }
+    assert not result.can_train
+    assert result.rows == 29 and result.customers == 3  # k1, k3, k4: an id and a valid date
+    assert (result.first_date, result.last_date) == ("2020-01-15", "2021-12-15")
+    assert any(n.startswith("1 negative amount(s): kept as a return") for n in result.notes)
+
+
+def test_a_clean_log_can_train_and_its_amounts_are_summarised():
+    result = validate(frame(long_log([])), ColumnMap("Kunde", "Tag", "Betrag"))
+    assert result.can_train and result.problems == [] and result.errors == []
+    assert result.amount["min"] == 10.5 and result.amount["max"] == 12.25
+    assert result.amount["total"] == pytest.approx(12 * 10.5 + 12 * 12.25)
+    assert result.amount["median"] == pytest.approx((10.5 + 12.25) / 2)
+
+
+def test_too_little_history_or_a_bad_mapping_blocks_training():
+    short = frame("Kunde,Tag,Betrag\nk1,2021-01-02,3.50\nk1,2021-05-01,4\n")
+    result = validate(short, ColumnMap("Kunde", "Tag", "Betrag"))
+    assert not result.can_train and "not enough history" in result.errors[0]
+    assert validate(short, ColumnMap("Kunde", "Tag", "")).errors == ["map a column to: amount"]
+    assert validate(short, ColumnMap("Kunde", "Tag", "Kunde")).errors == [
+        "one column is mapped to two fields"
+    ]
+
+
+def test_uploads_keep_only_safe_names_and_known_ids(tmp_path):
+    data = "data:text/csv;base64," + __import__("base64").b64encode(b"a,b\n1,2\n").decode()
+    stored = uploads.save(tmp_path, "../../etc/my log.csv", data, 1000, "ann")
+    assert stored.path == tmp_path / stored.id / "my_log.csv"
+    assert stored.path.read_bytes() == b"a,b\n1,2\n" and stored.user == "ann"
+    assert uploads.load(tmp_path, stored.id) == stored
+    for bad_id in ("../x", stored.id.upper(), None, "0" * 32):
+        with pytest.raises(uploads.UploadError, match="unknown upload"):
+            uploads.load(tmp_path, bad_id)
+    with pytest.raises(uploads.UploadError, match="expected one of"):
+        uploads.save(tmp_path, "report.xlsx", data, 1000, "ann")
+    with pytest.raises(uploads.UploadError, match="larger than"):
+        uploads.save(tmp_path, "big.csv", data, 4, "ann")
+    with pytest.raises(uploads.UploadError, match="did not arrive intact"):
+        uploads.save(tmp_path, "x.csv", "data:text/csv;base64,@@@", 1000, "ann")
