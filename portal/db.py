@@ -153,11 +153,16 @@ def record_version(url: str, document: dict, table: pd.DataFrame, trained_by: st
 
 
 def list_versions(url: str) -> list[dict]:
-    """Every recorded version, newest first, without its metrics document."""
-    columns = [c for c in model_versions.c if c.name != "metrics"]
+    """Every recorded version, newest first, with its backtest Gini instead of all its metrics."""
     with engine(url).connect() as conn:
-        rows = conn.execute(select(*columns).order_by(model_versions.c.trained_at.desc()))
-        return [_plain(r._asdict()) for r in rows]
+        newest_first = (model_versions.c.trained_at.desc(), model_versions.c.version.desc())
+        rows = conn.execute(select(model_versions).order_by(*newest_first))
+        listed = []
+        for row in rows:
+            plain = _plain(row._asdict())
+            plain["normalized_gini"] = plain.pop("metrics")["model"]["normalized_gini"]
+            listed.append(plain)
+        return listed
 
 
 def customer_history(url: str, customer_id: str) -> list[dict]:

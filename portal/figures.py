@@ -290,3 +290,30 @@ def make_dependence_figure(values: list, contributions: list, feature: str) -> g
     )
     fig.add_hline(y=0, line_color=COLORS["random"], line_dash="dash")
     return fig
+
+
+def make_history_figure(points: list[dict]) -> go.Figure:
+    """Predicted 6-month CLV of one customer in every recorded run, by scoring date."""
+    fig = _base("Predicted 6-month CLV across model runs", "Scored as of", "Predicted CLV ($)")
+    fig.add_scatter(
+        x=[p["cutoff"] for p in points],
+        y=[p["predicted_clv_6m"] for p in points],
+        customdata=[[p["version"], p["segment"]] for p in points],
+        mode="lines+markers",
+        marker={"size": 9, "color": COLORS["model"]},
+        line={"color": COLORS["model"]},
+        hovertemplate="%{x}: $%{y:,.2f} (%{customdata[1]})<br>%{customdata[0]}<extra></extra>",
+        name="Predicted",
+    )
+    current = [p for p in points if p.get("current")]
+    if current:
+        fig.add_scatter(
+            x=[current[0]["cutoff"]],
+            y=[current[0]["predicted_clv_6m"]],
+            mode="markers",
+            marker={"size": 15, "color": COLORS["accent"], "symbol": "circle-open"},
+            hoverinfo="skip",
+            name="Current version",
+        )
+    fig.update_yaxes(tickprefix="$", rangemode="tozero")
+    return fig

@@ -165,6 +165,7 @@ MODEL_VERSION = _obj(
         "rows": INT,
         "customers": INT,
         "seconds": NUM,
+        "normalized_gini": NUM,
         "available": BOOL,
     }
 )

@@ -137,17 +137,22 @@ def activate(data_dir: Path, version: str) -> None:
     log.info("current version is now %s", version)
 
 
-def adopt_legacy_folder(data_dir: Path) -> None:
-    """Move a pre-registry ``DATA_DIR/final`` folder into ``models/`` so nothing is lost."""
+def adopt_legacy_folder(data_dir: Path) -> str | None:
+    """Move a pre-registry ``DATA_DIR/final`` folder into ``models/`` so nothing is lost.
+
+    Returns:
+        The adopted version's name, or None when there was nothing to adopt.
+    """
     pointer = Path(data_dir) / POINTER
     if pointer.is_symlink() or not pointer.is_dir():
-        return
+        return None
     if not (pointer / METRICS).is_file():
         shutil.rmtree(pointer)  # an empty or half-written folder holds nothing to keep
-        return
+        return None
     version = json.loads((pointer / METRICS).read_text())["version"]
     models_dir(data_dir).mkdir(parents=True, exist_ok=True)
     target = models_dir(data_dir) / unique_name(data_dir, version)
     os.rename(pointer, target)
     os.symlink(Path(MODELS) / target.name, pointer)
     log.warning("moved the old %s folder to %s", pointer, target)
+    return target.name

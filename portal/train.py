@@ -284,6 +284,7 @@ def publish(
     url = database_url or Settings(data_dir=data_dir).database_url
     with registry.publishing_lock(data_dir):
         registry.remove_abandoned_staging(data_dir)
+        _record_legacy_version(data_dir, url)
         version = registry.unique_name(data_dir, document["version"])
         document["version"] = model.version = version
         staging = registry.staging_dir(data_dir)
@@ -298,6 +299,17 @@ def publish(
             shutil.rmtree(folder, ignore_errors=True)
             raise
         registry.activate(data_dir, version)
+
+
+def _record_legacy_version(data_dir: Path, url: str) -> None:
+    """Move a pre-registry ``final`` folder into the registry and record it, so it stays listed."""
+    adopted = registry.adopt_legacy_folder(data_dir)
+    if adopted:
+        folder = registry.version_dir(data_dir, adopted)
+        document = json.loads((folder / METRICS).read_text())
+        document["version"] = adopted
+        table = pd.read_parquet(folder / PREPARED)
+        db.record_version(url, document, table, document.get("trained_by", "unknown"))
 
 
 def unchanged(data_dir: Path, transactions: pd.DataFrame, cutoff: str | None) -> str | None:

@@ -56,7 +56,7 @@ def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: 
         )
     _, _, encoded = (contents or "").partition(",")
     if len(encoded) * 3 // 4 > max_bytes + 3:
-        raise UploadError(f"{filename!r} is larger than the {max_bytes / 1e6:.0f} MB limit")
+        raise UploadError(f"{filename!r} is larger than the {max_bytes / 2**20:.0f} MB limit")
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):

@@ -27,7 +27,7 @@ FIELD_INPUTS = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS]
 
 def layout(**_):
     """The four steps: upload, map, check, train."""
-    limit_mb = settings().max_upload_bytes / 1e6
+    limit_mb = settings().max_upload_bytes / 2**20
     mapping = dbc.Row(
         [
             dbc.Col(

@@ -2,11 +2,12 @@
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, html
+from dash import Input, Output, State, callback, html
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import components as c
-from portal import figures, store
-from portal.extensions import final_dir
+from portal import db, figures, ids, registry, store
+from portal.extensions import final_dir, settings
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
 
@@ -122,7 +123,91 @@ def layout(**_):
                 className="panel",
             ),
             c.graph("model-dependence-graph", {}),
+            versions_card(art.version),
         ]
+    )
+
+
+def versions_card(current: str) -> dbc.Card:
+    """Every recorded version, and a control to make an older one current again."""
+    config = settings()
+    on_disk = registry.versions(config.data_dir)
+    try:
+        recorded = db.list_versions(config.database_url)
+    except SQLAlchemyError:
+        body = dbc.Alert(
+            "The database cannot be reached: versions are not listed.", color="warning"
+        )
+        return dbc.Card([dbc.CardHeader("Versions"), dbc.CardBody(body)], className="mt-3")
+    rows = [
+        html.Tr(
+            [
+                html.Td(html.Code(v["version"])),
+                html.Td(v["trained_at"][:16].replace("T", " ")),
+                html.Td(v["trained_by"]),
+                html.Td(v["source"]),
+                html.Td(v["mode"]),
+                html.Td(v["cutoff"]),
+                html.Td(f"{v['customers']:,}"),
+                html.Td(f"{v['normalized_gini']:.3f}"),
+                html.Td("current" if v["version"] == current else ""),
+            ],
+            className="table-primary" if v["version"] == current else "",
+        )
+        for v in recorded
+    ]
+    table = c.data_table(
+        ["Version", "Trained (UTC)", "By", "Data", "Mode", "Scored at", "Customers", "Gini", ""],
+        rows,
+        ids.MODEL_VERSIONS,
+    )
+    picker = dbc.InputGroup(
+        [
+            dbc.Select(
+                id=ids.MODEL_VERSION_PICK,
+                options=[{"label": v, "value": v} for v in reversed(on_disk)],
+                value=current,
+            ),
+            dbc.Button("Make current", id=ids.MODEL_ACTIVATE, color="primary"),
+        ],
+        className="mt-2",
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader("Versions"),
+            dbc.CardBody(
+                [
+                    html.P(
+                        "Every training run is kept. Making an older version current serves "
+                        "it at once, without a restart (a rollback).",
+                        className="text-muted",
+                    ),
+                    table,
+                    picker,
+                    html.Div(id=ids.MODEL_ACTIVATE_RESULT, className="mt-2"),
+                ]
+            ),
+        ],
+        className="mt-3",
+    )
+
+
+@callback(
+    Output(ids.MODEL_ACTIVATE_RESULT, "children"),
+    Input(ids.MODEL_ACTIVATE, "n_clicks"),
+    State(ids.MODEL_VERSION_PICK, "value"),
+    prevent_initial_call=True,
+)
+def activate_version(_clicks, version):
+    """Switch the current pointer to the chosen version."""
+    try:
+        registry.activate(settings().data_dir, version)
+    except registry.UnknownVersion:
+        return dbc.Alert(f"No complete version {version!r}.", color="danger")
+    return dbc.Alert(
+        [f"Version {version} is now current. ", html.A("Reload", href="/model"), " to see it."],
+        color="success",
+        id="model-activate-done",
     )
 
 

@@ -3,11 +3,12 @@
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, html, no_update
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import components as c
 from portal import figures, ids, scoring, store
 from portal.explain import reasons
-from portal.extensions import final_dir
+from portal.extensions import final_dir, settings
 
 dash.register_page(__name__, path="/predict", name="Predict", order=4, title="CLV portal: predict")
 
@@ -116,6 +117,7 @@ def result_view(p: dict) -> html.Div:
             html.H4(f"Customer {p['customer_id']}", id="predict-title"),
             c.kpi_row(cards),
             why_view(p["explanation"]),
+            history_view(p["customer_id"]),
             dbc.Row(
                 [
                     dbc.Col(c.graph("predict-past-graph", figure), lg=7),
@@ -127,6 +129,17 @@ def result_view(p: dict) -> html.Div:
             ),
         ]
     )
+
+
+def history_view(customer_id: str):
+    """The customer's predicted CLV in every recorded run (one point until a retrain)."""
+    try:
+        history = scoring.customer_history(settings(), customer_id)
+    except (store.UnknownCustomer, SQLAlchemyError):
+        return html.P(
+            "No prediction history is recorded for this customer.", className="text-muted"
+        )
+    return c.graph(ids.PREDICT_HISTORY, figures.make_history_figure(history["points"]))
 
 
 def why_view(explanation: dict) -> dbc.Row:

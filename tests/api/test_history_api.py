@@ -77,6 +77,8 @@ def test_models_lists_versions_newest_first_with_the_current_one(two_runs):
     assert newest["customers"] == len(table) and newest["mode"] == "backtest"
     assert newest["fingerprint"] == first["data"]["fingerprint"]
     assert newest["rows"] == first["data"]["rows"]
+    gini = first["backtest"]["model"]["normalized_gini"]
+    assert newest["normalized_gini"] == pytest.approx(gini, rel=1e-12)
 
 
 def test_an_unreachable_database_is_a_503(copied_data_dir):

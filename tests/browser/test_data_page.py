@@ -1,13 +1,16 @@
-"""The data page in a real browser: upload, map, validate, train in the background, see it served."""
+"""Data page, history and rollback in a real browser: upload, map, validate, train, serve."""
 
 import json
 
+import joblib
+import pandas as pd
 import pytest
+from selenium.webdriver.support.select import Select
 
 from portal import registry
 from portal.config import Settings
 from portal.synth import generate
-from portal.train import METRICS
+from portal.train import METRICS, MODEL, PREPARED, publish
 from tests.browser.conftest import assert_clean_console, click, visit
 from tests.conftest import fresh_app
 
@@ -97,4 +100,32 @@ def test_a_bad_file_gets_a_row_numbered_report_and_changes_nothing(data_portal, 
     assert "not enough history" in duo.find_element("#data-verdict").text
     assert not duo.find_element("#data-train").is_enabled()
     assert (registry.versions(data_dir), registry.current_version(data_dir)) == before
+    assert_clean_console(duo)
+
+
+def test_predict_shows_history_and_the_model_page_rolls_back(data_portal):
+    duo, data_dir = data_portal
+    final = data_dir / "final"
+    first = registry.current_version(data_dir)
+    table = pd.read_parquet(final / PREPARED)
+    document = json.loads((final / METRICS).read_text())
+    later = table.assign(predicted_clv_6m=table["predicted_clv_6m"] * 2)  # a second run
+    publish(data_dir, later, joblib.load(final / MODEL), {**document, "cutoff": "1998-02-01"})
+    second = registry.current_version(data_dir)
+
+    visit(duo, "/predict?customer_id=14048")
+    duo.wait_for_element("#predict-history-graph .main-svg")
+    points = duo.find_elements("#predict-history-graph .scatterlayer .trace:first-child .point")
+    assert len(points) == 2
+
+    visit(duo, "/model")
+    rows = duo.find_elements("#model-versions-table tbody tr")
+    assert [r.text.split()[0] for r in rows] == [second, first]
+    picker = duo.find_element("#model-version-pick")
+    Select(picker).select_by_value(first)
+    click(duo, "#model-activate")
+    duo.wait_for_contains_text("#model-activate-done", f"Version {first} is now current")
+    assert registry.current_version(data_dir) == first
+    visit(duo, "/")
+    assert first in duo.find_element("#home-kpi-asof").text
     assert_clean_console(duo)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from portal import registry, store
+from portal import db, registry, store
 from portal.__main__ import main
 from portal.config import REPO_ROOT
 from portal.ingest import ColumnMap
@@ -36,15 +36,18 @@ def test_rollback_is_served_without_a_restart(tmp_path, small_logs, first_versio
     assert served.current().version == first_version
 
 
-def test_a_pre_registry_final_folder_is_kept_as_a_version(tmp_path, small_logs, first_version):
-    legacy = tmp_path / "final"
-    legacy.unlink()
-    shutil.move(tmp_path / "models" / first_version, legacy)  # the layout before the registry
+def test_a_pre_registry_final_folder_is_kept_as_a_version(tmp_path, small_logs):
+    old = tmp_path / "old"
+    first_version = run(small_logs[0], old, ColumnMap())["version"]
+    shutil.move(old / "models" / first_version, tmp_path / "final")  # the layout before
     assert registry.current_version(tmp_path) == first_version
 
     second = run(small_logs[1], tmp_path, ColumnMap())["version"]
     assert registry.versions(tmp_path) == [first_version, second]
     assert (tmp_path / "final").is_symlink()
+    url = f"sqlite:///{tmp_path / 'clv.db'}"
+    assert [v["version"] for v in db.list_versions(url)] == [second, first_version]
+    assert len(db.customer_history(url, "S0000007")) == 2
 
 
 def test_a_failed_database_record_leaves_the_current_version(tmp_path, small_logs, first_version):

@@ -88,3 +88,17 @@ def test_customer_figure_adds_actual_in_backtest():
     assert list(fig.data[0].y) == [10.0, 6.0, 8.0, 12.0]
     assert len(figures.make_customer_figure(10.0, 6.0, 8.0).data[0].y) == 3
     assert fig.layout.yaxis.title.text == "Spend ($)"
+
+
+def test_history_figure_plots_each_run_and_rings_the_current_one():
+    points = [
+        {"cutoff": "1998-01-01", "predicted_clv_6m": 10.0, "version": "a", "segment": "Low"},
+        {"cutoff": "1998-07-01", "predicted_clv_6m": 25.5, "version": "b", "segment": "High"},
+    ]
+    points[1]["current"] = True
+    fig = figures.make_history_figure(points)
+    line, ring = fig.data
+    assert list(line.x) == ["1998-01-01", "1998-07-01"] and list(line.y) == [10.0, 25.5]
+    assert [list(c) for c in line.customdata] == [["a", "Low"], ["b", "High"]]
+    assert list(ring.x) == ["1998-07-01"] and list(ring.y) == [25.5]
+    assert len(figures.make_history_figure(points[:1]).data) == 1  # no current run among them

@@ -1,0 +1,36 @@
+"""Background training: the manager chosen by configuration, the CLI call, failure messages."""
+
+import dash
+
+from portal import jobs
+from portal.config import Settings
+from portal.ingest import ColumnMap
+from portal.uploads import Upload
+
+
+def test_diskcache_by_default_celery_when_a_broker_is_configured(tmp_path):
+    local = jobs.background_manager(Settings(data_dir=tmp_path))
+    assert isinstance(local, dash.DiskcacheManager) and (tmp_path / "jobs").is_dir()
+    shared = jobs.background_manager(
+        Settings(data_dir=tmp_path, celery_broker_url="redis://127.0.0.1:6379/0")
+    )
+    assert isinstance(shared, dash.CeleryManager)
+    assert shared.handle.conf.broker_url == "redis://127.0.0.1:6379/0"
+
+
+def test_train_command_maps_every_column(tmp_path):
+    upload = Upload("a" * 32, tmp_path / "x.csv", "x.csv", 10, "ann", "2026-01-01T00:00:00+00:00")
+    command = jobs.train_command(upload, ColumnMap("K", "D", "A", "Q", "O"))
+    assert command[1:] == [
+        "-m", "portal", "train", "--transactions", str(tmp_path / "x.csv"),
+        "--customer-col", "K", "--date-col", "D", "--amount-col", "A",
+        "--trained-by", "ann", "--progress", "--quantity-col", "Q", "--order-col", "O",
+    ]  # fmt: skip
+    assert "--quantity-col" not in jobs.train_command(upload, ColumnMap("K", "D", "A"))
+
+
+def test_failure_message_prefers_the_cli_error_line():
+    log = "INFO starting\nerror: need at least 6 months of history\n"
+    assert jobs._failure(log, 2) == "need at least 6 months of history"
+    assert jobs._failure("Traceback...\nMemoryError\n", 1) == "MemoryError"
+    assert jobs._failure("", -9) == "the training process exited with code -9"
