@@ -48,7 +48,7 @@ bench: $(VENV)/.dev-installed  ## benchmarks: print figures, write bench/results
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python run_all.py 2>&1 | grep -v " INFO "
 
 clean:
-	rm -rf $(VENV) $(DATA_DIR)/final .pytest_cache
+	rm -rf $(VENV) .pytest_cache  # keeps DATA_DIR: model versions, uploads and history are data
 
 screenshots: $(VENV)/.dev-installed $(ARTIFACTS)  ## PNGs of every page into tests/screenshots/
 	$(BIN)/python tests/take_screenshots.py

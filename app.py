@@ -1,10 +1,11 @@
-"""WSGI entry point: `gunicorn app:server`."""
+"""WSGI entry point: `gunicorn app:server` (and `celery -A app:celery_app worker` with Celery)."""
 
-from portal import create_app
+from portal import create_app, jobs
 
 app = create_app()
 server = app.server
+settings = server.config["CLV_SETTINGS"]
+celery_app = jobs.celery_app(settings.celery_broker_url) if settings.celery_broker_url else None
 
 if __name__ == "__main__":
-    settings = server.config["CLV_SETTINGS"]
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

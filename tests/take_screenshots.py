@@ -22,6 +22,7 @@ PAGES = {
     "customers": "/customers",
     "predict": "/predict?customer_id=14048",
     "model": "/model",
+    "data": "/data",
 }
 SIZES = {"desktop": "1400,1000", "phone": "390,844"}
 

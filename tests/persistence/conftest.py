@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from portal import db
 from portal.synth import generate
@@ -34,7 +35,8 @@ def database_url(request, tmp_path) -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must set TEST_DATABASE_URL: .ci/run starts PostgreSQL for it")
         pytest.skip("TEST_DATABASE_URL is not set: `sudo .ci/postgres.sh` prints one")
-    engine = db.engine(url)
-    db.metadata.drop_all(engine)
-    db.migrate(engine)
+    leftover = create_engine(db.normalise_url(url))  # not db.engine: it would migrate first
+    db.metadata.drop_all(leftover)
+    leftover.dispose()
+    db.migrate(db.engine(url))
     return url
