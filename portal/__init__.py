@@ -86,4 +86,17 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     )
     register_security(server, settings, app.csp_hashes)
     jobs.configure(settings)
+    _migrate_database(settings)
     return app
+
+
+def _migrate_database(settings: Settings) -> None:
+    """Create or migrate the schema on start; scoring still works if the database is down."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal import db
+
+    try:
+        db.migrate_at_start(settings.database_url)
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).error("the database is unusable (history is off): %s", exc)

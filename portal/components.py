@@ -101,14 +101,14 @@ def page_header(title: str, subtitle: str) -> html.Div:
     )
 
 
-def graph(id_: str, figure) -> dcc.Graph:
+def graph(id_: str, figure, height: str = "440px") -> dcc.Graph:
     """A chart that resizes with its container (laptop and phone widths)."""
     return dcc.Graph(
         id=id_,
         figure=figure,
         responsive=True,
         className="chart",
-        style={"height": "440px"},
+        style={"height": height},
         config={"displaylogo": False},
     )
 

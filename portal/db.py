@@ -48,6 +48,8 @@ model_versions = Table(
     Column("trained_by", String(128), nullable=False),
     Column("mode", String(16), nullable=False),
     Column("cutoff", Date, nullable=False),
+    Column("training_from", Date, nullable=False),
+    Column("training_to", Date, nullable=False),
     Column("first_date", Date, nullable=False),
     Column("last_date", Date, nullable=False),
     Column("fingerprint", String(32), nullable=False, index=True),
@@ -93,14 +95,27 @@ def normalise_url(url: str) -> str:
 @functools.cache
 def engine(url: str) -> Engine:
     """One migrated engine per database URL per process."""
+    created = _new_engine(url)
+    migrate(created)
+    return created
+
+
+def _new_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         created = create_engine(url, connect_args={"timeout": 30})
         event.listen(created, "connect", _sqlite_pragmas)
-    else:
-        created = create_engine(url, pool_pre_ping=True)
-    migrate(created)
-    return created
+        return created
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate_at_start(url: str) -> None:
+    """Create or migrate the schema with a short-lived engine (safe before gunicorn forks)."""
+    temporary = _new_engine(url)
+    try:
+        migrate(temporary)
+    finally:
+        temporary.dispose()
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -132,6 +147,8 @@ def record_version(url: str, document: dict, table: pd.DataFrame, trained_by: st
         "trained_by": trained_by,
         "mode": document["mode"],
         "cutoff": date.fromisoformat(document["cutoff"]),
+        "training_from": date.fromisoformat(document["training_cutoffs"][0]),
+        "training_to": date.fromisoformat(document["training_cutoffs"][-1]),
         "first_date": date.fromisoformat(data["first_date"]),
         "last_date": date.fromisoformat(data["last_date"]),
         "fingerprint": data["fingerprint"],

@@ -317,3 +317,21 @@ def make_history_figure(points: list[dict]) -> go.Figure:
         )
     fig.update_yaxes(tickprefix="$", rangemode="tozero")
     return fig
+
+
+def make_amount_figure(histogram: dict[str, list]) -> go.Figure:
+    """Distribution of amounts per row (end bins hold the 1% tails)."""
+    edges = np.asarray(histogram["edges"])
+    fig = _base("Amount per row", "Amount ($)", "Rows")
+    fig.add_bar(
+        x=(edges[:-1] + edges[1:]) / 2,
+        y=histogram["counts"],
+        width=np.diff(edges),
+        marker_color=COLORS["model"],
+        customdata=np.column_stack([edges[:-1], edges[1:]]),
+        hovertemplate="$%{customdata[0]:,.2f} … $%{customdata[1]:,.2f}: %{y:,} rows<extra></extra>",
+        name="Rows",
+    )
+    fig.update_xaxes(tickprefix="$")
+    fig.update_layout(showlegend=False, bargap=0.05)
+    return fig

@@ -158,6 +158,8 @@ MODEL_VERSION = _obj(
         "trained_by": STR,
         "mode": STR,
         "cutoff": STR,
+        "training_from": STR,
+        "training_to": STR,
         "first_date": STR,
         "last_date": STR,
         "fingerprint": STR,

@@ -20,6 +20,7 @@ from portal.train import TrainError, training_cutoffs
 
 MAX_LISTED = 100
 GUESS_SAMPLE = 500
+HISTOGRAM_BINS = 30
 NAME_HINTS = {
     "date": ("date", "time", "day", "when", "timestamp", "ordered", "purchased", "created"),
     "amount": (
@@ -68,6 +69,7 @@ class Validation:
     first_date: str | None = None
     last_date: str | None = None
     amount: dict[str, float] = field(default_factory=dict)
+    amount_histogram: dict[str, list] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -190,4 +192,14 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         q = finite.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy().tolist()
         result.amount = dict(zip(("min", "p25", "median", "p75", "max"), q, strict=True))
         result.amount.update(mean=float(finite.mean()), total=float(finite.sum()))
+        result.amount_histogram = histogram(finite.to_numpy())
     return result
+
+
+def histogram(values: np.ndarray) -> dict[str, list]:
+    """Bin counts between the 1st and 99th percentile; the tails are counted in the end bins."""
+    low, high = np.percentile(values, [1, 99])
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    counts, edges = np.histogram(np.clip(values, low, high), bins=HISTOGRAM_BINS, range=(low, high))
+    return {"edges": edges.tolist(), "counts": counts.tolist()}

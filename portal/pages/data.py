@@ -6,7 +6,7 @@ import flask
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from portal import components as c
-from portal import ids, jobs, uploads
+from portal import figures, ids, jobs, uploads
 from portal.extensions import settings
 from portal.ingest import ColumnMap, IngestError, read_raw
 from portal.validation import guess_mapping, validate
@@ -226,13 +226,17 @@ def report_view(result) -> html.Div:
                     c.kpi_card(
                         "Amount per row",
                         f"median {c.money(amount.get('median'))}",
-                        f"{c.money(amount.get('min'))} … {c.money(amount.get('max'))}, "
-                        f"mean {c.money(amount.get('mean'))}",
+                        f"middle half {c.money(amount.get('p25'))} … "
+                        f"{c.money(amount.get('p75'))}; all {c.money(amount.get('min'))} … "
+                        f"{c.money(amount.get('max'))}; mean {c.money(amount.get('mean'))}",
                         id_="data-kpi-amount",
                     ),
                 ]
             )
         )
+    if result.amount_histogram:
+        figure = figures.make_amount_figure(result.amount_histogram)
+        parts.append(c.graph("data-amount-graph", figure, height="320px"))
     blocking = [p for p in result.problems if p.blocking]
     if result.can_train:
         verdict = dbc.Alert(

@@ -114,6 +114,7 @@ def test_predict_shows_history_and_the_model_page_rolls_back(data_portal):
     second = registry.current_version(data_dir)
 
     visit(duo, "/predict?customer_id=14048")
+    duo.wait_for_element("#predict-whatif-clv")  # every callback of the page has answered
     duo.wait_for_element("#predict-history-graph .main-svg")
     points = duo.find_elements("#predict-history-graph .scatterlayer .trace:first-child .point")
     assert len(points) == 2

@@ -39,6 +39,8 @@ def test_two_runs_give_a_two_point_history(tmp_path, database_url, small_logs):
     assert newest["fingerprint"] == second["data"]["fingerprint"]
     assert newest["rows"] == second["data"]["rows"] and newest["customers"] == 300
     assert newest["first_date"] == second["data"]["first_date"]
+    assert newest["training_from"] == second["training_cutoffs"][0]
+    assert newest["training_to"] == second["training_cutoffs"][-1]
     assert newest["last_date"] == second["data"]["last_date"]
     assert registry.current_version(tmp_path) == second["version"]
 

@@ -102,3 +102,9 @@ def test_history_figure_plots_each_run_and_rings_the_current_one():
     assert [list(c) for c in line.customdata] == [["a", "Low"], ["b", "High"]]
     assert list(ring.x) == ["1998-07-01"] and list(ring.y) == [25.5]
     assert len(figures.make_history_figure(points[:1]).data) == 1  # no current run among them
+
+
+def test_amount_figure_draws_one_bar_per_bin():
+    fig = figures.make_amount_figure({"edges": [0.0, 10.0, 30.0], "counts": [4, 2]})
+    (bars,) = fig.data
+    assert list(bars.x) == [5.0, 20.0] and list(bars.y) == [4, 2] and list(bars.width) == [10, 20]

@@ -2,12 +2,13 @@
 
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from portal import uploads
 from portal.ingest import ColumnMap
-from portal.validation import guess_mapping, validate
+from portal.validation import guess_mapping, histogram, validate
 
 
 def frame(text: str) -> pd.DataFrame:
@@ -100,3 +101,14 @@ def test_uploads_keep_only_safe_names_and_known_ids(tmp_path):
         uploads.save(tmp_path, "big.csv", data, 4, "ann")
     with pytest.raises(uploads.UploadError, match="did not arrive intact"):
         uploads.save(tmp_path, "x.csv", "data:text/csv;base64,@@@", 1000, "ann")
+
+
+def test_amount_histogram_clips_the_tails_into_the_end_bins():
+    values = np.concatenate([np.arange(1.0, 101.0), [10_000.0]])
+    hist = histogram(values)
+    assert len(hist["counts"]) == 30 and sum(hist["counts"]) == 101
+    low, high = np.percentile(values, [1, 99])
+    assert hist["edges"][0] == pytest.approx(low) and hist["edges"][-1] == pytest.approx(high)
+    assert hist["counts"][-1] >= 2  # 10,000 is counted in the last bin, not dropped
+    flat = histogram(np.full(5, 7.0))
+    assert sum(flat["counts"]) == 5 and flat["edges"][0] == 6.5
