@@ -327,6 +327,17 @@ def train(set_progress, _clicks, upload_id, *values):
     return result_view(document)
 
 
+@callback(
+    Output(ids.DATA_PROGRESS, "value", allow_duplicate=True),
+    Output(ids.DATA_STATUS, "children", allow_duplicate=True),
+    Input(ids.DATA_CANCEL, "n_clicks"),
+    prevent_initial_call=True,
+)
+def cancelled(_clicks):
+    """Say what a cancel did (Dash has already killed the job and its training process)."""
+    return 0, "Cancelled: nothing was published; the current model keeps serving."
+
+
 def result_view(document: dict) -> dbc.Card:
     """The new version's backtest figures and where to look next."""
     model = document["backtest"]["model"]

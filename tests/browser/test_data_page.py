@@ -1,6 +1,7 @@
 """Data page, history and rollback in a real browser: upload, map, validate, train, serve."""
 
 import json
+import time
 
 import joblib
 import pandas as pd
@@ -38,6 +39,13 @@ def upload(duo, path):
     duo.wait_for_contains_text("#data-file-name", path.name)
 
 
+def map_amount(duo, column: str):
+    dropdown = duo.find_element("#data-map-amount")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+    duo.select_dcc_dropdown(dropdown, value=column)
+    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", column)
+
+
 def test_upload_map_validate_train_and_serve(data_portal, tmp_path):
     duo, data_dir = data_portal
     before = registry.current_version(data_dir)
@@ -46,10 +54,7 @@ def test_upload_map_validate_train_and_serve(data_portal, tmp_path):
 
     # the guess takes the decoy for the amount: map it by hand
     duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Rabatt")
-    dropdown = duo.find_element("#data-map-amount")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
-    duo.select_dcc_dropdown(dropdown, value="Umsatz EUR")
-    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Umsatz EUR")
+    map_amount(duo, "Umsatz EUR")
     duo.wait_for_text_to_equal("#data-map-customer .dash-dropdown-value", "Kundennummer")
     duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Belegdatum")
 
@@ -129,4 +134,21 @@ def test_predict_shows_history_and_the_model_page_rolls_back(data_portal):
     assert registry.current_version(data_dir) == first
     visit(duo, "/")
     assert first in duo.find_element("#home-kpi-asof").text
+    assert_clean_console(duo)
+
+
+def test_cancel_stops_training_and_publishes_nothing(data_portal, tmp_path):
+    duo, data_dir = data_portal
+    before = registry.versions(data_dir), registry.current_version(data_dir)
+    visit(duo, "/data")
+    upload(duo, unusual_csv(tmp_path / "orders.csv"))
+    map_amount(duo, "Umsatz EUR")
+    duo.wait_for_contains_text("#data-verdict", "Ready to train")
+    click(duo, "#data-train")
+    duo.wait_for_contains_text("#data-status", "step 2 of", timeout=60)
+    click(duo, "#data-cancel")
+    duo.wait_for_contains_text("#data-status", "Cancelled: nothing was published")
+    time.sleep(12)  # longer than the whole training would have taken
+    assert (registry.versions(data_dir), registry.current_version(data_dir)) == before
+    assert duo.find_elements("#data-new-version") == []
     assert_clean_console(duo)
