@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-INSERT_CHUNK = 20_000
+INSERT_CHUNK = 50_000
 
 metadata = MetaData()
 
@@ -60,16 +60,16 @@ model_versions = Table(
     Column("metrics", JSON, nullable=False),
 )
 
-predictions = Table(
+predictions = Table(  # the key starts with customer_id: it is the index history reads use
     "predictions",
     metadata,
+    Column("customer_id", String(128), primary_key=True),
     Column(
         "version",
         String(64),
         ForeignKey("model_versions.version", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("customer_id", String(128), primary_key=True, index=True),
     Column("predicted_clv_6m", Float, nullable=False),
     Column("p_purchase", Float, nullable=False),
     Column("rank", Integer, nullable=False),
@@ -138,13 +138,13 @@ def migrate(target: Engine) -> None:
             )
 
 
-def record_version(url: str, document: dict, table: pd.DataFrame, trained_by: str) -> None:
+def record_version(url: str, document: dict, table: pd.DataFrame) -> None:
     """Insert one version and its per-customer predictions in a single transaction."""
     data = document["data"]
     row = {
         "version": document["version"],
         "trained_at": datetime.fromisoformat(document["trained_at"]),
-        "trained_by": trained_by,
+        "trained_by": document.get("trained_by", "unknown"),
         "mode": document["mode"],
         "cutoff": date.fromisoformat(document["cutoff"]),
         "training_from": date.fromisoformat(document["training_cutoffs"][0]),
@@ -159,14 +159,37 @@ def record_version(url: str, document: dict, table: pd.DataFrame, trained_by: st
         "metrics": document["backtest"],
     }
     scores = table[PREDICTION_COLUMNS].astype(
-        {"customer_id": str, "predicted_clv_6m": float, "p_purchase": float}
+        {
+            "customer_id": str,
+            "predicted_clv_6m": float,
+            "p_purchase": float,
+            "rank": int,
+            "decile": int,
+            "segment": str,
+        }
     )
+    scores.insert(1, "version", row["version"])
     with engine(url).begin() as conn:
         conn.execute(insert(model_versions).values(row))
-        for start in range(0, len(scores), INSERT_CHUNK):
-            chunk = scores.iloc[start : start + INSERT_CHUNK]
-            records = [{**r, "version": row["version"]} for r in chunk.to_dict(orient="records")]
-            conn.execute(insert(predictions), records)
+        _bulk_insert_predictions(conn, scores)
+
+
+def _bulk_insert_predictions(conn, scores: pd.DataFrame) -> None:
+    """Insert many prediction rows in the open transaction: COPY of CSV text on PostgreSQL (many
+    times faster than INSERTs), one executemany per chunk elsewhere."""
+    columns = ", ".join(scores.columns)
+    cursor = conn.connection.driver_connection.cursor()
+    if conn.dialect.name == "postgresql":
+        with cursor.copy(f"COPY predictions ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for start in range(0, len(scores), INSERT_CHUNK):
+                chunk = scores.iloc[start : start + INSERT_CHUNK]
+                copy.write(chunk.to_csv(header=False, index=False, lineterminator="\n"))
+        return
+    marks = ", ".join("?" for _ in scores.columns)
+    sql = f"INSERT INTO predictions ({columns}) VALUES ({marks})"
+    for start in range(0, len(scores), INSERT_CHUNK):
+        chunk = scores.iloc[start : start + INSERT_CHUNK]
+        cursor.executemany(sql, zip(*(chunk[c].tolist() for c in chunk.columns)))  # 5x itertuples
 
 
 def list_versions(url: str) -> list[dict]:

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 MAX_EXAMPLES = 5
 DATE_FORMATS = ("%Y%m%d", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
 TEXT_SUFFIXES = (".txt", ".dat", ".tsv")
+DELIMITERS = ",;\t|"
+SNIFF_BYTES = 64 * 1024
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
@@ -81,12 +83,22 @@ def read_raw(path: str | Path) -> pd.DataFrame:
         elif path.suffix.lower() in TEXT_SUFFIXES:
             frame = pd.read_csv(path, sep=r"\s+", dtype=str)
         else:
-            frame = pd.read_csv(path, dtype=str, sep=None, engine="python")
+            frame = pd.read_csv(path, dtype=str, sep=sniff_delimiter(path))
     except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, OSError, ValueError) as exc:
         raise IngestError(f"{path}: cannot be parsed ({exc})") from None
     if frame.empty:
         raise IngestError(f"{path}: the file has a header but no rows")
     return frame
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The delimiter of a CSV, guessed from its first 64 kB (comma when unsure)."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        head = handle.read(SNIFF_BYTES)
+    try:
+        return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def _offending(frame: pd.DataFrame, mask: pd.Series, column: str) -> str:

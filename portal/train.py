@@ -31,6 +31,7 @@ import pandas as pd
 import sklearn
 
 from portal import analytics, db, features, registry
+from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.explain import mean_abs_contributions
 from portal.ingest import ColumnMap, load_transactions, report
 from portal.model import ClvModel, fit_boosters, fit_population
@@ -279,8 +280,6 @@ def publish(
     A failure (or a kill) before the pointer switch leaves the current version serving; a
     version whose database record failed is removed again.
     """
-    from portal.config import Settings
-
     url = database_url or Settings(data_dir=data_dir).database_url
     with registry.publishing_lock(data_dir):
         registry.remove_abandoned_staging(data_dir)
@@ -294,7 +293,7 @@ def publish(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         try:
-            db.record_version(url, document, table, document["trained_by"])
+            db.record_version(url, document, table)
         except Exception:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -309,7 +308,7 @@ def _record_legacy_version(data_dir: Path, url: str) -> None:
         document = json.loads((folder / METRICS).read_text())
         document["version"] = adopted
         table = pd.read_parquet(folder / PREPARED)
-        db.record_version(url, document, table, document.get("trained_by", "unknown"))
+        db.record_version(url, document, table)
 
 
 def unchanged(data_dir: Path, transactions: pd.DataFrame, cutoff: str | None) -> str | None:
@@ -360,8 +359,6 @@ def ensure_artifacts(settings=None) -> None:
     Training runs in a child process: a gunicorn master that ran LightGBM's OpenMP threads itself
     would fork workers that deadlock in their first OpenMP call.
     """
-    from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
-
     settings = settings or Settings.from_env()
     if (settings.final_dir / METRICS).exists():
         return

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pandas as pd
+
+from portal.ingest import read_raw
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -87,3 +92,14 @@ def load(uploads_dir: Path, upload_id: str | None) -> Upload:
     except FileNotFoundError:
         raise UploadError("unknown upload: upload the file again") from None
     return Upload(id=upload_id, path=folder / meta["filename"], **meta)
+
+
+def read(upload: Upload) -> pd.DataFrame:
+    """The upload's rows as ingest reads them; the last two files are kept per process, since the
+    data page re-checks the same file on every mapping change. Treat the frame as read-only."""
+    return _read(str(upload.path), upload.path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _read(path: str, _modified: int) -> pd.DataFrame:
+    return read_raw(path)

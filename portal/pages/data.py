@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from portal import components as c
 from portal import figures, ids, jobs, uploads
 from portal.extensions import settings
-from portal.ingest import ColumnMap, IngestError, read_raw
+from portal.ingest import ColumnMap, IngestError
 from portal.validation import guess_mapping, validate
 
 dash.register_page(__name__, path="/data", name="Your data", order=6, title="CLV portal: data")
@@ -22,7 +22,7 @@ FIELD_LABELS = {
 }
 OPTIONAL = ("quantity", "order_id")
 PREVIEW_ROWS = 5
-FIELD_INPUTS = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS]
+FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS]
 
 
 def layout(**_):
@@ -133,21 +133,25 @@ def _user() -> str:
     Output(ids.DATA_PREVIEW, "children"),
     *[Output(ids.DATA_FIELDS[f], "options") for f in FIELD_LABELS],
     *[Output(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    Output(ids.DATA_RESULT, "children", allow_duplicate=True),
+    Output(ids.DATA_PROGRESS, "value", allow_duplicate=True),
+    Output(ids.DATA_STATUS, "children", allow_duplicate=True),
     Input(ids.DATA_UPLOAD, "contents"),
     State(ids.DATA_UPLOAD, "filename"),
     prevent_initial_call=True,
 )
 def receive_upload(contents, filename):
-    """Store the file, read its header and rows, and prefill the mapping with a guess."""
+    """Store the file, read its header and rows, prefill the mapping with a guess, and clear the
+    previous file's training result."""
     config = settings()
     try:
         upload = uploads.save(
             config.uploads_dir, filename, contents, config.max_upload_bytes, _user()
         )
-        frame = read_raw(upload.path)
+        frame = uploads.read(upload)
     except (uploads.UploadError, IngestError) as exc:
         alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
-        return (None, alert, True, None, *[no_update] * (2 * len(FIELD_LABELS)))
+        return (None, alert, True, None, *[no_update] * (2 * len(FIELD_LABELS)), None, 0, "")
     columns = [str(col) for col in frame.columns]
     guess = guess_mapping(frame)
     info = html.Span(
@@ -173,6 +177,9 @@ def receive_upload(contents, filename):
         preview,
         *[columns] * len(FIELD_LABELS),
         *[guess.get(f) for f in FIELD_LABELS],
+        None,
+        0,
+        "",
     )
 
 
@@ -201,7 +208,7 @@ def check(upload_id, *values):
         return None, True
     try:
         upload = uploads.load(settings().uploads_dir, upload_id)
-        frame = read_raw(upload.path)
+        frame = uploads.read(upload)
     except (uploads.UploadError, IngestError) as exc:
         return dbc.Alert(str(exc), color="danger"), True
     result = validate(frame, column_map(values))
@@ -295,7 +302,7 @@ def report_view(result) -> html.Div:
     Output(ids.DATA_RESULT, "children"),
     Input(ids.DATA_TRAIN, "n_clicks"),
     State(ids.DATA_UPLOAD_ID, "data"),
-    *FIELD_INPUTS,
+    *FIELD_STATES,
     background=True,
     running=[
         (Output(ids.DATA_TRAIN, "disabled"), True, False),

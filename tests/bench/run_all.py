@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import bench_history
 import bench_libraries
 import bench_portal
 import bench_quality
@@ -16,6 +17,7 @@ STEPS = [
     ("Boosting library (same hurdle, CDNOW)", bench_libraries.main),
     ("Model quality", bench_quality.main),
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
+    ("Prediction history (1M SYNTHETIC customers)", bench_history.main),
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
     ("Portal (1M SYNTHETIC customers)", bench_portal.main),
     ("Reliability (1M SYNTHETIC customers)", bench_reliability.main),
