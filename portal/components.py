@@ -78,7 +78,15 @@ def not_ready(message: str) -> dbc.Alert:
         [
             html.H4("No model yet", className="alert-heading"),
             html.P(message),
-            html.P(["Train one with ", html.Code("make train"), " and reload."]),
+            html.P(
+                [
+                    "Train one with ",
+                    html.Code("make train"),
+                    ", or from your own file on the ",
+                    html.A("Your data", href="/data"),
+                    " page, then reload.",
+                ]
+            ),
         ],
         color="warning",
         className="mt-3",

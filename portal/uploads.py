@@ -10,7 +10,9 @@ import binascii
 import functools
 import json
 import re
-import uuid
+import secrets
+import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from portal.ingest import read_raw
 SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 META = "upload.json"
+KEEP = 20
 
 
 class UploadError(ValueError):
@@ -68,7 +71,7 @@ def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: 
         raise UploadError(f"{filename!r} did not arrive intact; upload it again") from None
     if not data:
         raise UploadError(f"{filename!r} is empty")
-    upload_id = uuid.uuid4().hex
+    upload_id = f"{time.time_ns():016x}{secrets.token_hex(8)}"  # sorts by time, unguessable
     folder = Path(uploads_dir) / upload_id
     folder.mkdir(parents=True)
     (folder / name).write_bytes(data)
@@ -79,7 +82,19 @@ def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: 
         "uploaded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
     (folder / META).write_text(json.dumps(meta))
+    prune(uploads_dir)
     return load(uploads_dir, upload_id)
+
+
+def prune(uploads_dir: Path, keep: int = KEEP) -> None:
+    """Delete all but the ``keep`` newest uploads (their models and history stay)."""
+    folders = sorted(
+        (p for p in Path(uploads_dir).iterdir() if ID_PATTERN.match(p.name)),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def load(uploads_dir: Path, upload_id: str | None) -> Upload:

@@ -112,3 +112,11 @@ def test_amount_histogram_clips_the_tails_into_the_end_bins():
     assert hist["counts"][-1] >= 2  # 10,000 is counted in the last bin, not dropped
     flat = histogram(np.full(5, 7.0))
     assert sum(flat["counts"]) == 5 and flat["edges"][0] == 6.5
+
+
+def test_only_the_newest_uploads_are_kept(tmp_path):
+    data = "data:text/csv;base64," + __import__("base64").b64encode(b"a\n1\n").decode()
+    first = uploads.save(tmp_path, "a.csv", data, 100, "ann")
+    later = [uploads.save(tmp_path, f"{i}.csv", data, 100, "ann") for i in range(uploads.KEEP)]
+    assert not first.folder.exists()
+    assert all(u.folder.exists() for u in later)
