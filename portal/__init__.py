@@ -91,12 +91,15 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
 
 
 def _migrate_database(settings: Settings) -> None:
-    """Create or migrate the schema on start; scoring still works if the database is down."""
+    """Create or migrate the schema on start, and bring a pre-registry model folder into the
+    registry; scoring still works if the database is down."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from portal import db
+    from portal import db, train
 
     try:
         db.migrate_at_start(settings.database_url)
+        if settings.data_dir.is_dir():
+            train.adopt_legacy_version(settings.data_dir, settings.database_url)
     except SQLAlchemyError as exc:
         logging.getLogger(__name__).error("the database is unusable (history is off): %s", exc)

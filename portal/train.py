@@ -300,6 +300,14 @@ def publish(
         registry.activate(data_dir, version)
 
 
+def adopt_legacy_version(data_dir: Path, url: str) -> None:
+    """Move a pre-registry ``final`` folder into the registry and record it (at app start)."""
+    if (Path(data_dir) / registry.POINTER).is_symlink():
+        return
+    with registry.publishing_lock(data_dir):
+        _record_legacy_version(data_dir, url)
+
+
 def _record_legacy_version(data_dir: Path, url: str) -> None:
     """Move a pre-registry ``final`` folder into the registry and record it, so it stays listed."""
     adopted = registry.adopt_legacy_folder(data_dir)

@@ -139,3 +139,20 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", "bogus")
     assert code == 2 and "no complete version 'bogus'" in out
     assert registry.current_version(tmp_path) == first
+
+
+def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_logs):
+    from portal.config import Settings
+    from tests.conftest import fresh_app
+
+    old = tmp_path / "old"
+    version = run(small_logs[0], old, ColumnMap())["version"]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.move(old / "models" / version, data_dir / "final")
+    settings = Settings(data_dir=data_dir)
+    client = fresh_app(settings).server.test_client()
+    assert (data_dir / "final").is_symlink() and registry.versions(data_dir) == [version]
+    assert client.get("/api/models").get_json()["current"] == version
+    history = client.get("/api/customers/S0000007/history").get_json()
+    assert [p["version"] for p in history["points"]] == [version]
