@@ -22,11 +22,9 @@ def on_starting(server):
 
 
 def post_fork(server, worker):
-    """Load the current artifacts in each new worker, so no user request pays for it."""
-    from portal.config import Settings
-    from portal.store import ArtifactsMissing, store_for
-
-    try:
-        store_for(Settings.from_env().final_dir).current()
-    except ArtifactsMissing as exc:
-        server.log.warning("worker %s starts without artifacts: %s", worker.pid, exc)
+    """Before a new worker takes requests: one request through the app, which runs Dash's
+    first-request setup (not thread-safe: two threads' first requests race it and the loser gets a
+    500 for a script) and loads the current artifacts, so no user request pays for either."""
+    response = worker.app.wsgi().test_client().get("/api/health")
+    if response.status_code != 200:
+        server.log.warning("worker %s starts without artifacts: %s", worker.pid, response.json)
