@@ -316,6 +316,11 @@ def make_history_figure(points: list[dict]) -> go.Figure:
             name="Current version",
         )
     fig.update_yaxes(tickprefix="$", rangemode="tozero")
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d")
+    dates = sorted({p["cutoff"] for p in points})
+    if len(dates) == 1:  # one scoring date: show a season around it, not milliseconds
+        day = np.datetime64(dates[0])
+        fig.update_xaxes(range=[str(day - 90), str(day + 90)])
     return fig
 
 

@@ -139,7 +139,8 @@ def history_view(customer_id: str):
         return html.P(
             "No prediction history is recorded for this customer.", className="text-muted"
         )
-    return c.graph(ids.PREDICT_HISTORY, figures.make_history_figure(history["points"]))
+    figure = figures.make_history_figure(history["points"])
+    return c.graph(ids.PREDICT_HISTORY, figure, height="340px")
 
 
 def why_view(explanation: dict) -> dbc.Row:

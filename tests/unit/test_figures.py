@@ -101,7 +101,9 @@ def test_history_figure_plots_each_run_and_rings_the_current_one():
     assert list(line.x) == ["1998-01-01", "1998-07-01"] and list(line.y) == [10.0, 25.5]
     assert [list(c) for c in line.customdata] == [["a", "Low"], ["b", "High"]]
     assert list(ring.x) == ["1998-07-01"] and list(ring.y) == [25.5]
-    assert len(figures.make_history_figure(points[:1]).data) == 1  # no current run among them
+    single = figures.make_history_figure(points[:1])
+    assert len(single.data) == 1  # no current run among them
+    assert list(single.layout.xaxis.range) == ["1997-10-03", "1998-04-01"]  # ±90 days, not ms
 
 
 def test_amount_figure_draws_one_bar_per_bin():
