@@ -99,7 +99,6 @@ def _migrate_database(settings: Settings) -> None:
 
     try:
         db.migrate_at_start(settings.database_url)
-        if settings.data_dir.is_dir():
-            train.adopt_legacy_version(settings.data_dir, settings.database_url)
+        train.adopt_legacy_version(settings.data_dir, settings.database_url)
     except SQLAlchemyError as exc:
         logging.getLogger(__name__).error("the database is unusable (history is off): %s", exc)

@@ -302,7 +302,8 @@ def publish(
 
 def adopt_legacy_version(data_dir: Path, url: str) -> None:
     """Move a pre-registry ``final`` folder into the registry and record it (at app start)."""
-    if (Path(data_dir) / registry.POINTER).is_symlink():
+    pointer = Path(data_dir) / registry.POINTER
+    if pointer.is_symlink() or not pointer.is_dir():
         return
     with registry.publishing_lock(data_dir):
         _record_legacy_version(data_dir, url)

@@ -6,6 +6,7 @@ import time
 import joblib
 import pandas as pd
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.support.select import Select
 
 from portal import registry
@@ -40,9 +41,15 @@ def upload(duo, path):
 
 
 def map_amount(duo, column: str):
-    dropdown = duo.find_element("#data-map-amount")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
-    duo.select_dcc_dropdown(dropdown, value=column)
+    """Choose the amount column; retried while the page is still moving under the pointer."""
+    for _ in range(20):
+        dropdown = duo.find_element("#data-map-amount")
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
+        try:
+            duo.select_dcc_dropdown(dropdown, value=column)
+            break
+        except ElementClickInterceptedException:
+            time.sleep(0.5)
     duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", column)
 
 
