@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.bench.serve import gunicorn  # noqa: E402
+from tests.serve import gunicorn  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 PAGES = {

@@ -11,7 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from serve import gunicorn
+
+from tests.serve import gunicorn
 
 CUSTOMERS = 1_000_000
 PAGE_CHANGES = 10

@@ -14,7 +14,8 @@ import psutil
 import requests
 from common import million_customer_artifacts, save
 from loadgen import run_load
-from serve import gunicorn
+
+from tests.serve import gunicorn
 
 CUSTOMERS = 1_000_000
 RATE = 200.0

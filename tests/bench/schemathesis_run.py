@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench.serve import gunicorn  # noqa: E402
+from tests.serve import gunicorn  # noqa: E402
 
 MAX_EXAMPLES = 200
 

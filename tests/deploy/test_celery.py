@@ -13,9 +13,9 @@ import redis
 
 from portal import registry
 from portal.config import REPO_ROOT
-from tests.bench.serve import free_port, gunicorn
 from tests.browser.conftest import click
 from tests.browser.test_data_page import map_amount, unusual_csv, upload
+from tests.serve import free_port, gunicorn
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("redis-server") and not os.environ.get("CI"),

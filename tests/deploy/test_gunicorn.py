@@ -3,7 +3,7 @@
 import psutil
 import requests
 
-from tests.bench.serve import gunicorn
+from tests.serve import gunicorn
 
 
 def test_two_workers_serve_api_and_pages(tmp_path):

@@ -1,4 +1,4 @@
-"""Start and stop a gunicorn server on a free loopback port (shared by the benchmarks)."""
+"""Start and stop gunicorn on a free loopback port (deploy tests, benchmarks, screenshots)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
