@@ -25,9 +25,9 @@ def data_portal(dash_duo, copied_data_dir):
     return dash_duo, copied_data_dir
 
 
-def unusual_csv(path):
-    """300 SYNTHETIC customers under German column names, with a decoy decimal column first."""
-    log, _ = generate(300, seed=5)
+def unusual_csv(path, customers: int = 300):
+    """SYNTHETIC customers under German column names, with a decoy decimal column first."""
+    log, _ = generate(customers, seed=5)
     frame = log.rename(columns={"customer_id": "Kundennummer", "date": "Belegdatum"})
     frame.insert(2, "Rabatt", (frame["amount"] * 0.1).round(2))
     frame = frame.rename(columns={"amount": "Umsatz EUR"})
@@ -148,14 +148,14 @@ def test_cancel_stops_training_and_publishes_nothing(data_portal, tmp_path):
     duo, data_dir = data_portal
     before = registry.versions(data_dir), registry.current_version(data_dir)
     visit(duo, "/data")
-    upload(duo, unusual_csv(tmp_path / "orders.csv"))
+    upload(duo, unusual_csv(tmp_path / "orders.csv", customers=5000))  # ~10 s of training
     map_amount(duo, "Umsatz EUR")
     duo.wait_for_contains_text("#data-verdict", "Ready to train")
     click(duo, "#data-train")
-    duo.wait_for_contains_text("#data-status", "step 2 of", timeout=60)
+    duo.wait_for_contains_text("#data-status", "step ", timeout=60)
     click(duo, "#data-cancel")
     duo.wait_for_contains_text("#data-status", "Cancelled: nothing was published")
-    time.sleep(12)  # longer than the whole training would have taken
+    time.sleep(20)  # longer than the whole training would have taken
     assert (registry.versions(data_dir), registry.current_version(data_dir)) == before
     assert duo.find_elements("#data-new-version") == []
     assert_clean_console(duo)
