@@ -132,6 +132,7 @@ def test_predict_shows_history_and_the_model_page_rolls_back(data_portal):
     assert len(points) == 2
 
     visit(duo, "/model")
+    duo.wait_for_element("#model-dependence-graph .main-svg")  # its slow callback has answered
     rows = duo.find_elements("#model-versions-table tbody tr")
     assert [r.text.split()[0] for r in rows] == [second, first]
     picker = duo.find_element("#model-version-pick")
