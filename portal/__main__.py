@@ -95,13 +95,12 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"current version: {args.version}")
         return 0
     current = registry.current_version(settings.data_dir)
-    recorded = {row["version"]: row for row in db.list_versions(settings.database_url)}
-    for name in reversed(registry.versions(settings.data_dir)):
-        row = recorded.get(name, {})
-        mark = "*" if name == current else " "
+    recorded = db.list_versions(settings.database_url)
+    for row in registry.with_availability(settings.data_dir, recorded):
+        mark = "*" if row["version"] == current else " " if row["available"] else "-"
         print(
-            f"{mark} {name:<28} {row.get('mode', '?'):<10} cutoff {row.get('cutoff', '?'):<10} "
-            f"customers {row.get('customers', '?'):>8}  by {row.get('trained_by', '?')}"
+            f"{mark} {row['version']:<28} {row['mode']:<10} cutoff {row['cutoff']:<10} "
+            f"customers {row['customers']:>8}  by {row['trained_by']}"
         )
     return 0
 
@@ -161,7 +160,9 @@ def parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list versions, or make an older one current")
     models_sub = models.add_subparsers(dest="action", required=True)
-    models_sub.add_parser("list", help="every version; * marks the current one")
+    models_sub.add_parser(
+        "list", help="recorded versions; * marks the current one, - one whose folder is gone"
+    )
     activate = models_sub.add_parser("activate", help="make VERSION current (a rollback)")
     activate.add_argument("version")
     models.set_defaults(func=cmd_models)

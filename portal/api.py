@@ -213,14 +213,11 @@ def customer_history(customer_id: str):
 def models():
     """Every recorded model version, newest first, and which one is current."""
     config = settings()
-    on_disk = set(registry.versions(config.data_dir))
+    recorded = db.list_versions(config.database_url)
     return jsonify(
         {
             "current": registry.current_version(config.data_dir),
-            "versions": [
-                {**row, "available": row["version"] in on_disk}
-                for row in db.list_versions(config.database_url)
-            ],
+            "versions": registry.with_availability(config.data_dir, recorded),
         }
     )
 

@@ -65,6 +65,13 @@ def versions(data_dir: Path) -> list[str]:
     )
 
 
+def with_availability(data_dir: Path, recorded: list[dict]) -> list[dict]:
+    """Recorded versions (as ``db.list_versions`` gives them), each flagged ``available`` when its
+    folder is complete on disk, so it can be made current."""
+    on_disk = set(versions(data_dir))
+    return [{**row, "available": row["version"] in on_disk} for row in recorded]
+
+
 @contextmanager
 def publishing_lock(data_dir: Path) -> Iterator[None]:
     """Serialise publishing between processes (an flock on ``models/.lock``)."""

@@ -77,6 +77,23 @@ def training_cutoffs(first_date: pd.Timestamp, cutoff: pd.Timestamp) -> list[pd.
     return cuts[-MAX_SNAPSHOTS:]
 
 
+def run_cutoffs(
+    first_day: pd.Timestamp, last_day: pd.Timestamp, cutoff: str | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(scoring cutoff, backtest cutoff) of a run over a log spanning first_day..last_day.
+
+    Production mode (no cutoff) scores the day after the last transaction and backtests 6 months
+    earlier; backtest mode does both at ``cutoff``. Raises TrainError when the history is too short.
+    """
+    production = cutoff is None
+    score = (last_day + pd.Timedelta(days=1)) if production else pd.Timestamp(cutoff)
+    backtest = features.add_months(score, -features.HORIZON_MONTHS) if production else score
+    if backtest <= first_day:
+        raise TrainError(f"cutoff {backtest.date()} is before the first transaction")
+    training_cutoffs(first_day, backtest)
+    return score, backtest
+
+
 def snapshot(days: pd.DataFrame, cutoff: pd.Timestamp, max_rows: int, seed: int) -> pd.DataFrame:
     """Features and label at one training cutoff, sampled down to ``max_rows`` customers."""
     frame = features.build_features(days, cutoff)
@@ -212,13 +229,7 @@ def train_frame(
     )
     step("building daily activity")
     days = features.daily(transactions)
-    last_day = days["date"].max()
-    score_cutoff = (last_day + pd.Timedelta(days=1)) if production else pd.Timestamp(cutoff)
-    backtest_cutoff = (
-        features.add_months(score_cutoff, -features.HORIZON_MONTHS) if production else score_cutoff
-    )
-    if backtest_cutoff <= days["date"].min():
-        raise TrainError(f"cutoff {backtest_cutoff.date()} is before the first transaction")
+    score_cutoff, backtest_cutoff = run_cutoffs(days["date"].min(), days["date"].max(), cutoff)
 
     step(f"backtest: training on the past, scoring at {backtest_cutoff.date()}")
     back = fit_and_score(days, backtest_cutoff, seed)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from portal import features
 from portal.ingest import FIRST_YEAR, LAST_YEAR, ColumnMap, parse_dates
-from portal.train import TrainError, training_cutoffs
+from portal.train import TrainError, run_cutoffs
 
 MAX_LISTED = 100
 GUESS_SAMPLE = 500
@@ -181,10 +180,7 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         first, last = dates[good].min(), dates[good].max()
         result.first_date, result.last_date = str(first.date()), str(last.date())
         try:
-            backtest_cutoff = features.add_months(
-                last + pd.Timedelta(days=1), -features.HORIZON_MONTHS
-            )
-            training_cutoffs(first, backtest_cutoff)
+            run_cutoffs(first, last, cutoff=None)
         except TrainError as exc:
             result.errors.append(f"not enough history to train and backtest: {exc}")
     finite = amounts[np.isfinite(amounts)]

@@ -131,9 +131,10 @@ def layout(**_):
 def versions_card(current: str) -> dbc.Card:
     """Every recorded version, and a control to make an older one current again."""
     config = settings()
-    on_disk = registry.versions(config.data_dir)
     try:
-        recorded = db.list_versions(config.database_url)
+        recorded = registry.with_availability(
+            config.data_dir, db.list_versions(config.database_url)
+        )
     except SQLAlchemyError:
         body = dbc.Alert(
             "The database cannot be reached: versions are not listed.", color="warning"
@@ -165,7 +166,7 @@ def versions_card(current: str) -> dbc.Card:
         [
             dbc.Select(
                 id=ids.MODEL_VERSION_PICK,
-                options=[{"label": v, "value": v} for v in reversed(on_disk)],
+                options=[v["version"] for v in recorded if v["available"]],
                 value=current,
             ),
             dbc.Button("Make current", id=ids.MODEL_ACTIVATE, color="primary"),

@@ -140,6 +140,10 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
     assert code == 2 and "no complete version 'bogus'" in out
     assert registry.current_version(tmp_path) == first
 
+    shutil.rmtree(tmp_path / "models" / second)  # recorded, but its folder is gone
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
+    assert [line[:1] for line in out.splitlines()] == ["-", "*"]
+
 
 def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_logs):
     from portal.config import Settings
