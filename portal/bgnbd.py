@@ -71,23 +71,69 @@ def fit(x, t_x, T, max_customers: int = MAX_FIT_CUSTOMERS, seed: int = 0) -> BgN
     return BgNbdParams(*np.exp(result.x))
 
 
-def p_alive(params: BgNbdParams, x, t_x, T) -> np.ndarray:
-    """Probability the customer has not dropped out by T."""
+def _log_odds_dropped(params: BgNbdParams, x, t_x, T) -> np.ndarray:
+    """log(P(dropped out) / P(alive)) at T; -inf for customers with no repeat purchase."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    ratio = np.where(
-        x > 0, a / np.maximum(b + x - 1, 1e-12) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0
-    )
-    return 1.0 / (1.0 + ratio)
+    with np.errstate(divide="ignore"):
+        return np.where(
+            x > 0,
+            np.log(a)
+            - np.log(np.maximum(b + x - 1, 1e-12))
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)),
+            -np.inf,
+        )
+
+
+def p_alive(params: BgNbdParams, x, t_x, T) -> np.ndarray:
+    """Probability the customer has not dropped out by T (computed in log space: no overflow)."""
+    return special.expit(-_log_odds_dropped(params, *(np.asarray(v, float) for v in (x, t_x, T))))
 
 
 def expected_purchases(params: BgNbdParams, t: float, x, t_x, T) -> np.ndarray:
-    """Expected purchases in the next ``t`` weeks given each customer's history."""
+    """Expected purchases in the next ``t`` weeks given each customer's history, as published.
+
+    Fader, Hardie & Lee (2005), eq. 10: E[Y(t) | x, t_x, T] =
+    (a + b + x - 1) / (a - 1) * [1 - ((alpha + T) / (alpha + T + t))^(r + x)
+    * 2F1(r + x, b + x; a + b + x - 1; z)] * P(alive), with z = t / (alpha + T + t); valid for any
+    a != 1, with a finite limit at a = 1.
+
+    Evaluated through Euler's transformation, (1 - z)^(r + x) 2F1(r + x, b + x; c; z) =
+    (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1; c; z), so that the division by (a - 1) is done
+    analytically: [1 - (1 - z)^(a - 1) F] / (a - 1) = -log(1 - z) exprel((a - 1) log(1 - z))
+    - (1 - z)^(a - 1) (F - 1) / (a - 1), where (F - 1) / (a - 1) is the hypergeometric series
+    without its leading 1 and its common factor (a - 1). No clamp on ``a``; finite for large x.
+    """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    a = max(a, 1.0 + 1e-6)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    c = a + b + x - 1
     z = t / (alpha + T + t)
-    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-    numerator = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
-    ratio = np.where(
-        x > 0, a / np.maximum(b + x - 1, 1e-12) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0
-    )
-    return numerator / (1.0 + ratio)
+    log_1mz = np.log1p(-z)
+    shifted_series = _hyp2f1_minus_one_over_b(a + b - 1 - r, a - 1, c, z)
+    bracket = -log_1mz * special.exprel((a - 1) * log_1mz) - np.exp(
+        (a - 1) * log_1mz
+    ) * shifted_series
+    return c * bracket * p_alive(params, x, t_x, T)
+
+
+SERIES_SWITCH = 1e-3
+SERIES_TOLERANCE = 1e-15
+SERIES_MAX_TERMS = 100_000
+
+
+def _hyp2f1_minus_one_over_b(A: float, B: float, C: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """(2F1(A, B; C; z) - 1) / B for 0 <= z < 1, accurate as B -> 0.
+
+    scipy's hyp2f1 when |B| is not small (the cancellation then costs at most 1e-13); otherwise
+    the series sum_{n>=1} (A)_n (B + 1)_{n-1} z^n / ((C)_n n!), whose limit at B = 0 is finite.
+    """
+    C, z = np.broadcast_arrays(np.asarray(C, dtype=float), np.asarray(z, dtype=float))
+    if abs(B) > SERIES_SWITCH:
+        return (special.hyp2f1(A, B, C, z) - 1.0) / B
+    term = A / C * z
+    total = term.copy()
+    for n in range(1, SERIES_MAX_TERMS):
+        term = term * (A + n) * (B + n) / ((C + n) * (n + 1)) * z
+        total += term
+        if np.all(np.abs(term) <= SERIES_TOLERANCE * np.maximum(np.abs(total), 1e-300)):
+            break
+    return total

@@ -54,7 +54,7 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
     purchase = model.classifier.booster_.predict(design, pred_contrib=True, num_threads=threads)
     spend = model.regressor.booster_.predict(design, pred_contrib=True, num_threads=threads)
     p_contrib, p_base = purchase[:, :-1], purchase[:, -1]
-    s_contrib, s_base = spend[:, :-1], spend[:, -1]
+    s_contrib, s_base = spend[:, :-1], spend[:, -1] + np.log(model.total_correction)
     log_odds = p_base + p_contrib.sum(axis=1)
     moved = log_odds - p_base
     with np.errstate(divide="ignore", invalid="ignore"):

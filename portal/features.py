@@ -3,6 +3,11 @@
 Only transactions with ``date < cutoff`` feed the features; the label is the net spend in
 ``[cutoff, cutoff + horizon)``, clipped at 0. A purchase occasion is a day with at least one
 non-negative row (returns net against spend but are not purchases).
+
+``repeat_spend_mean`` is the mean net spend of the purchase days after the first (the Gamma-Gamma
+input; NaN without a repeat purchase). ``spend_same_months_last_year`` is the spend in the calendar
+months of the coming horizon one year earlier, ``[cutoff - 12 months, cutoff - 6 months)``; NaN when
+the log starts after that window does.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ FEATURE_COLUMNS = [
     "gap_mean_days",
     "gap_std_days",
     "trend_3m",
+    "repeat_spend_mean",
+    "spend_same_months_last_year",
 ]
+SEASONAL_FEATURES = ["spend_same_months_last_year"]
 QUANTITY_COLUMNS = ["quantity_total", "quantity_mean"]
 
 
@@ -117,6 +125,20 @@ def build_features(days: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     out["gap_mean_days"] = np.where(count > 0, mean, np.nan)
     out["gap_std_days"] = np.where(count > 0, np.sqrt(np.clip(square - mean**2, 0, None)), np.nan)
     out["trend_3m"] = out["spend_3m"] - (out["spend_6m"] - out["spend_3m"])
+
+    first_buy = np.unique(buy_codes, return_index=True)[1]  # one row per day: the first purchase
+    first_spend = np.zeros(k)
+    first_spend[buy_codes[first_buy]] = amount[buy][first_buy]
+    repeats = out["frequency"].to_numpy() - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        repeat_mean = (total(amount, buy) - first_spend[present]) / repeats
+    out["repeat_spend_mean"] = np.where(repeats > 0, repeat_mean, np.nan)
+
+    year_ago = _day(add_months(cutoff, -12))
+    last_year = (dnum >= year_ago) & (dnum < _day(add_months(cutoff, -12 + HORIZON_MONTHS)))
+    out["spend_same_months_last_year"] = (
+        total(amount, last_year) if days["date"].min() <= add_months(cutoff, -12) else np.nan
+    )
 
     if "quantity" in days:
         out["quantity_total"] = total(past["quantity"].to_numpy(dtype=float))

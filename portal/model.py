@@ -5,21 +5,30 @@ predicted 6-month spend = P(purchase in horizon) x E[spend | purchase]
 * The classifier (binary log-loss) gives P(purchase).
 * The regressor (gamma deviance, log link) is fitted on buyers only and gives E[spend | purchase].
 * BG/NBD expected purchases and P(alive), fitted on the population at each cutoff, are features:
-  they carry how purchase rates decay with customer age, which the trees alone cannot extrapolate.
+  they carry how purchase rates decay with customer age, which the trees alone cannot extrapolate;
+  their value uses the Gamma-Gamma expected spend per purchase (also fitted at each cutoff).
+* Where a season can be seen, BG/NBD runs on the business clock (``portal.clock``: season and
+  trend estimated from the log), so its expectations know the coming season; the population
+  context at each cutoff (``portal.season``) is a constant column per snapshot, so the trees learn
+  how the season moves the outcome; a what-if row takes the scoring cutoff's context.
+* ``total_correction`` rescales E[spend | purchase] so that the total was right on the most recent
+  fully observed window before the scoring cutoff (see ``train.validation_correction``).
 * Raw age-dependent totals (tenure, lifetime totals) are not model inputs, so a model trained on
   younger customers at earlier cutoffs transfers to the older ones it scores.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from portal import bgnbd
-from portal.features import HORIZON_MONTHS
+from portal import bgnbd, gammagamma
+from portal.bgnbd import DAYS_PER_WEEK
+from portal.clock import BusinessClock
+from portal.features import HORIZON_MONTHS, add_months
 
 HORIZON_WEEKS = 26.0
 BGNBD_COLUMNS = ["bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_expected_value"]
@@ -48,34 +57,84 @@ BOOSTER_PARAMS = dict(
 )
 
 
-def bgnbd_columns(columns, params: bgnbd.BgNbdParams) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class Population:
+    """What is known of the customers at one cutoff without labels: the classical models' fits,
+    the business clock (None where no season can be seen) and the population context
+    (name -> value, the same for every customer)."""
+
+    bgnbd: bgnbd.BgNbdParams
+    spend: gammagamma.GammaGammaParams | None
+    cutoff: str
+    clock: BusinessClock | None = None
+    context: dict[str, float] = field(default_factory=dict)
+
+    def rfm(self, columns) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """BG/NBD's (x, t_x, T) and the horizon, in weeks of the clock (calendar weeks without)."""
+        x, t_x, T = bgnbd.rfm_arrays(
+            columns["frequency"], columns["recency_days"], columns["tenure_days"]
+        )
+        if self.clock is None:
+            return x, t_x, T, HORIZON_WEEKS
+        cut = self.clock.day_of(self.cutoff)
+        end = self.clock.day_of(add_months(pd.Timestamp(self.cutoff), HORIZON_MONTHS))
+        first = cut - np.asarray(columns["tenure_days"], dtype=float)
+        last = cut - np.asarray(columns["recency_days"], dtype=float)
+        c_first, c_last, c_cut, c_end = (self.clock.at(v) for v in (first, last, cut, end))
+        T = (c_cut - c_first) / DAYS_PER_WEEK
+        t_x = np.where(x > 0, (c_last - c_first) / DAYS_PER_WEEK, 0.0)
+        return x, t_x, T, float(c_end - c_cut) / DAYS_PER_WEEK
+
+
+def expected_spend_per_purchase(columns, spend: gammagamma.GammaGammaParams | None) -> np.ndarray:
+    """Gamma-Gamma E[spend per purchase day]; the customer's own mean when no fit was possible."""
+    if spend is None or "repeat_spend_mean" not in columns:
+        return np.asarray(columns["monetary_mean"], dtype=float)
+    repeats = np.asarray(columns["frequency"], dtype=float) - 1
+    return gammagamma.expected_value(spend, repeats, columns["repeat_spend_mean"])
+
+
+def bgnbd_columns(columns, population: Population) -> dict[str, np.ndarray]:
     """BG/NBD expected purchases in the horizon, P(alive) and their value, from raw columns."""
-    x, t_x, T = bgnbd.rfm_arrays(
-        columns["frequency"], columns["recency_days"], columns["tenure_days"]
-    )
-    expected = bgnbd.expected_purchases(params, HORIZON_WEEKS, x, t_x, T)
+    x, t_x, T, horizon = population.rfm(columns)
+    expected = bgnbd.expected_purchases(population.bgnbd, horizon, x, t_x, T)
     return {
         "bgnbd_expected_purchases": expected,
-        "bgnbd_p_alive": bgnbd.p_alive(params, x, t_x, T),
-        "bgnbd_expected_value": expected * np.asarray(columns["monetary_mean"], dtype=float),
+        "bgnbd_p_alive": bgnbd.p_alive(population.bgnbd, x, t_x, T),
+        "bgnbd_expected_value": expected * expected_spend_per_purchase(columns, population.spend),
     }
 
 
-def add_bgnbd_features(features: pd.DataFrame, params: bgnbd.BgNbdParams) -> pd.DataFrame:
-    """A copy of ``features`` with the BG/NBD columns appended."""
-    return features.assign(**bgnbd_columns(features, params))
+def add_population_features(features: pd.DataFrame, population: Population) -> pd.DataFrame:
+    """A copy of ``features`` with the BG/NBD and context columns appended."""
+    return features.assign(**bgnbd_columns(features, population), **population.context)
 
 
-def fit_population(features: pd.DataFrame) -> bgnbd.BgNbdParams:
-    """BG/NBD parameters for the customers known at one cutoff (no labels used)."""
-    return bgnbd.fit(
-        *bgnbd.rfm_arrays(features["frequency"], features["recency_days"], features["tenure_days"])
+def fit_population(
+    features: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    clock: BusinessClock | None = None,
+    context: dict[str, float] | None = None,
+) -> Population:
+    """BG/NBD (on the clock when there is one) and Gamma-Gamma for the customers known at
+    ``cutoff`` (no labels used)."""
+    spend = None
+    if "repeat_spend_mean" in features:
+        try:
+            spend = gammagamma.fit(features["frequency"] - 1, features["repeat_spend_mean"])
+        except ValueError:  # too few repeat buyers: the customer's own mean stands in
+            spend = None
+    population = Population(
+        bgnbd.BgNbdParams(1.0, 1.0, 1.0, 1.0), spend, str(pd.Timestamp(cutoff).date()), clock,
+        dict(context or {}),
     )
+    x, t_x, T, _ = population.rfm(features)
+    return replace(population, bgnbd=bgnbd.fit(x, t_x, T))
 
 
-def model_inputs(raw_columns: list[str]) -> list[str]:
-    """The columns the trees see: raw features minus age totals, plus BG/NBD features."""
-    return [c for c in raw_columns if c not in AGE_COLUMNS] + BGNBD_COLUMNS
+def model_inputs(raw_columns: list[str], context_columns=()) -> list[str]:
+    """The columns the trees see: raw features minus age totals, plus BG/NBD and context."""
+    return [c for c in raw_columns if c not in AGE_COLUMNS] + BGNBD_COLUMNS + list(context_columns)
 
 
 def predict_threads(rows: int) -> int:
@@ -104,11 +163,13 @@ class ClvModel:
     raw_features: list[str]
     classifier: lgb.LGBMClassifier
     regressor: lgb.LGBMRegressor
-    population: bgnbd.BgNbdParams
+    population: Population
     feature_defaults: dict[str, float]
     cutoff: str
     training_cutoffs: list[str]
     horizon_months: int = HORIZON_MONTHS
+    total_correction: float = 1.0
+    validation: dict | None = None
     version: str = ""
     trained_at: str = ""
     library_versions: dict[str, str] = field(default_factory=dict)
@@ -116,7 +177,7 @@ class ClvModel:
     @property
     def inputs(self) -> list[str]:
         """Columns the boosters were trained on."""
-        return model_inputs(self.raw_features)
+        return model_inputs(self.raw_features, self.population.context)
 
     def design(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         """The boosters' input matrix (columns in ``inputs`` order) for raw feature rows.
@@ -130,6 +191,7 @@ class ClvModel:
             raw = np.atleast_2d(np.asarray(features, dtype=np.float64))
         columns = dict(zip(self.raw_features, raw.T))
         columns.update(bgnbd_columns(columns, self.population))
+        columns.update({k: np.full(len(raw), v) for k, v in self.population.context.items()})
         return np.column_stack([columns[name] for name in self.inputs])
 
     def predict(self, features: pd.DataFrame | np.ndarray) -> Prediction:
@@ -137,24 +199,21 @@ class ClvModel:
         design = self.design(features)
         return Prediction(
             p_purchase=self.classifier.booster_.predict(design),
-            spend_if_purchase=self.regressor.booster_.predict(design),
+            spend_if_purchase=self.regressor.booster_.predict(design) * self.total_correction,
         )
 
 
 def fit_boosters(
-    snapshots: list[pd.DataFrame], raw_features: list[str], seed: int
+    snapshots: list[pd.DataFrame], inputs: list[str], seed: int
 ) -> tuple[lgb.LGBMClassifier, lgb.LGBMRegressor]:
-    """Fit the hurdle on stacked snapshots (each with raw features and ``actual_6m``).
+    """Fit the hurdle on stacked snapshots (each with the model inputs and ``actual_6m``).
 
     Args:
-        snapshots: one frame per training cutoff; BG/NBD is fitted on each separately.
-        raw_features: the feature columns to use.
+        snapshots: one frame per training cutoff (``add_population_features`` applied).
+        inputs: the columns the trees see (``model_inputs``).
         seed: random seed for both boosters.
     """
-    inputs = model_inputs(raw_features)
-    stacked = pd.concat(
-        [add_bgnbd_features(s, fit_population(s)) for s in snapshots], ignore_index=True
-    )
+    stacked = pd.concat(snapshots, ignore_index=True)
     bought = stacked["actual_6m"].to_numpy() > 0
     classifier = lgb.LGBMClassifier(random_state=seed, **BOOSTER_PARAMS)
     classifier.fit(stacked[inputs], bought)

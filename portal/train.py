@@ -30,21 +30,31 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from portal import analytics, db, features, registry
+from portal import analytics, classical, clock, db, features, registry, season
+from portal.clock import BusinessClock
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.explain import mean_abs_contributions
 from portal.ingest import ColumnMap, load_transactions, report
-from portal.model import ClvModel, fit_boosters, fit_population
+from portal.model import (
+    ClvModel,
+    Population,
+    add_population_features,
+    fit_boosters,
+    fit_population,
+    model_inputs,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_SNAPSHOTS = 12
+MAX_SNAPSHOTS = 48
 MAX_TRAINING_ROWS = 600_000
+CORRECTION_RANGE = (0.5, 2.0)
 IMPORTANCE_ROWS = 20_000
 SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
 BASELINES = {
     "last_6m_repeated": lambda f: f["spend_6m"].clip(lower=0),
     "half_last_12m": lambda f: f["spend_12m"].clip(lower=0) / 2,
+    "bgnbd_gamma_gamma": classical.from_features,
 }
 PREPARED = "clv_prepared.parquet"
 MODEL = "model.joblib"
@@ -94,13 +104,29 @@ def run_cutoffs(
     return score, backtest
 
 
-def snapshot(days: pd.DataFrame, cutoff: pd.Timestamp, max_rows: int, seed: int) -> pd.DataFrame:
-    """Features and label at one training cutoff, sampled down to ``max_rows`` customers."""
+def snapshot(
+    days: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    business: BusinessClock | None,
+    max_rows: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Features, population features and label at one training cutoff, sampled down to
+    ``max_rows`` customers (the population models are fitted on all of them first)."""
     frame = features.build_features(days, cutoff)
     frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"].to_numpy()
+    frame = add_population_features(frame, population_at(frame, cutoff, business))
     if len(frame) > max_rows:
         frame = frame.sample(max_rows, random_state=seed).sort_index()
     return frame
+
+
+def population_at(
+    frame: pd.DataFrame, cutoff: pd.Timestamp, business: BusinessClock | None
+) -> Population:
+    """The population models and context at ``cutoff`` on the run's business clock."""
+    context = season.context(business, cutoff) if business else {}
+    return fit_population(frame, cutoff, business, context)
 
 
 def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
@@ -112,26 +138,102 @@ def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
     return names
 
 
-def fit_and_score(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> Scored:
-    """Train on snapshots before ``cutoff`` and score every customer known at it."""
-    cuts = training_cutoffs(days["date"].min(), cutoff)
+def fit_model(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> tuple[ClvModel, pd.DataFrame]:
+    """Train on snapshots whose labels end by ``cutoff``; returns the (uncorrected) model and the
+    features of every customer known at the cutoff.
+
+    Where a season can be seen at ``cutoff`` (``season.season_visible``), the business clock is
+    fitted on the history before it; without one the seasonal features and context are left out.
+    """
+    first = days["date"].min()
+    cuts = training_cutoffs(first, cutoff)
+    business = clock.fit(days, cutoff, seed) if season.season_visible(first, cutoff) else None
     log.info("building %d training snapshots %s..%s", len(cuts), cuts[0].date(), cuts[-1].date())
     per_snapshot = MAX_TRAINING_ROWS // len(cuts)
-    snapshots = [snapshot(days, c, per_snapshot, seed) for c in cuts]
+    snapshots = [snapshot(days, c, business, per_snapshot, seed) for c in cuts]
     current = features.build_features(days, cutoff)
     raw = features.feature_columns(current)
+    if business is None:
+        raw = [c for c in raw if c not in features.SEASONAL_FEATURES]
+    population = population_at(current, cutoff, business)
     log.info("fitting hurdle model on %d rows", sum(len(s) for s in snapshots))
-    classifier, regressor = fit_boosters(snapshots, raw, seed)
+    classifier, regressor = fit_boosters(snapshots, model_inputs(raw, population.context), seed)
     defaults = {c: float(current[c].median()) for c in raw}
     model = ClvModel(
         raw_features=raw,
         classifier=classifier,
         regressor=regressor,
-        population=fit_population(current),
+        population=population,
         feature_defaults={k: (v if np.isfinite(v) else 0.0) for k, v in defaults.items()},
         cutoff=str(cutoff.date()),
         training_cutoffs=[str(c.date()) for c in cuts],
     )
+    return model, current
+
+
+def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> dict | None:
+    """Calibration of the total on the most recent fully observed window before ``cutoff``.
+
+    A model trained only on labels that end by ``cutoff - 6 months`` scores the customers known
+    then; the factor is their actual total over the predicted total in the 6 months up to
+    ``cutoff`` (clipped to CORRECTION_RANGE). None when the history is too short for that model.
+    """
+    validation = features.add_months(cutoff, -features.HORIZON_MONTHS)
+    try:
+        model, known = fit_model(days, validation, seed)
+    except TrainError:
+        return None
+    predicted = float(model.predict(known).clv.sum())
+    actual = float(features.build_labels(days, known.index, validation)["actual_6m"].sum())
+    if predicted <= 0 or actual <= 0:
+        return None
+    return {
+        "cutoff": str(validation.date()),
+        "customers": len(known),
+        "calibration": predicted / actual,
+        "factor": float(np.clip(actual / predicted, *CORRECTION_RANGE)),
+    }
+
+
+def correction_summary(model: ClvModel) -> dict:
+    """How the model's total was checked and corrected, for metrics.json and the model page."""
+    if not model.validation:
+        return {
+            "applied": False,
+            "factor": 1.0,
+            "note": "no validation window: the history before it is too short to train a model "
+            f"whose labels end {features.HORIZON_MONTHS} months before the cutoff",
+        }
+    return {"applied": True, **model.validation}
+
+
+def season_summary(model: ClvModel, first_date: pd.Timestamp) -> dict:
+    """Whether the model could see a season, and the business clock it estimated."""
+    months = season.months_of_history(first_date, pd.Timestamp(model.cutoff))
+    business = model.population.clock
+    if business is None:
+        return {
+            "visible": False,
+            "months_of_history": months,
+            "note": f"{months} months of history before the cutoff: a season needs "
+            f"{season.SEASON_MIN_MONTHS}; the model uses no seasonal features",
+        }
+    return {
+        "visible": True,
+        "months_of_history": months,
+        "season_by_month": list(business.season),
+        "growth_per_year": float(np.expm1(business.growth)),
+        "context": model.population.context,
+    }
+
+
+def fit_and_score(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> Scored:
+    """Train on snapshots before ``cutoff``, correct the total on the validation window and
+    score every customer known at ``cutoff``."""
+    model, current = fit_model(days, cutoff, seed)
+    model.validation = validation_correction(days, cutoff, seed)
+    if model.validation:
+        model.total_correction = model.validation["factor"]
     log.info("scoring %d customers as of %s", len(current), cutoff.date())
     return Scored(model=model, table=score_table(model, current))
 
@@ -161,7 +263,10 @@ def backtest_metrics(table: pd.DataFrame) -> dict:
     ids = table["customer_id"].to_numpy()
     result = {"model": analytics.point_metrics(y, table["predicted_clv_6m"].to_numpy(), ids)}
     for name, rule in BASELINES.items():
-        result[name] = analytics.point_metrics(y, rule(table).to_numpy(float), ids)
+        try:
+            result[name] = analytics.point_metrics(y, np.asarray(rule(table), dtype=float), ids)
+        except ValueError as exc:  # e.g. too few repeat buyers for Gamma-Gamma
+            log.warning("baseline %s left out: %s", name, exc)
     result["deciles"] = analytics.as_dicts(
         analytics.decile_table(table["predicted_clv_6m"].to_numpy(), ids, y)
     )
@@ -238,6 +343,13 @@ def train_frame(
     metrics_backtest = backtest_metrics(back.table)
     metrics_backtest["cutoff"] = str(backtest_cutoff.date())
     metrics_backtest["customers"] = len(back.table)
+    metrics_backtest["correction"] = correction_summary(back.model)
+    calibration = metrics_backtest["model"]["calibration"]
+    metrics_backtest["correction"]["backtest_calibration_before"] = (
+        calibration / back.model.total_correction
+    )
+    metrics_backtest["correction"]["backtest_calibration_after"] = calibration
+    metrics_backtest["season"] = season_summary(back.model, days["date"].min())
     if production:
         step(f"final model: training on all history, scoring at {score_cutoff.date()}")
         final = fit_and_score(days, score_cutoff, seed)
@@ -268,6 +380,8 @@ def train_frame(
         "model_inputs": model.inputs,
         "feature_importance": global_importance(model, final.table, seed),
         "backtest": metrics_backtest,
+        "correction": correction_summary(model),
+        "season": season_summary(model, days["date"].min()),
         "seed": seed,
         "trained_by": trained_by,
     }

@@ -15,6 +15,7 @@ METHODS = {
     "model": "Our model (LightGBM hurdle)",
     "last_6m_repeated": "Last 6 months repeated",
     "half_last_12m": "Half of last 12 months",
+    "bgnbd_gamma_gamma": "BG/NBD + Gamma-Gamma",
 }
 METRICS = [
     ("normalized_gini", "Normalized Gini", "{:.3f}"),

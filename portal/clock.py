@@ -1,0 +1,123 @@
+"""The business clock: a yearly season and a trend, estimated from the log with BG/NBD.
+
+Every customer's purchase rate is multiplied by the business intensity
+m(t) = season[calendar month of t] x exp(growth x years since the first day), with the 12 season
+factors averaging 1. BG/NBD holds in operational time C(t) = integral of m (a time-change of its
+Poisson process), so the likelihood of a log is BG/NBD's in C plus the log intensity at each repeat
+purchase (the Jacobian of the time change). Both are maximised together on the customers known at
+the cutoff, from transactions before it only. The horizon's length on the clock carries the coming
+season and the trend into BG/NBD's expectations.
+
+A season needs at least ``season.SEASON_MIN_MONTHS`` months of history; with less, there is no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from portal import bgnbd
+
+MAX_FIT_CUSTOMERS = 20_000
+MAX_GROWTH = 2.0  # |log growth| per year
+
+
+@dataclass(frozen=True)
+class BusinessClock:
+    """Season factors by calendar month (mean 1), log growth per year, and the first day."""
+
+    origin: str
+    season: tuple[float, ...]
+    growth: float
+
+    def intensity(self, day: np.ndarray) -> np.ndarray:
+        """m(day) for whole days since the origin (negative days are before it)."""
+        day = np.asarray(day, dtype=np.int64)
+        lo = int(day.min(initial=0))
+        months = pd.date_range(
+            pd.Timestamp(self.origin) + pd.Timedelta(days=lo), periods=int(day.max(initial=0)) - lo + 1
+        ).month.to_numpy() - 1
+        return np.asarray(self.season)[months[day - lo]] * np.exp(self.growth * day / 365.0)
+
+    def at(self, day) -> np.ndarray:
+        """C(day): operational days from the origin to ``day`` (days since the origin)."""
+        day = np.asarray(day, dtype=float)
+        lo = min(0, int(np.floor(np.nanmin(day, initial=0))))
+        hi = int(np.ceil(np.nanmax(day, initial=0))) + 1
+        grid = np.arange(lo, hi + 1)
+        cumulative = np.concatenate([[0.0], np.cumsum(self.intensity(grid[:-1]))])
+        return np.interp(day, grid, cumulative - cumulative[-lo])
+
+    def day_of(self, timestamp) -> float:
+        """Days from the origin to ``timestamp``."""
+        return float((pd.Timestamp(timestamp) - pd.Timestamp(self.origin)).days)
+
+
+def _design(days: pd.DataFrame, cutoff: pd.Timestamp, max_customers: int, seed: int):
+    """Per-customer first and last purchase day, repeat count, and the repeat purchases' days."""
+    past = days[(days["date"] < cutoff) & days["purchase"]]
+    origin = days["date"].min()
+    dnum = (past["date"] - origin).dt.days.to_numpy()
+    codes = past["customer_id"].cat.codes.to_numpy()
+    customers, first_row, counts = np.unique(codes, return_index=True, return_counts=True)
+    keep = np.ones(len(customers), dtype=bool)
+    if len(customers) > max_customers:
+        chosen = np.random.default_rng(seed).choice(len(customers), max_customers, replace=False)
+        keep[:] = False
+        keep[chosen] = True
+    last_row = first_row + counts - 1
+    first, last, x = dnum[first_row][keep], dnum[last_row][keep], (counts - 1)[keep]
+    is_repeat = np.ones(len(dnum), dtype=bool)
+    is_repeat[first_row] = False
+    is_repeat &= np.repeat(keep, counts)
+    repeat_days = dnum[is_repeat]
+    return origin, first, last, x.astype(float), repeat_days
+
+
+def fit(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int = 0) -> BusinessClock:
+    """Maximum-likelihood season and trend for the purchases before ``cutoff`` (see module doc).
+
+    Args:
+        days: the daily log (``features.daily``).
+    """
+    cutoff = pd.Timestamp(cutoff)
+    origin, first, last, x, repeat_days = _design(days, cutoff, MAX_FIT_CUSTOMERS, seed)
+    cut = float((cutoff - origin).days)
+    grid_days = np.arange(int(cut) + 2)
+    months = (
+        pd.date_range(origin, periods=len(grid_days), freq="D").month.to_numpy() - 1
+    )
+    repeat_by_month = np.bincount(months[repeat_days], minlength=12).astype(float)
+    repeat_years = repeat_days.sum() / 365.0
+    n = len(x)
+
+    def unpack(theta):
+        log_season = np.append(theta[4:15], -theta[4:15].sum())
+        return np.exp(theta[:4]), log_season, theta[15]
+
+    def objective(theta):
+        params, log_season, growth = unpack(theta)
+        intensity = np.exp(log_season[months] + growth * grid_days / 365.0)
+        cumulative = np.concatenate([[0.0], np.cumsum(intensity)])
+        c_first = cumulative[first]
+        T = (cumulative[int(cut)] - c_first) / 7.0
+        t_x = np.where(x > 0, (cumulative[last] - c_first) / 7.0, 0.0)
+        ll = bgnbd.log_likelihood(params, x, t_x, T).sum()
+        ll += repeat_by_month @ log_season + growth * repeat_years
+        value = -ll / n
+        return value if np.isfinite(value) else 1e10
+
+    start = np.zeros(16)
+    start[:4] = np.log([1.0, max(np.mean(cut - first) / 7.0, 1.0), 1.0, 1.0])
+    bounds = [(-8, 8)] * 4 + [(-1.5, 1.5)] * 11 + [(-MAX_GROWTH, MAX_GROWTH)]
+    result = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
+    _, log_season, growth = unpack(result.x)
+    season = np.exp(log_season)
+    return BusinessClock(
+        origin=str(origin.date()),
+        season=tuple(float(v) for v in season / season.mean()),
+        growth=float(growth),
+    )
