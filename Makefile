@@ -8,7 +8,7 @@ DATA_DIR ?= data
 ARTIFACTS := $(DATA_DIR)/final/metrics.json
 CDNOW_CUTOFF := 1998-01-01
 
-.PHONY: run dev test train bench chromium schemathesis screenshots clean
+.PHONY: run dev test train bench bench-quality bench-scenarios chromium schemathesis screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,13 @@ schemathesis: $(VENV)/.dev-installed $(ARTIFACTS)  ## fuzz the API from its Open
 	$(BIN)/python tests/bench/schemathesis_run.py
 
 bench: $(VENV)/.dev-installed  ## benchmarks: print figures, write bench/results/
-	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python run_all.py 2>&1 | grep -v " INFO "
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python run_all.py 2>&1 | grep --line-buffered -v " INFO "
+
+bench-quality: $(VENV)/.dev-installed  ## CDNOW + the original SYNTHETIC backtest (~1 min)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_quality.py 2>&1 | grep --line-buffered -v " INFO "
+
+bench-scenarios: $(VENV)/.dev-installed  ## the grid of 36 SYNTHETIC backtests (~10 min)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scenarios.py 2>&1 | grep --line-buffered -v " INFO "
 
 clean:
 	rm -rf $(VENV) .pytest_cache  # keeps DATA_DIR: model versions, uploads and history are data

@@ -43,6 +43,39 @@ def metrics_table(backtest: dict) -> dbc.Table:
     )
 
 
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def season_text(season: dict | None) -> str:
+    """What the model saw of the season and the trend (older versions: not recorded)."""
+    if not season:
+        return "not recorded for this version"
+    if not season["visible"]:
+        return season["note"]
+    factors = season["season_by_month"]
+    busiest, quietest = max(range(12), key=factors.__getitem__), min(range(12), key=factors.__getitem__)
+    return (
+        f"seen over {season['months_of_history']} months: busiest {MONTHS[busiest]} "
+        f"×{factors[busiest]:.2f}, quietest {MONTHS[quietest]} ×{factors[quietest]:.2f}; "
+        f"trend {season['growth_per_year']:+.0%} a year"
+    )
+
+
+def correction_text(correction: dict | None) -> str:
+    """The total's check on the validation window, and the backtest calibration before and after."""
+    if not correction:
+        return "not recorded for this version"
+    before = correction["backtest_calibration_before"]
+    after = correction["backtest_calibration_after"]
+    if not correction["applied"]:
+        return f"{correction['note']}; backtest calibration {after:.3f} (uncorrected)"
+    return (
+        f"validation window from {correction['cutoff']}: predicted/actual "
+        f"{correction['calibration']:.3f}, total ×{correction['factor']:.3f}; backtest "
+        f"calibration {before:.3f} before, {after:.3f} after the correction"
+    )
+
+
 def details(metrics: dict) -> dbc.Card:
     """Version, cutoff and training window as a definition list."""
     rows = [
@@ -58,6 +91,8 @@ def details(metrics: dict) -> dbc.Card:
             f"({len(metrics['training_cutoffs'])} monthly snapshots)",
         ),
         ("Backtest cutoff", metrics["backtest"]["cutoff"]),
+        ("Season", season_text(metrics.get("season"))),
+        ("Total check", correction_text(metrics["backtest"].get("correction"))),
         (
             "Data",
             f"{metrics['data']['rows']:,} rows, {metrics['data']['customers']:,} "

@@ -13,8 +13,8 @@ from common import REPO_ROOT, save
 from portal import analytics, features
 from portal.config import CDNOW_CUTOFF
 from portal.ingest import CDNOW_COLUMNS, load_transactions
-from portal.model import BOOSTER_PARAMS, add_bgnbd_features, fit_population, model_inputs
-from portal.train import training_cutoffs
+from portal.model import BOOSTER_PARAMS, add_population_features, model_inputs
+from portal.train import population_at, snapshot, training_cutoffs
 
 SEED = 0
 
@@ -64,16 +64,14 @@ def boosters():
 def main() -> dict:
     days = features.daily(load_transactions(REPO_ROOT / "data/raw/CDNOW_master.txt", CDNOW_COLUMNS))
     cutoff = pd.Timestamp(CDNOW_CUTOFF)
-    snapshots = []
-    for c in training_cutoffs(days["date"].min(), cutoff):
-        frame = features.build_features(days, c)
-        frame["actual_6m"] = features.build_labels(days, frame.index, c)["actual_6m"].to_numpy()
-        snapshots.append(add_bgnbd_features(frame, fit_population(frame)))
-    train = pd.concat(snapshots)
+    cuts = training_cutoffs(days["date"].min(), cutoff)  # CDNOW: too short for a season clock
+    train = pd.concat([snapshot(days, c, None, len(days), SEED) for c in cuts])
     test = features.build_features(days, cutoff)
     y = features.build_labels(days, test.index, cutoff)["actual_6m"].to_numpy()
-    test = add_bgnbd_features(test, fit_population(test))
-    inputs = model_inputs(features.feature_columns(test))
+    raw = [c for c in features.feature_columns(test) if c not in features.SEASONAL_FEATURES]
+    population = population_at(test, cutoff, None)
+    test = add_population_features(test, population)
+    inputs = model_inputs(raw)
     bought = train["actual_6m"].to_numpy() > 0
     results = {}
     for name, (make_classifier, make_regressor) in boosters().items():

@@ -9,6 +9,7 @@ import bench_libraries
 import bench_portal
 import bench_quality
 import bench_reliability
+import bench_scenarios
 import bench_scale
 import bench_serving
 from common import machine
@@ -16,6 +17,7 @@ from common import machine
 STEPS = [
     ("Boosting library (same hurdle, CDNOW)", bench_libraries.main),
     ("Model quality", bench_quality.main),
+    ("Model quality on a grid of SYNTHETIC businesses", bench_scenarios.main),
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
     ("Prediction history (1M SYNTHETIC customers)", bench_history.main),
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
