@@ -77,6 +77,12 @@ def decile_bounds(n: int, deciles: int = DECILES) -> list[tuple[int, int]]:
     return bounds
 
 
+def decile_of_rank(rank, n: int) -> np.ndarray:
+    """Decile (1..10) of each rank (1 = best) among n customers, by ``decile_bounds``."""
+    stops = [stop for _, stop in decile_bounds(n)]
+    return np.searchsorted(stops, np.asarray(rank), side="left") + 1
+
+
 @dataclass
 class DecileRow:
     """One decile of the ranking (decile 1 = highest predictions)."""

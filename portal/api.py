@@ -110,7 +110,7 @@ def predict():
 def decile_lift():
     """The 10 deciles."""
     art = artifacts()
-    return jsonify(store.decile_lift(final_dir(), art.version))
+    return jsonify(store.decile_lift(art))
 
 
 @bp.get("/gain_curve")
@@ -118,7 +118,7 @@ def gain_curve():
     """Sampled gain curves and normalized Gini."""
     points = number_arg("points", 100, 1, MAX_POINTS)
     art = artifacts()
-    return jsonify(store.gain_curve(final_dir(), art.version, points))
+    return jsonify(store.gain_curve(art, points))
 
 
 @bp.get("/elite")
@@ -128,7 +128,7 @@ def elite():
     limit = number_arg("limit", 100, 1, MAX_LIMIT)
     offset = number_arg("offset", 0, 0, 10**9)
     art = artifacts()
-    summary = store.elite(final_dir(), art.version, top_pct)
+    summary = store.elite(art, top_pct)
     page, _ = store.table_page(art, limit=limit, offset=offset, max_rank=summary["count"])
     return jsonify(
         {

@@ -165,7 +165,8 @@ def test_elite(client, table):
     body = client.get("/api/elite?top_pct=5&limit=10&offset=5").get_json()
     n = len(table)
     summary = body["summary"]
-    assert summary["count"] == math.ceil(0.05 * n)
+    assert summary["count"] == math.ceil(0.05 * n) == 1179  # ceil(1178.5)
+    assert (table["segment"] == "Elite").sum() == summary["count"]  # one rule for the top 5%
     top = table.nsmallest(summary["count"], "rank")
     assert summary["predicted_value"] == pytest.approx(top["predicted_clv_6m"].sum())
     assert summary["share_of_predicted"] == pytest.approx(

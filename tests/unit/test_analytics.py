@@ -46,6 +46,13 @@ def test_decile_sizes_larger_first():
     assert sizes == [3, 3, 3, 2, 2, 2, 2, 2, 2, 2]
 
 
+def test_decile_of_a_rank_follows_the_decile_bounds():
+    # 23 customers: deciles of 3, 3, 3, then 2 each (larger first)
+    expected = [1] * 3 + [2] * 3 + [3] * 3 + [d for d in range(4, 11) for _ in range(2)]
+    assert A.decile_of_rank(np.arange(1, 24), 23).tolist() == expected
+    assert A.decile_of_rank(3, 3) == 3  # fewer customers than deciles
+
+
 def test_decile_table_and_mape():
     p = np.arange(20, 0, -1, dtype=float)
     y = np.concatenate([[30.0, 10.0], np.zeros(18)])

@@ -38,6 +38,21 @@ def test_segments_by_rank_percentile():
     ]
 
 
+@pytest.mark.parametrize(
+    "n, elite, high, medium",
+    [
+        (1005, 51, 201, 503),  # ceil(50.25), ceil(201), ceil(502.5)
+        (23570, 1179, 4714, 11785),  # ceil(1178.5), 4714, 11785
+    ],
+)
+def test_segment_bounds_are_the_top_x_percent_of_elite(n, elite, high, medium):
+    """The top X% is the first ceil(n * X / 100) customers for segments as for /api/elite."""
+    names = segment_of(np.arange(1, n + 1), n)
+    assert list(names[[elite - 1, elite]]) == ["Elite", "High"]
+    assert list(names[[high - 1, high]]) == ["High", "Medium"]
+    assert list(names[[medium - 1, medium]]) == ["Medium", "Low"]
+
+
 def test_artifacts_and_backtest(data_dir):
     final = data_dir / "final"
     metrics = json.loads((final / METRICS).read_text())
