@@ -55,6 +55,21 @@ SORTABLE = {
 }
 
 
+METRICS_FIELDS = (  # what /api/meta and the pages read from metrics.json
+    "version",
+    "trained_at",
+    "mode",
+    "cutoff",
+    "horizon_months",
+    "training_cutoffs",
+    "data",
+    "raw_features",
+    "model_inputs",
+    "feature_importance",
+    "backtest",
+)
+
+
 class ArtifactsMissing(RuntimeError):
     """No readable artifacts in the data folder (train first)."""
 
@@ -203,6 +218,9 @@ class ArtifactStore:
             model = joblib.load(folder / MODEL)
         except Exception as exc:  # any unreadable artifact means "not ready", never a 500
             raise ArtifactsMissing(f"artifacts in {folder} are unreadable: {exc}") from exc
+        missing = [name for name in METRICS_FIELDS if name not in metrics]
+        if missing:
+            raise ArtifactsMissing(f"{folder / METRICS} lacks {', '.join(missing)}")
         table = table.sort_values("rank", kind="stable").reset_index(drop=True)
         table["customer_id"] = table["customer_id"].astype(str)
         log.info("loaded artifacts version %s (%d customers)", metrics.get("version"), len(table))

@@ -17,6 +17,15 @@ def table(data_dir):
     return pd.read_parquet(data_dir / "final" / PREPARED)
 
 
+ARTIFACT_READS = (
+    "/api/meta",
+    "/api/table",
+    "/api/elite",
+    "/api/gain_curve",
+    "/api/decile_lift",
+)
+
+
 def error_of(response, status, code):
     assert response.status_code == status
     body = response.get_json()
@@ -43,17 +52,29 @@ def test_health_503_without_artifacts(empty_settings):
     client = fresh_app(empty_settings).server.test_client()
     response = client.get("/api/health")
     assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
-    error_of(client.get("/api/meta"), 503, "not_ready")
+    for path in ARTIFACT_READS:
+        error_of(client.get(path), 503, "not_ready")
 
 
-def test_corrupt_artifacts_give_503(copied_data_dir):
+@pytest.mark.parametrize(
+    "artifact, content",
+    [
+        (PREPARED, b"not parquet"),
+        ("model.joblib", b"not a model"),
+        ("metrics.json", b'{"version": "x", "trai'),
+        ("metrics.json", b'{"version": "x"}'),
+    ],
+)
+def test_corrupt_artifacts_give_503(copied_data_dir, artifact, content):
     from portal.config import Settings
     from tests.conftest import fresh_app
 
-    (copied_data_dir / "final" / PREPARED).write_bytes(b"not parquet")
-    (copied_data_dir / "final" / "metrics.json").write_text('{"version": "x"}')
+    (copied_data_dir / "final" / artifact).write_bytes(content)
     client = fresh_app(Settings(data_dir=copied_data_dir)).server.test_client()
     assert client.get("/api/health").status_code == 503
+    for path in ARTIFACT_READS:
+        error_of(client.get(path), 503, "not_ready")
+    error_of(client.post("/api/predict", json={"customer_id": "14048"}), 503, "not_ready")
 
 
 def test_predict_stored_customer(client, table):
