@@ -4,9 +4,9 @@
 the pointer once; a new target is loaded on the next query, so a retrain or a rollback is served
 without a restart, and all three files always come from the same version.
 
-The memoized functions take the loaded ``Artifacts`` and compute from them alone: their cache key is
-the Artifacts' repr (its version folder and name), so a key always names the numbers stored under it,
-even when the pointer moves while they are computed.
+The memoized functions take the loaded ``Artifacts`` and compute from them alone: their cache key
+is the Artifacts' repr (its version folder and name), so a key always names the numbers stored
+under it, even when the pointer moves while they are computed.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Artifacts:
     metrics: dict
 
     def __repr__(self) -> str:
-        """The version folder and name: flask-caching keys memoized calls by their arguments' repr."""
+        """Version folder and name: flask-caching keys memoized calls by their arguments' repr."""
         return f"Artifacts({str(self.folder)!r}, {self.version!r})"
 
     @property
