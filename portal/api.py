@@ -148,8 +148,8 @@ def table():
     sort = request.args.get("sort", "predicted_clv_6m")
     order = request.args.get("order", "desc")
     art = artifacts()
-    if sort not in store.SORTABLE or (sort == "actual_6m" and not art.has_actuals):
-        raise ApiError(422, "invalid_parameter", f"sort must be one of {sorted(store.SORTABLE)}")
+    if sort not in art.sortable:
+        raise ApiError(422, "invalid_parameter", f"sort must be one of {sorted(art.sortable)}")
     if order not in ORDERS:
         raise ApiError(422, "invalid_parameter", "order must be asc or desc")
     segment = request.args.get("segment") or None

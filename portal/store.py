@@ -102,6 +102,11 @@ class Artifacts:
         """True for a backtest, where the horizon's actual spend is known."""
         return "actual_6m" in self.table
 
+    @property
+    def sortable(self) -> set[str]:
+        """The columns a page of this version can be sorted by (actual_6m only in a backtest)."""
+        return SORTABLE if self.has_actuals else SORTABLE - {"actual_6m"}
+
     @cached_property
     def ids(self) -> np.ndarray:
         """Customer ids in rank order (strings)."""

@@ -4,6 +4,7 @@ import json
 import math
 import re
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,8 +92,12 @@ def test_predict_stored_customer(client, table):
     assert body["features"]["frequency"] == row["frequency"]
     assert body["actual_6m"] == pytest.approx(row["actual_6m"])
     assert body["what_if"] is False
-    # an integer id without leading zeros finds the zero-padded one
-    assert client.post("/api/predict", json={"customer_id": 1}).get_json()["customer_id"] == "00001"
+    # an id without leading zeros, as a number or a string, finds the zero-padded one
+    padded = table.set_index("customer_id").loc["00001", "predicted_clv_6m"]
+    for short in (1, "1", " 1 "):
+        found = client.post("/api/predict", json={"customer_id": short}).get_json()
+        assert found["customer_id"] == "00001"
+        assert found["predicted_clv_6m"] == pytest.approx(padded)
 
 
 def test_predict_what_if(client, table):
@@ -218,6 +223,26 @@ def test_table_paging_sorting_filtering(client, table):
     error_of(client.get("/api/table?sort=password"), 422, "invalid_parameter")
     error_of(client.get("/api/table?order=up"), 422, "invalid_parameter")
     error_of(client.get("/api/table?offset=-1"), 422, "out_of_range")
+
+
+def test_actual_6m_sorts_a_backtest_and_is_refused_without_actuals(client, table, copied_data_dir):
+    from portal.config import Settings
+    from portal.train import METRICS, MODEL, publish
+    from tests.conftest import fresh_app
+
+    rows = client.get("/api/table?sort=actual_6m&order=desc&limit=5").get_json()["rows"]
+    assert [r["actual_6m"] for r in rows] == pytest.approx(sorted(table["actual_6m"])[::-1][:5])
+
+    final = copied_data_dir / "final"
+    document = json.loads((final / METRICS).read_text())
+    production = {**document, "version": "production-run", "mode": "production"}
+    unscored = table.drop(columns="actual_6m")  # a production run: the horizon has not happened
+    publish(copied_data_dir, unscored, joblib.load(final / MODEL), production)
+    other = fresh_app(Settings(data_dir=copied_data_dir)).server.test_client()
+    assert other.get("/api/meta").get_json()["has_actuals"] is False
+    message = error_of(other.get("/api/table?sort=actual_6m"), 422, "invalid_parameter")
+    assert "actual_6m" not in message and "predicted_clv_6m" in message
+    assert "actual_6m" not in other.get("/api/table?limit=1").get_json()["rows"][0]
 
 
 def test_openapi_document_is_valid_and_matches_routes(client, app):
