@@ -1,4 +1,4 @@
-"""Pure metric functions on arrays, exactly as METRICS.md defines them.
+"""Pure metric functions on arrays, exactly as portal/METRICS.md defines them.
 
 ``y`` is actual horizon spend, ``p`` predicted spend, ``ids`` customer ids (the tie-break).
 """
@@ -172,7 +172,7 @@ def elite_summary(
 
 
 def point_metrics(y, p, ids) -> dict[str, float]:
-    """Every METRICS.md figure for one prediction vector against actuals."""
+    """Every portal/METRICS.md figure for one prediction vector against actuals."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
     rows = decile_table(p, ids, y)

@@ -274,7 +274,7 @@ def gain_curve(art: Artifacts, points: int) -> dict:
 
 @cache.memoize()
 def decile_lift(art: Artifacts) -> dict:
-    """The ten deciles of METRICS.md for one version."""
+    """The ten deciles of portal/METRICS.md for one version."""
     rows = analytics.decile_table(art.predicted, art.ids, art.actual, order=art.ranked)
     result = {
         "version": art.version,

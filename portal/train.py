@@ -154,7 +154,7 @@ def score_table(model: ClvModel, current: pd.DataFrame) -> pd.DataFrame:
 
 
 def backtest_metrics(table: pd.DataFrame) -> dict:
-    """METRICS.md figures for the model and the naive baselines on a scored backtest table."""
+    """portal/METRICS.md figures for the model and the naive baselines on a backtest table."""
     y = table["actual_6m"].to_numpy()
     ids = table["customer_id"].to_numpy()
     result = {"model": analytics.point_metrics(y, table["predicted_clv_6m"].to_numpy(), ids)}

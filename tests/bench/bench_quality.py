@@ -1,4 +1,4 @@
-"""Model quality: the CDNOW backtest (every METRICS.md figure, model vs baselines) and a SYNTHETIC
+"""Model quality: the CDNOW backtest (every portal/METRICS.md figure, model vs baselines) and a SYNTHETIC
 backtest where the true expected spend is known."""
 
 from __future__ import annotations

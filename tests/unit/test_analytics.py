@@ -1,4 +1,4 @@
-"""METRICS.md definitions against hand-computed examples."""
+"""portal/METRICS.md definitions against hand-computed examples."""
 
 import numpy as np
 import pytest
