@@ -1,5 +1,5 @@
-"""Model quality: the CDNOW backtest (every portal/METRICS.md figure, model vs baselines) and a SYNTHETIC
-backtest where the true expected spend is known."""
+"""Model quality: the CDNOW backtest (every portal/METRICS.md figure, model vs baselines) and a
+SYNTHETIC backtest where the true expected spend is known."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ def test_artifacts_and_backtest(data_dir):
     assert bt["last_6m_repeated"]["normalized_gini"] == pytest.approx(
         last_6m_repeated_gini_by_hand(), abs=1e-6
     )
-    assert round(bt["last_6m_repeated"]["normalized_gini"], 3) == 0.681  # portal/METRICS.md's figure
+    assert round(bt["last_6m_repeated"]["normalized_gini"], 3) == 0.681  # as in portal/METRICS.md
     assert model.version == metrics["version"]
     assert set(model.raw_features) <= set(table.columns)
 
