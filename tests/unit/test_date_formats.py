@@ -1,6 +1,5 @@
 """The date formats the README lists, each read from a file of its own."""
 
-import pandas as pd
 import pytest
 
 from portal.ingest import load_transactions
