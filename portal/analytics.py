@@ -1,4 +1,4 @@
-"""Pure metric functions on arrays, exactly as METRICS.md defines them.
+"""Pure metric functions on arrays, exactly as portal/METRICS.md defines them.
 
 ``y`` is actual horizon spend, ``p`` predicted spend, ``ids`` customer ids (the tie-break).
 """
@@ -75,6 +75,12 @@ def decile_bounds(n: int, deciles: int = DECILES) -> list[tuple[int, int]]:
         bounds.append((start, start + size))
         start += size
     return bounds
+
+
+def decile_of_rank(rank, n: int) -> np.ndarray:
+    """Decile (1..10) of each rank (1 = best) among n customers, by ``decile_bounds``."""
+    stops = [stop for _, stop in decile_bounds(n)]
+    return np.searchsorted(stops, np.asarray(rank), side="left") + 1
 
 
 @dataclass
@@ -166,7 +172,7 @@ def elite_summary(
 
 
 def point_metrics(y, p, ids) -> dict[str, float]:
-    """Every METRICS.md figure for one prediction vector against actuals."""
+    """Every portal/METRICS.md figure for one prediction vector against actuals."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
     rows = decile_table(p, ids, y)

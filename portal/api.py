@@ -110,7 +110,7 @@ def predict():
 def decile_lift():
     """The 10 deciles."""
     art = artifacts()
-    return jsonify(store.decile_lift(final_dir(), art.version))
+    return jsonify(store.decile_lift(art))
 
 
 @bp.get("/gain_curve")
@@ -118,7 +118,7 @@ def gain_curve():
     """Sampled gain curves and normalized Gini."""
     points = number_arg("points", 100, 1, MAX_POINTS)
     art = artifacts()
-    return jsonify(store.gain_curve(final_dir(), art.version, points))
+    return jsonify(store.gain_curve(art, points))
 
 
 @bp.get("/elite")
@@ -128,7 +128,7 @@ def elite():
     limit = number_arg("limit", 100, 1, MAX_LIMIT)
     offset = number_arg("offset", 0, 0, 10**9)
     art = artifacts()
-    summary = store.elite(final_dir(), art.version, top_pct)
+    summary = store.elite(art, top_pct)
     page, _ = store.table_page(art, limit=limit, offset=offset, max_rank=summary["count"])
     return jsonify(
         {
@@ -148,8 +148,8 @@ def table():
     sort = request.args.get("sort", "predicted_clv_6m")
     order = request.args.get("order", "desc")
     art = artifacts()
-    if sort not in store.SORTABLE or (sort == "actual_6m" and not art.has_actuals):
-        raise ApiError(422, "invalid_parameter", f"sort must be one of {sorted(store.SORTABLE)}")
+    if sort not in art.sortable:
+        raise ApiError(422, "invalid_parameter", f"sort must be one of {sorted(art.sortable)}")
     if order not in ORDERS:
         raise ApiError(422, "invalid_parameter", "order must be asc or desc")
     segment = request.args.get("segment") or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from dash import dcc
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -17,3 +18,13 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         risky = text.str.startswith(FORMULA_STARTS)
         out[column] = text.where(~risky, "'" + text)
     return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``spreadsheet_safe`` CSV with CRLF line ends (RFC 4180), so a CR inside a cell is quoted."""
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n")
+
+
+def send_csv(frame: pd.DataFrame, filename: str) -> dict:
+    """A dcc.Download payload of ``csv_text``."""
+    return dcc.send_string(csv_text(frame), filename)

@@ -221,7 +221,7 @@ def openapi_document() -> dict:
             },
             "/api/decile_lift": {
                 "get": {
-                    "summary": "Decile lift (METRICS.md)",
+                    "summary": "Decile lift (portal/METRICS.md)",
                     "responses": {
                         "200": {"description": "deciles", **_json("DecileLift")},
                         **_errors(503),

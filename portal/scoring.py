@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from portal import db, registry, store
+from portal.analytics import decile_of_rank
 from portal.explain import explain_row
 from portal.model import REQUIRED_INPUTS
 from portal.store import Artifacts
@@ -33,7 +34,7 @@ def placement(art: Artifacts, predicted: float) -> dict:
     """Rank, decile and segment a prediction would take among the scored customers."""
     rank = int(np.searchsorted(-art.predicted, -predicted, side="left")) + 1
     rank = min(rank, art.n)
-    decile = min(10, int(math.ceil(rank / art.n * 10)))
+    decile = int(decile_of_rank(rank, art.n))
     return {"rank": rank, "decile": decile, "segment": str(segment_of(np.array([rank]), art.n)[0])}
 
 

@@ -3,6 +3,10 @@
 ``DATA_DIR/final`` points at the current version's folder (``portal.registry``). Each query resolves
 the pointer once; a new target is loaded on the next query, so a retrain or a rollback is served
 without a restart, and all three files always come from the same version.
+
+The memoized functions take the loaded ``Artifacts`` and compute from them alone: their cache key
+is the Artifacts' repr (its version folder and name), so a key always names the numbers stored
+under it, even when the pointer moves while they are computed.
 """
 
 from __future__ import annotations
@@ -51,6 +55,21 @@ SORTABLE = {
 }
 
 
+METRICS_FIELDS = (  # what /api/meta and the pages read from metrics.json
+    "version",
+    "trained_at",
+    "mode",
+    "cutoff",
+    "horizon_months",
+    "training_cutoffs",
+    "data",
+    "raw_features",
+    "model_inputs",
+    "feature_importance",
+    "backtest",
+)
+
+
 class ArtifactsMissing(RuntimeError):
     """No readable artifacts in the data folder (train first)."""
 
@@ -59,14 +78,19 @@ class UnknownCustomer(KeyError):
     """The customer id is not in the scored table."""
 
 
-@dataclass
+@dataclass(repr=False)
 class Artifacts:
     """One loaded version: the scored table in rank order, the model and the metrics."""
 
     version: str
+    folder: Path
     table: pd.DataFrame
     model: ClvModel
     metrics: dict
+
+    def __repr__(self) -> str:
+        """Version folder and name: flask-caching keys memoized calls by their arguments' repr."""
+        return f"Artifacts({str(self.folder)!r}, {self.version!r})"
 
     @property
     def n(self) -> int:
@@ -77,6 +101,11 @@ class Artifacts:
     def has_actuals(self) -> bool:
         """True for a backtest, where the horizon's actual spend is known."""
         return "actual_6m" in self.table
+
+    @property
+    def sortable(self) -> set[str]:
+        """The columns a page of this version can be sorted by (actual_6m only in a backtest)."""
+        return SORTABLE if self.has_actuals else SORTABLE - {"actual_6m"}
 
     @cached_property
     def ids(self) -> np.ndarray:
@@ -194,10 +223,15 @@ class ArtifactStore:
             model = joblib.load(folder / MODEL)
         except Exception as exc:  # any unreadable artifact means "not ready", never a 500
             raise ArtifactsMissing(f"artifacts in {folder} are unreadable: {exc}") from exc
+        missing = [name for name in METRICS_FIELDS if name not in metrics]
+        if missing:
+            raise ArtifactsMissing(f"{folder / METRICS} lacks {', '.join(missing)}")
         table = table.sort_values("rank", kind="stable").reset_index(drop=True)
         table["customer_id"] = table["customer_id"].astype(str)
         log.info("loaded artifacts version %s (%d customers)", metrics.get("version"), len(table))
-        return Artifacts(version=metrics["version"], table=table, model=model, metrics=metrics)
+        return Artifacts(
+            version=metrics["version"], folder=folder, table=table, model=model, metrics=metrics
+        )
 
 
 _STORES: dict[Path, ArtifactStore] = {}
@@ -217,10 +251,9 @@ def current(final_dir: Path) -> Artifacts:
 
 
 @cache.memoize()
-def gain_curve(final_dir: Path, version: str, points: int) -> dict:
+def gain_curve(art: Artifacts, points: int) -> dict:
     """Sampled model / random / oracle gain curves and normalized Gini for one version."""
-    art = current(final_dir)
-    result: dict = {"version": version, "points": points}
+    result: dict = {"version": art.version, "points": points}
     if not art.has_actuals:
         return {**result, "has_actuals": False}
     model_curve = analytics.gain_curve(art.actual, art.predicted, art.ids, order=art.ranked)
@@ -240,12 +273,11 @@ def gain_curve(final_dir: Path, version: str, points: int) -> dict:
 
 
 @cache.memoize()
-def decile_lift(final_dir: Path, version: str) -> dict:
-    """The ten deciles of METRICS.md for one version."""
-    art = current(final_dir)
+def decile_lift(art: Artifacts) -> dict:
+    """The ten deciles of portal/METRICS.md for one version."""
     rows = analytics.decile_table(art.predicted, art.ids, art.actual, order=art.ranked)
     result = {
-        "version": version,
+        "version": art.version,
         "has_actuals": art.has_actuals,
         "customers": art.n,
         "deciles": analytics.as_dicts(rows),
@@ -256,13 +288,12 @@ def decile_lift(final_dir: Path, version: str) -> dict:
 
 
 @cache.memoize()
-def elite(final_dir: Path, version: str, top_pct: float) -> dict:
+def elite(art: Artifacts, top_pct: float) -> dict:
     """Elite summary for one version (customers are paged separately)."""
-    art = current(final_dir)
     summary, _ = analytics.elite_summary(
         art.predicted, art.ids, top_pct, art.actual, order=art.ranked
     )
-    return {"version": version, **summary.__dict__}
+    return {"version": art.version, **summary.__dict__}
 
 
 def table_page(
@@ -298,20 +329,18 @@ def table_page(
 
 
 @cache.memoize()
-def value_concentration(final_dir: Path, version: str, points: int) -> dict:
+def value_concentration(art: Artifacts, points: int) -> dict:
     """Cumulative share of predicted value held by the top x of customers (Pareto curve)."""
-    art = current(final_dir)
     x, share = analytics.sample_curve(analytics.oracle_curve(art.predicted), points)
-    return {"version": version, "x": x, "share": share}
+    return {"version": art.version, "x": x, "share": share}
 
 
 DEPENDENCE_ROWS = 2_000
 
 
 @cache.memoize()
-def dependence(final_dir: Path, version: str, feature: str) -> dict:
+def dependence(art: Artifacts, feature: str) -> dict:
     """Value and combined contribution of one model input on a fixed sample of customers."""
-    art = current(final_dir)
     if feature not in art.model.inputs:
         raise KeyError(feature)
     sample = art.table.sample(min(art.n, DEPENDENCE_ROWS), random_state=0)
@@ -320,7 +349,7 @@ def dependence(final_dir: Path, version: str, feature: str) -> dict:
     values = parts["design"][:, j]
     keep = np.isfinite(values)
     return {
-        "version": version,
+        "version": art.version,
         "feature": feature,
         "values": values[keep].tolist(),
         "contributions": parts["combined"][keep, j].tolist(),

@@ -130,11 +130,12 @@ def population_at(
 
 
 def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
-    """Segment name by rank percentile: Elite top 5%, High to 20%, Medium to 50%, Low the rest."""
-    pct = rank / max(n, 1) * 100
+    """Segment name by rank (1 = best) among n: Elite the top 5%, High to 20%, Medium to 50%, Low
+    the rest, where the top X% is the first ceil(n * X / 100) customers, as /api/elite counts it."""
+    rank = np.asarray(rank)
     names = np.full(len(rank), SEGMENTS[-1][0], dtype=object)
     for name, upper in reversed(SEGMENTS[:-1]):
-        names[pct <= upper] = name
+        names[rank <= analytics.elite_size(n, upper)] = name
     return names
 
 
@@ -249,16 +250,13 @@ def score_table(model: ClvModel, current: pd.DataFrame) -> pd.DataFrame:
     rank = np.empty(len(table), dtype=np.int64)
     rank[order] = np.arange(1, len(table) + 1)
     table["rank"] = rank
-    decile = np.empty(len(table), dtype=np.int64)
-    for d, (start, stop) in enumerate(analytics.decile_bounds(len(table)), start=1):
-        decile[order[start:stop]] = d
-    table["decile"] = decile
+    table["decile"] = analytics.decile_of_rank(rank, len(table))
     table["segment"] = segment_of(rank, len(table))
     return table
 
 
 def backtest_metrics(table: pd.DataFrame) -> dict:
-    """METRICS.md figures for the model and the naive baselines on a scored backtest table."""
+    """portal/METRICS.md figures for the model and the naive baselines on a backtest table."""
     y = table["actual_6m"].to_numpy()
     ids = table["customer_id"].to_numpy()
     result = {"model": analytics.point_metrics(y, table["predicted_clv_6m"].to_numpy(), ids)}

@@ -49,10 +49,14 @@ def settings(data_dir) -> Settings:
     return Settings(data_dir=data_dir)
 
 
-def fresh_app(settings: Settings):
-    """A new app; Dash's page registry is process-global, so it is cleared first."""
+def fresh_app(settings: Settings, production_cache: bool = False):
+    """A new app; Dash's page registry is process-global, so it is cleared first.
+
+    Test apps run without a cache (NullCache) unless ``production_cache`` asks for the one the
+    settings name (SimpleCache by default), as a deployed portal runs.
+    """
     dash._pages.PAGE_REGISTRY.clear()
-    return create_app(settings, testing=True)
+    return create_app(settings, testing=not production_cache)
 
 
 @pytest.fixture

@@ -125,7 +125,7 @@ def rows_for(request: dict, search: str | None, segment: str | None) -> tuple[li
     """Answer one getRowsRequest: sort model, filters, [startRow, endRow)."""
     art = store.current(final_dir())
     sort = (request.get("sortModel") or [{"colId": "rank", "sort": "asc"}])[0]
-    column = sort["colId"] if sort["colId"] in store.SORTABLE else "rank"
+    column = sort["colId"] if sort["colId"] in art.sortable else "rank"
     start = int(request.get("startRow") or 0)
     end = int(request.get("endRow") or start + PAGE_SIZE)
     page, total = store.table_page(

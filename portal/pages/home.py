@@ -5,7 +5,6 @@ from dash import html
 
 from portal import components as c
 from portal import figures, ids, store
-from portal.extensions import final_dir
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="CLV portal: overview")
 
@@ -17,7 +16,7 @@ def layout(**_):
     art, alert = c.load_artifacts()
     if alert:
         return alert
-    elite = store.elite(final_dir(), art.version, TOP_PCT)
+    elite = store.elite(art, TOP_PCT)
     backtest = art.metrics["backtest"]
     cards = [
         c.kpi_card("Customers", f"{art.n:,}", "scored", id_="home-kpi-customers"),
@@ -48,7 +47,7 @@ def layout(**_):
     ]
     if art.has_actuals:
         graph = c.graph(
-            ids.HOME_GAIN, figures.make_gain_figure(store.gain_curve(final_dir(), art.version, 200))
+            ids.HOME_GAIN, figures.make_gain_figure(store.gain_curve(art, 200))
         )
     else:
         graph = html.P(

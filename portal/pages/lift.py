@@ -6,7 +6,6 @@ from dash import html
 
 from portal import components as c
 from portal import figures, ids, store
-from portal.extensions import final_dir
 
 dash.register_page(__name__, path="/lift", name="Lift", order=1, title="CLV portal: lift")
 
@@ -41,7 +40,7 @@ def layout(**_):
     art, alert = c.load_artifacts()
     if alert:
         return alert
-    lift = store.decile_lift(final_dir(), art.version)
+    lift = store.decile_lift(art)
     note = (
         f"Decile MAPE (calibration error by decile): {lift['decile_mape']:.3f}"
         if art.has_actuals

@@ -255,5 +255,5 @@ def activate_version(_clicks, version):
 def update_dependence(feature):
     """Value vs contribution of the chosen feature over 2,000 customers."""
     art = store.current(final_dir())
-    data = store.dependence(final_dir(), art.version, feature)
+    data = store.dependence(art, feature)
     return figures.make_dependence_figure(data["values"], data["contributions"], feature)

@@ -7,7 +7,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from portal import components as c
 from portal import figures, ids, store
-from portal.export import spreadsheet_safe
+from portal.export import send_csv
 from portal.extensions import cache, final_dir
 
 dash.register_page(
@@ -140,17 +140,15 @@ def update_segment(slider_value, input_value):
     """Sync slider and input, then recompute the segment."""
     raw = input_value if ctx.triggered_id == ids.SEGMENTS_INPUT else slider_value
     top_pct = clamp_pct(raw)
-    version = store.current(final_dir()).version
-    return (top_pct, top_pct, *segment_view(final_dir(), version, top_pct))
+    return (top_pct, top_pct, *segment_view(store.current(final_dir()), top_pct))
 
 
 @cache.memoize()
-def segment_view(folder, version: str, top_pct: float) -> tuple:
+def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
     """KPI cards, Pareto figure, first grid rows and note for one version and X (cached:
     building the figure is the expensive part, and X moves in 0.5 steps)."""
-    art = store.current(folder)
-    summary = store.elite(folder, version, top_pct)
-    curve = store.value_concentration(folder, version, CURVE_POINTS)
+    summary = store.elite(art, top_pct)
+    curve = store.value_concentration(art, CURVE_POINTS)
     cards = [
         c.kpi_card(
             "Customers in segment",
@@ -198,10 +196,6 @@ def download_segment(n_clicks, top_pct):
         return no_update
     art = store.current(final_dir())
     top_pct = clamp_pct(top_pct)
-    count = store.elite(final_dir(), art.version, top_pct)["count"]
+    count = store.elite(art, top_pct)["count"]
     page, _ = store.table_page(art, limit=count, max_rank=count)
-    return dcc.send_data_frame(
-        spreadsheet_safe(page[store.TABLE_COLUMNS]).to_csv,
-        f"clv_top_{top_pct:g}pct_{art.version}.csv",
-        index=False,
-    )
+    return send_csv(page[store.TABLE_COLUMNS], f"clv_top_{top_pct:g}pct_{art.version}.csv")

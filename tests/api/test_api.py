@@ -4,6 +4,7 @@ import json
 import math
 import re
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +16,15 @@ from portal.train import PREPARED
 @pytest.fixture(scope="module")
 def table(data_dir):
     return pd.read_parquet(data_dir / "final" / PREPARED)
+
+
+ARTIFACT_READS = (
+    "/api/meta",
+    "/api/table",
+    "/api/elite",
+    "/api/gain_curve",
+    "/api/decile_lift",
+)
 
 
 def error_of(response, status, code):
@@ -43,17 +53,29 @@ def test_health_503_without_artifacts(empty_settings):
     client = fresh_app(empty_settings).server.test_client()
     response = client.get("/api/health")
     assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
-    error_of(client.get("/api/meta"), 503, "not_ready")
+    for path in ARTIFACT_READS:
+        error_of(client.get(path), 503, "not_ready")
 
 
-def test_corrupt_artifacts_give_503(copied_data_dir):
+@pytest.mark.parametrize(
+    "artifact, content",
+    [
+        (PREPARED, b"not parquet"),
+        ("model.joblib", b"not a model"),
+        ("metrics.json", b'{"version": "x", "trai'),
+        ("metrics.json", b'{"version": "x"}'),
+    ],
+)
+def test_corrupt_artifacts_give_503(copied_data_dir, artifact, content):
     from portal.config import Settings
     from tests.conftest import fresh_app
 
-    (copied_data_dir / "final" / PREPARED).write_bytes(b"not parquet")
-    (copied_data_dir / "final" / "metrics.json").write_text('{"version": "x"}')
+    (copied_data_dir / "final" / artifact).write_bytes(content)
     client = fresh_app(Settings(data_dir=copied_data_dir)).server.test_client()
     assert client.get("/api/health").status_code == 503
+    for path in ARTIFACT_READS:
+        error_of(client.get(path), 503, "not_ready")
+    error_of(client.post("/api/predict", json={"customer_id": "14048"}), 503, "not_ready")
 
 
 def test_predict_stored_customer(client, table):
@@ -70,8 +92,12 @@ def test_predict_stored_customer(client, table):
     assert body["features"]["frequency"] == row["frequency"]
     assert body["actual_6m"] == pytest.approx(row["actual_6m"])
     assert body["what_if"] is False
-    # an integer id without leading zeros finds the zero-padded one
-    assert client.post("/api/predict", json={"customer_id": 1}).get_json()["customer_id"] == "00001"
+    # an id without leading zeros, as a number or a string, finds the zero-padded one
+    padded = table.set_index("customer_id").loc["00001", "predicted_clv_6m"]
+    for short in (1, "1", " 1 "):
+        found = client.post("/api/predict", json={"customer_id": short}).get_json()
+        assert found["customer_id"] == "00001"
+        assert found["predicted_clv_6m"] == pytest.approx(padded)
 
 
 def test_predict_what_if(client, table):
@@ -165,7 +191,8 @@ def test_elite(client, table):
     body = client.get("/api/elite?top_pct=5&limit=10&offset=5").get_json()
     n = len(table)
     summary = body["summary"]
-    assert summary["count"] == math.ceil(0.05 * n)
+    assert summary["count"] == math.ceil(0.05 * n) == 1179  # ceil(1178.5)
+    assert (table["segment"] == "Elite").sum() == summary["count"]  # one rule for the top 5%
     top = table.nsmallest(summary["count"], "rank")
     assert summary["predicted_value"] == pytest.approx(top["predicted_clv_6m"].sum())
     assert summary["share_of_predicted"] == pytest.approx(
@@ -188,14 +215,35 @@ def test_table_paging_sorting_filtering(client, table):
     asc = client.get("/api/table?limit=5&sort=recency_days&order=asc").get_json()["rows"]
     assert [r["recency_days"] for r in asc] == sorted(table["recency_days"])[:5]
     prefix = client.get("/api/table?q=0012&limit=1000").get_json()
-    assert prefix["total"] == table["customer_id"].str.startswith("0012").sum()
-    assert all(r["customer_id"].startswith("0012") for r in prefix["rows"])
+    expected = table[table["customer_id"].str.startswith("0012")].sort_values("rank")
+    assert prefix["total"] == len(expected) > 0
+    assert [r["customer_id"] for r in prefix["rows"]] == expected["customer_id"].tolist()
     elite = client.get("/api/table?segment=Elite&limit=1").get_json()
     assert elite["total"] == (table["segment"] == "Elite").sum()
     error_of(client.get("/api/table?limit=1001"), 422, "out_of_range")
     error_of(client.get("/api/table?sort=password"), 422, "invalid_parameter")
     error_of(client.get("/api/table?order=up"), 422, "invalid_parameter")
     error_of(client.get("/api/table?offset=-1"), 422, "out_of_range")
+
+
+def test_actual_6m_sorts_a_backtest_and_is_refused_without_actuals(client, table, copied_data_dir):
+    from portal.config import Settings
+    from portal.train import METRICS, MODEL, publish
+    from tests.conftest import fresh_app
+
+    rows = client.get("/api/table?sort=actual_6m&order=desc&limit=5").get_json()["rows"]
+    assert [r["actual_6m"] for r in rows] == pytest.approx(sorted(table["actual_6m"])[::-1][:5])
+
+    final = copied_data_dir / "final"
+    document = json.loads((final / METRICS).read_text())
+    production = {**document, "version": "production-run", "mode": "production"}
+    unscored = table.drop(columns="actual_6m")  # a production run: the horizon has not happened
+    publish(copied_data_dir, unscored, joblib.load(final / MODEL), production)
+    other = fresh_app(Settings(data_dir=copied_data_dir)).server.test_client()
+    assert other.get("/api/meta").get_json()["has_actuals"] is False
+    message = error_of(other.get("/api/table?sort=actual_6m"), 422, "invalid_parameter")
+    assert "actual_6m" not in message and "predicted_clv_6m" in message
+    assert "actual_6m" not in other.get("/api/table?limit=1").get_json()["rows"][0]
 
 
 def test_openapi_document_is_valid_and_matches_routes(client, app):

@@ -60,6 +60,15 @@ def test_history_has_one_point_per_run_oldest_first(two_runs):
     assert new["predicted_clv_6m"] == pytest.approx(1.5 * row["predicted_clv_6m"], rel=1e-12)
 
 
+def test_an_id_without_leading_zeros_finds_the_padded_customers_history(two_runs):
+    client, table, first = two_runs
+    body = client.get("/api/customers/1/history").get_json()
+    assert body["customer_id"] == "00001"
+    assert [p["version"] for p in body["points"]] == [first["version"], "second"]
+    predicted = table.loc["00001", "predicted_clv_6m"]
+    assert body["points"][0]["predicted_clv_6m"] == pytest.approx(predicted, rel=1e-12)
+
+
 def test_history_of_an_unknown_customer_is_404(two_runs):
     client, _, _ = two_runs
     response = client.get("/api/customers/nobody/history")

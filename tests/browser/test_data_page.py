@@ -5,6 +5,7 @@ import time
 
 import joblib
 import pandas as pd
+import psutil
 import pytest
 from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.support.select import Select
@@ -154,9 +155,40 @@ def test_cancel_stops_training_and_publishes_nothing(data_portal, tmp_path):
     duo.wait_for_contains_text("#data-verdict", "Ready to train")
     click(duo, "#data-train")
     duo.wait_for_contains_text("#data-status", "step ", timeout=60)
+    training = training_processes(data_dir)
+    assert len(training) == 1  # the CLI run the job started, still fitting
     click(duo, "#data-cancel")
     duo.wait_for_contains_text("#data-status", "Cancelled: nothing was published")
-    time.sleep(20)  # longer than the whole training would have taken
+    assert still_running(training, wait=30) == []  # nothing left that could publish
+    assert training_processes(data_dir) == []
     assert (registry.versions(data_dir), registry.current_version(data_dir)) == before
     assert duo.find_elements("#data-new-version") == []
     assert_clean_console(duo)
+
+
+def training_processes(data_dir) -> list[psutil.Process]:
+    """Running `python -m portal train` processes on an upload of ``data_dir``."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        line = process.info["cmdline"] or []
+        if line[1:4] == ["-m", "portal", "train"] and any(str(data_dir) in a for a in line):
+            found.append(process)
+    return still_running(found)
+
+
+def still_running(processes: list[psutil.Process], wait: float = 0) -> list[psutil.Process]:
+    """The processes that still run (a zombie has ended), after waiting up to ``wait`` seconds
+    for all of them to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [p for p in processes if _runs(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def _runs(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -1,6 +1,7 @@
 """Several-instance mode: the data page's training runs on a Celery worker through Redis."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,24 +46,38 @@ def redis_url():
 
 
 @pytest.fixture
-def celery_worker(redis_url, copied_data_dir, monkeypatch):
-    """`celery -A app:celery_app worker` as the README starts it, on the copied data folder."""
+def celery_worker(redis_url, copied_data_dir, monkeypatch, tmp_path) -> Path:
+    """`celery -A app:celery_app worker` as the README starts it, on the copied data folder;
+    yields the path of its log."""
     monkeypatch.setenv("CELERY_BROKER_URL", redis_url)
     monkeypatch.setenv("DATA_DIR", str(copied_data_dir))
     binary = Path(sys.executable).with_name("celery")
-    worker = subprocess.Popen(
-        [str(binary), "-A", "app:celery_app", "worker", "--pool", "solo", "--loglevel", "warning"],
-        cwd=REPO_ROOT,
-    )
-    yield worker
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen(
+            [str(binary), "-A", "app:celery_app", "worker", "--pool", "solo", "--loglevel", "info"],
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    yield log
     worker.send_signal(signal.SIGTERM)
     worker.wait(timeout=60)
+
+
+def tasks_run(log: Path) -> list[str]:
+    """Ids of the tasks the worker's log says it received and finished successfully."""
+    text = log.read_text()
+    received = set(re.findall(r"Task \S+\[([0-9a-f-]{36})\] received", text))
+    succeeded = re.findall(r"Task \S+\[([0-9a-f-]{36})\] succeeded", text)
+    return [task for task in succeeded if task in received]
 
 
 def test_training_from_the_data_page_runs_on_a_celery_worker(
     dash_duo, celery_worker, copied_data_dir, tmp_path
 ):
     before = registry.current_version(copied_data_dir)
+    assert tasks_run(celery_worker) == []
     with gunicorn(copied_data_dir, workers=2) as (url, _):
         dash_duo.driver.get(f"{url}/data")
         dash_duo.wait_for_element(".navbar")
@@ -72,6 +87,8 @@ def test_training_from_the_data_page_runs_on_a_celery_worker(
         click(dash_duo, "#data-train")
         dash_duo.wait_for_element("#data-new-version", timeout=120)
         version = dash_duo.find_element("#data-new-version").text
-    # with CELERY_BROKER_URL set the web server has no local job runner: the Celery worker ran it
     assert version != before and registry.current_version(copied_data_dir) == version
+    # the worker's own log shows the job: received and succeeded (a job the web server ran
+    # itself, on the diskcache fallback, would publish too but leave no task here)
+    assert len(tasks_run(celery_worker)) >= 1
     assert dash_duo.get_logs() == []

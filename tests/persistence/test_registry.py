@@ -124,14 +124,19 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
         f"unchanged: the data fingerprint matches current version {first}"
     )
     assert registry.versions(tmp_path) == [first]
+    code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log, "--force")
+    assert code == 0 and out.startswith("published ")
+    forced = out.split()[1]
+    assert registry.versions(tmp_path) == [first, forced]
+    assert registry.current_version(tmp_path) == forced
 
     code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", str(small_logs[1]))
     second = out.split()[1]
-    assert code == 0 and registry.versions(tmp_path) == [first, second]
+    assert code == 0 and registry.versions(tmp_path) == [first, forced, second]
 
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
     lines = out.splitlines()
-    assert lines[0].startswith(f"* {second}") and lines[1].startswith(f"  {first}")
+    assert lines[0].startswith(f"* {second}") and lines[2].startswith(f"  {first}")
     assert "production" in lines[0] and "customers      300" in lines[0]
 
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", first)
@@ -142,7 +147,7 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
 
     shutil.rmtree(tmp_path / "models" / second)  # recorded, but its folder is gone
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
-    assert [line[:1] for line in out.splitlines()] == ["-", "*"]
+    assert [line[:1] for line in out.splitlines()] == ["-", " ", "*"]
 
 
 def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_logs):

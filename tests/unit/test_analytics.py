@@ -1,4 +1,4 @@
-"""METRICS.md definitions against hand-computed examples."""
+"""portal/METRICS.md definitions against hand-computed examples."""
 
 import numpy as np
 import pytest
@@ -44,6 +44,13 @@ def test_sample_curve_interpolates():
 def test_decile_sizes_larger_first():
     sizes = [b - a for a, b in A.decile_bounds(23)]
     assert sizes == [3, 3, 3, 2, 2, 2, 2, 2, 2, 2]
+
+
+def test_decile_of_a_rank_follows_the_decile_bounds():
+    # 23 customers: deciles of 3, 3, 3, then 2 each (larger first)
+    expected = [1] * 3 + [2] * 3 + [3] * 3 + [d for d in range(4, 11) for _ in range(2)]
+    assert A.decile_of_rank(np.arange(1, 24), 23).tolist() == expected
+    assert A.decile_of_rank(3, 3) == 3  # fewer customers than deciles
 
 
 def test_decile_table_and_mape():

@@ -83,3 +83,18 @@ def test_returns_net_against_spend_but_are_not_purchases(tiny_log):
     assert b["frequency"] == 1
     assert b["monetary_total"] == 30.0
     assert b["recency_days"] == 47  # the return day is not a purchase
+
+
+def test_a_label_netted_below_zero_by_returns_is_clipped_at_zero(tiny_log, feats):
+    returns = pd.DataFrame(
+        {
+            "customer_id": ["A", "C", "B"],
+            "amount": [-55.0, -2.0, -9.0],  # A: 40 - 55; C: 7 - 2; B returns without buying
+            "quantity": [1, 1, 1],
+            "date": pd.to_datetime(["2020-08-01", "2020-08-01", "2020-09-01"]),
+        }
+    )
+    days = daily(pd.concat([tiny_log, returns], ignore_index=True))
+    labels = build_labels(days, feats.index, CUTOFF)
+    assert labels["actual_6m"].to_dict() == {"A": 0.0, "B": 0.0, "C": 5.0}
+    assert labels["bought"].to_dict() == {"A": True, "B": False, "C": True}
