@@ -43,7 +43,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         path = Path(args.transactions)
         columns = ColumnMap(
-            args.customer_col, args.date_col, args.amount_col, args.quantity_col, args.order_col
+            customer_id=args.customer_col,
+            date=args.date_col,
+            amount=None if args.price_col else args.amount_col or "amount",
+            quantity=args.quantity_col,
+            order_id=args.order_col,
+            price=args.price_col,
+            date_format=args.date_format,
+            decimal=args.decimal,
+            sheet=args.sheet,
         )
     try:
         transactions = load_transactions(path, columns)
@@ -130,6 +138,17 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def date_format(value: str) -> str:
+    """An argparse type: a named date convention or a strftime format."""
+    from portal.dates import CONVENTIONS, valid_format
+
+    if not valid_format(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use {', '.join(CONVENTIONS)} or a strftime format such as %d/%m/%Y"
+        )
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for all sub-commands."""
     top = argparse.ArgumentParser(prog="python -m portal", description=__doc__)
@@ -140,14 +159,29 @@ def parser() -> argparse.ArgumentParser:
         ("retrain", "like train, but skip when the data fingerprint is unchanged (for cron)"),
     ):
         train = sub.add_parser(name, help=text)
-        train.add_argument("--transactions", help="CSV, text or parquet (default: shipped CDNOW)")
+        train.add_argument(
+            "--transactions", help="CSV, text, parquet or .xlsx (default: shipped CDNOW)"
+        )
         train.add_argument("--cutoff", help="backtest cutoff YYYY-MM-DD (default: production)")
         train.add_argument("--seed", type=int, default=0)
         train.add_argument("--customer-col", default="customer_id")
         train.add_argument("--date-col", default="date")
-        train.add_argument("--amount-col", default="amount")
+        train.add_argument("--amount-col", help="the line total (default: amount)")
         train.add_argument("--quantity-col")
         train.add_argument("--order-col")
+        train.add_argument(
+            "--price-col", help="unit price: amount = quantity x price (needs --quantity-col)"
+        )
+        train.add_argument(
+            "--date-format",
+            type=date_format,
+            help="dayfirst, monthfirst, yearfirst, excel or a strftime format such as "
+            "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
+        )
+        train.add_argument(
+            "--decimal", choices=(".", ","), help="decimal separator (default: detected)"
+        )
+        train.add_argument("--sheet", help="the .xlsx sheet to read (default: the first)")
         train.add_argument(
             "--trained-by",
             default=os.environ.get("USER") or "cli",

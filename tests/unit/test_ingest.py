@@ -1,5 +1,7 @@
 """Ingest: formats, column mapping, and a clear error for each kind of bad input."""
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -16,7 +18,9 @@ def write(tmp_path, text, name="log.csv"):
 
 def test_csv_with_any_column_names_and_date_formats(tmp_path):
     path = write(tmp_path, "Client,When,Total\n7,2021-03-04,10.5\n8,05/03/2021,2\n7,20210306,1\n")
-    frame = load_transactions(path, MAP)
+    with pytest.raises(IngestError, match="'When' is ambiguous.*row 2: '05/03/2021'"):
+        load_transactions(path, MAP)  # 05/03 could be either: nothing in the column tells
+    frame = load_transactions(path, replace(MAP, date_format="dayfirst"))
     assert list(frame.columns) == ["customer_id", "date", "amount"]
     assert frame["customer_id"].tolist() == ["7", "7", "8"]
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [

@@ -30,6 +30,7 @@ def test_guess_by_name_then_by_type():
         "customer_id": "Customer No",
         "quantity": "Qty",
         "order_id": "order_ref",
+        "price": None,
     }
     unusual = frame(
         "Tag,Betrag,Kunde,Wert\n2021-01-02,3.50,k1,3.50\n2021-01-05,4.25,k2,1.25\n"
@@ -96,7 +97,7 @@ def test_uploads_keep_only_safe_names_and_known_ids(tmp_path):
         with pytest.raises(uploads.UploadError, match="unknown upload"):
             uploads.load(tmp_path, bad_id)
     with pytest.raises(uploads.UploadError, match="expected one of"):
-        uploads.save(tmp_path, "report.xlsx", data, 1000, "ann")
+        uploads.save(tmp_path, "report.xls", data, 1000, "ann")
     with pytest.raises(uploads.UploadError, match="larger than"):
         uploads.save(tmp_path, "big.csv", data, 4, "ann")
     with pytest.raises(uploads.UploadError, match="did not arrive intact"):
