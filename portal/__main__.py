@@ -34,25 +34,14 @@ def metrics_table(backtest: dict) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from portal.ingest import CDNOW_COLUMNS, ColumnMap, IngestError, load_transactions
+    from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
     from portal.train import TrainError, train_frame, unchanged
 
     settings = Settings.from_env()
     if args.transactions is None:
         path, columns = settings.transactions_path, CDNOW_COLUMNS
     else:
-        path = Path(args.transactions)
-        columns = ColumnMap(
-            customer_id=args.customer_col,
-            date=args.date_col,
-            amount=None if args.price_col else args.amount_col or "amount",
-            quantity=args.quantity_col,
-            order_id=args.order_col,
-            price=args.price_col,
-            date_format=args.date_format,
-            decimal=args.decimal,
-            sheet=args.sheet,
-        )
+        path, columns = Path(args.transactions), column_map(args)
     try:
         transactions = load_transactions(path, columns)
         if args.command == "retrain" and not args.force:
@@ -81,6 +70,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(metrics_table(document["backtest"]))
     return 0
+
+
+def column_map(args: argparse.Namespace):
+    """The ColumnMap that train/retrain's column and format options describe."""
+    from portal.ingest import ColumnMap
+
+    return ColumnMap(
+        customer_id=args.customer_col,
+        date=args.date_col,
+        amount=None if args.price_col else args.amount_col or "amount",
+        quantity=args.quantity_col,
+        order_id=args.order_col,
+        price=args.price_col,
+        date_format=args.date_format,
+        decimal=args.decimal,
+        sheet=args.sheet,
+    )
 
 
 def _print_progress(done: int, total: int, message: str) -> None:

@@ -1,4 +1,4 @@
-"""Dates read one way per column: the evidence, the refusals, the explicit choice, and a property."""
+"""Dates read one way per column: the evidence, the refusals, the explicit choice, properties."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -29,7 +29,7 @@ def test_a_day_first_column_with_times_is_read_day_first_for_every_row():
     [
         (["01/13/2024 3:04 PM", "02/01/2024 12:00 AM"], [date(2024, 1, 13), date(2024, 2, 1)]),
         (["05.01.2024", "5.1.24"], [date(2024, 1, 5)] * 2),  # dots are day first
-        (["2024-01-05", "20240106", "2024/01/07 10:22:13.5"], [date(2024, 1, d) for d in (5, 6, 7)]),
+        (["2024-01-05", "20240106", "2024/1/7T10:22:13.5"], [date(2024, 1, d) for d in (5, 6, 7)]),
         (["45296", "45297.75"], [date(2024, 1, 5), date(2024, 1, 6)]),  # Excel serials
         (["31/12/99", "01/02/00"], [date(1999, 12, 31), date(2000, 2, 1)]),  # 2-digit years
         (["13/01/2024", "30/02/2024", "x", None], [date(2024, 1, 13), None, None, None]),
@@ -92,7 +92,7 @@ DAY_MONTH = {
     "monthfirst": ["%m/%d/%Y", "%m-%d-%y"],
 }
 YEAR_FIRST = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
-TIMES = ["", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p"]
+TIMES = ["", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", "T%H:%M:%S", " %I:%M %p"]
 moments = st.datetimes(datetime(1969, 1, 1), datetime(2068, 12, 31))
 
 
