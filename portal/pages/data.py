@@ -3,11 +3,14 @@
 import dash
 import dash_bootstrap_components as dbc
 import flask
+import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from portal import components as c
 from portal import figures, ids, jobs, uploads
 from portal.extensions import settings
+from portal.amounts import DECIMALS, read_amounts
+from portal.dates import read_dates
 from portal.ingest import ColumnMap, IngestError
 from portal.validation import guess_mapping, validate
 
@@ -19,10 +22,22 @@ FIELD_LABELS = {
     "amount": "Amount",
     "quantity": "Quantity (optional)",
     "order_id": "Order id (optional)",
+    "price": "Unit price (optional: amount = quantity × price)",
 }
-OPTIONAL = ("quantity", "order_id")
+OPTIONAL = ("amount", "quantity", "order_id", "price")
 PREVIEW_ROWS = 5
-FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS]
+DATE_FORMATS = [
+    {"label": "Day first: 02/01/2024 is 2 January", "value": "dayfirst"},
+    {"label": "Month first: 02/01/2024 is February 1", "value": "monthfirst"},
+    {"label": "Year first: 2024-01-02 (ISO)", "value": "yearfirst"},
+    {"label": "Excel serial numbers (45293)", "value": "excel"},
+]
+DECIMAL_CHOICES = [
+    {"label": "Decimal point: 1,234.50", "value": "."},
+    {"label": "Decimal comma: 1.234,50", "value": ","},
+]
+READING = [State(ids.DATA_DATE_FORMAT, "value"), State(ids.DATA_DECIMAL, "value")]
+FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS] + READING
 
 
 def layout(**_):
@@ -42,6 +57,36 @@ def layout(**_):
             for field, label in FIELD_LABELS.items()
         ]
     )
+    reading = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Date format", html_for=ids.DATA_DATE_FORMAT),
+                    dcc.Dropdown(
+                        id=ids.DATA_DATE_FORMAT,
+                        options=DATE_FORMATS,
+                        placeholder="as stored in the file",
+                    ),
+                ],
+                xs=12,
+                md=6,
+                className="mb-2",
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Decimal separator", html_for=ids.DATA_DECIMAL),
+                    dcc.Dropdown(
+                        id=ids.DATA_DECIMAL,
+                        options=DECIMAL_CHOICES,
+                        placeholder="as stored in the file",
+                    ),
+                ],
+                xs=12,
+                md=6,
+                className="mb-2",
+            ),
+        ]
+    )
     return html.Div(
         [
             c.page_header(
@@ -57,7 +102,7 @@ def layout(**_):
                         children=html.Div(
                             [
                                 html.I(className="bi bi-cloud-arrow-up me-2"),
-                                "Drop a CSV or parquet file here, or ",
+                                "Drop a CSV, Excel (.xlsx) or parquet file here, or ",
                                 html.A("choose one", href="#"),
                                 html.Div(
                                     f"one row per order line: customer, date, amount "
@@ -77,7 +122,7 @@ def layout(**_):
                 [
                     step(
                         "2. Map the columns",
-                        [mapping, html.Div(id=ids.DATA_PREVIEW, className="mt-2")],
+                        [mapping, reading, html.Div(id=ids.DATA_PREVIEW, className="mt-2")],
                     ),
                     step("3. Check", html.Div(id=ids.DATA_REPORT)),
                     step(
@@ -159,6 +204,7 @@ def receive_upload(contents, filename):
             html.I(className="bi bi-file-earmark-check me-1"),
             html.Strong(upload.filename),
             f"  ·  {upload.size / 1e3:,.1f} kB  ·  {len(frame):,} rows  ·  {len(columns)} columns",
+            f"  ·  {frame.attrs['encoding']}" if "encoding" in frame.attrs else "",
         ],
         id="data-file-name",
     )
@@ -184,15 +230,69 @@ def receive_upload(contents, filename):
 
 
 def column_map(values) -> ColumnMap:
-    """The dropdowns' values as a ColumnMap (empty optional fields are None)."""
-    chosen = dict(zip(FIELD_LABELS, values, strict=True))
+    """The dropdowns' values (the fields, then date format and decimal) as a ColumnMap; empty
+    optional fields are None."""
+    chosen = dict(zip([*FIELD_LABELS, "date_format", "decimal"], values, strict=True))
     return ColumnMap(
-        chosen["customer_id"] or "",
-        chosen["date"] or "",
-        chosen["amount"] or "",
-        chosen["quantity"] or None,
-        chosen["order_id"] or None,
+        customer_id=chosen["customer_id"] or "",
+        date=chosen["date"] or "",
+        amount=chosen["amount"] or "",
+        quantity=chosen["quantity"] or None,
+        order_id=chosen["order_id"] or None,
+        price=chosen["price"] or None,
+        date_format=chosen["date_format"] or None,
+        decimal=chosen["decimal"] or None,
     )
+
+
+def _frame(upload_id):
+    """The upload's rows, or None when it is gone or unreadable."""
+    try:
+        return uploads.read(uploads.load(settings().uploads_dir, upload_id))
+    except (uploads.UploadError, IngestError):
+        return None
+
+
+@callback(
+    Output(ids.DATA_DATE_FORMAT, "value"),
+    Output(ids.DATA_DATE_FORMAT, "placeholder"),
+    Input(ids.DATA_UPLOAD_ID, "data"),
+    Input(ids.DATA_FIELDS["date"], "value"),
+    prevent_initial_call=True,
+)
+def detect_date_format(upload_id, column):
+    """Prefill the date format with the convention detected in the mapped date column."""
+    frame = _frame(upload_id)
+    if frame is None or column not in frame:
+        return None, "map the date column first"
+    reading = read_dates(frame[column])
+    if reading.problem:
+        return None, "choose: the file does not tell"
+    if reading.convention == "typed":
+        return None, "stored as dates in the file"
+    return reading.convention, reading.label
+
+
+@callback(
+    Output(ids.DATA_DECIMAL, "value"),
+    Output(ids.DATA_DECIMAL, "placeholder"),
+    Input(ids.DATA_UPLOAD_ID, "data"),
+    Input(ids.DATA_FIELDS["amount"], "value"),
+    Input(ids.DATA_FIELDS["price"], "value"),
+    prevent_initial_call=True,
+)
+def detect_decimal(upload_id, amount, price):
+    """Prefill the decimal separator with the one detected in the amount (or price) column."""
+    frame = _frame(upload_id)
+    column = price or amount
+    if frame is None or column not in frame:
+        return None, "map the amount column first"
+    reading = read_amounts(frame[column])
+    if reading.problem:
+        return None, "choose: the file does not tell"
+    if pd.api.types.is_numeric_dtype(frame[column]):
+        return None, "stored as numbers in the file"
+    return reading.decimal, f"decimal {DECIMALS[reading.decimal]}"
 
 
 @callback(
@@ -200,6 +300,8 @@ def column_map(values) -> ColumnMap:
     Output(ids.DATA_TRAIN, "disabled"),
     Input(ids.DATA_UPLOAD_ID, "data"),
     *[Input(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    Input(ids.DATA_DATE_FORMAT, "value"),
+    Input(ids.DATA_DECIMAL, "value"),
     prevent_initial_call=True,
 )
 def check(upload_id, *values):
@@ -244,6 +346,8 @@ def report_view(result) -> html.Div:
     if result.amount_histogram:
         figure = figures.make_amount_figure(result.amount_histogram)
         parts.append(c.graph("data-amount-graph", figure, height="320px"))
+    if result.date_label:
+        parts.append(dates_view(result))
     blocking = [p for p in result.problems if p.blocking]
     if result.can_train:
         verdict = dbc.Alert(
@@ -260,7 +364,8 @@ def report_view(result) -> html.Div:
         verdict = dbc.Alert(
             [
                 html.Strong("Cannot train on this file yet. "),
-                "Fix the file and upload it again; the current model keeps serving.",
+                "Fix the file and upload it again, or choose a format above where asked; "
+                "the current model keeps serving.",
                 html.Ul([html.Li(r) for r in reasons], className="mb-0 mt-2"),
             ],
             color="danger",
@@ -296,6 +401,27 @@ def report_view(result) -> html.Div:
             )
         )
     return html.Div(parts)
+
+
+def dates_view(result) -> html.Div:
+    """How the dates were read, with a few rows raw -> parsed."""
+    return html.Div(
+        [
+            html.P(
+                ["Dates read as ", html.Strong(result.date_label), "; for example:"],
+                id="data-date-detected",
+                className="mb-1",
+            ),
+            c.data_table(
+                ["Row", "In the file", "Read as"],
+                [
+                    html.Tr([html.Td(row), html.Td(raw), html.Td(parsed)])
+                    for row, raw, parsed in result.date_samples
+                ],
+                ids.DATA_DATE_SAMPLES,
+            ),
+        ]
+    )
 
 
 @callback(
