@@ -90,11 +90,6 @@ def read_dates(values: pd.Series, date_format: str | None = None) -> DateReading
     )
 
 
-def parse_with(values: pd.Series, date_format: str | None = None) -> pd.Series:
-    """The days of a column, NaT where unparsable or refused (for guessing column types)."""
-    return read_dates(values, date_format).parsed
-
-
 def looks_like_dates(values: pd.Series, share: float = 0.9) -> bool:
     """Typed dates, or text of which ``share`` is written dates (never bare numbers)."""
     if pd.api.types.is_datetime64_any_dtype(values):

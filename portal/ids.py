@@ -48,6 +48,9 @@ DATA_FIELDS = {
     "price": "data-map-price",
 }
 DATA_DATE_FORMAT = "data-date-format"
+DATA_SHEET = "data-sheet"
+DATA_SHEET_ROW = "data-sheet-row"
+DATA_UPLOAD_MESSAGE = "data-upload-message"
 DATA_DECIMAL = "data-decimal"
 DATA_DATE_SAMPLES = "data-date-samples"
 

@@ -96,7 +96,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
     """
     reading = read_dates(values, date_format)
     if reading.problem:
-        raise IngestError(f"the dates {reading.problem}")
+        raise IngestError(f"the date column {reading.problem}")
     return reading.parsed
 
 

@@ -91,13 +91,22 @@ def sniff_delimiter(text: str) -> str:
         return ","
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of an .xlsx workbook, in order."""
+    with _workbook(path) as book:
+        return list(book.sheet_names)
+
+
+def _workbook(path: Path) -> pd.ExcelFile:
+    try:
+        return pd.ExcelFile(path, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise IngestError(f"{path}: is not a readable .xlsx workbook ({exc})") from None
+
+
 def read_spreadsheet(path: Path, sheet: str | None = None) -> pd.DataFrame:
     """One sheet of an .xlsx workbook (the first unless named), cells as text or dates."""
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise IngestError(f"{path}: is not a readable .xlsx workbook ({exc})") from None
-    with book:
+    with _workbook(path) as book:
         if sheet not in (None, "") and sheet not in book.sheet_names:
             raise IngestError(f"{path}: no sheet named {sheet!r}; sheets: {book.sheet_names}")
         frame = book.parse(sheet or book.sheet_names[0], dtype=object)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal.ingest import read_raw
+from portal.readers import SPREADSHEET_SUFFIXES, read_raw, sheet_names
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq", ".xlsx")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -113,6 +113,13 @@ def read(upload: Upload, sheet: str | None = None) -> pd.DataFrame:
     """The upload's rows as ingest reads them; the last two files are kept per process, since the
     data page re-checks the same file on every mapping change. Treat the frame as read-only."""
     return _read(str(upload.path), upload.path.stat().st_mtime_ns, sheet)
+
+
+def sheets(upload: Upload) -> list[str]:
+    """A workbook's sheet names, in order; [] for any other file."""
+    if upload.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return []
+    return sheet_names(upload.path)
 
 
 @functools.lru_cache(maxsize=2)

@@ -3,6 +3,7 @@
 import json
 import time
 from datetime import date
+from pathlib import Path
 
 import joblib
 import pandas as pd
@@ -17,6 +18,7 @@ from portal.train import METRICS, MODEL, PREPARED, publish
 from tests.browser.conftest import assert_clean_console, click, visit
 from tests.conftest import fresh_app
 
+DATA = Path(__file__).parents[1] / "data"
 DAY_FIRST = "Day first: 02/01/2024 is 2 January"
 MONTH_FIRST = "Month first: 02/01/2024 is February 1"
 
@@ -209,4 +211,22 @@ def test_dates_show_how_they_were_read_and_an_ambiguous_file_waits_for_a_choice(
     duo.wait_for_contains_text("#data-verdict", "Ready to train")
     duo.wait_for_text_to_equal("#data-kpi-dates .kpi-value", "2022-01-01 … 2023-06-11")
     assert duo.find_element("#data-train").is_enabled()
+    assert_clean_console(duo)
+
+
+def test_a_workbook_offers_its_sheets(data_portal):
+    duo, _ = data_portal
+    visit(duo, "/data")
+    upload(duo, DATA / "uk_orders.xlsx")
+    duo.wait_for_text_to_equal("#data-sheet .dash-dropdown-value", "Orders")
+    duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Order Date")
+    duo.wait_for_text_to_equal("#data-date-format .dash-dropdown-value", DAY_FIRST)
+    duo.wait_for_contains_text("#data-date-samples", "13/01/2024 18:45 13 January 2024")
+
+    choose(duo, "#data-sheet", "Typed")
+    duo.wait_for_contains_text("#data-file-name", "sheet Typed")
+    duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Date")
+    duo.wait_for_text_to_equal("#data-date-format", "stored as dates in the file")
+    duo.wait_for_contains_text("#data-date-detected", "stored as dates in the file")
+    duo.wait_for_text_to_equal("#data-kpi-customers .kpi-value", "2")
     assert_clean_console(duo)
