@@ -29,9 +29,7 @@ CONVENTIONS = {
     "yearfirst": "year first",
     "excel": "Excel serial numbers",
 }
-CHOOSE = (
-    "choose the date format: dayfirst or monthfirst (or a strftime format such as %d/%m/%Y)"
-)
+CHOOSE = "choose the date format: dayfirst or monthfirst (or a strftime format such as %d/%m/%Y)"
 EXAMPLES = 3
 WRITTEN = re.compile(
     r"^(?P<a>\d{1,4})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})"

@@ -19,7 +19,7 @@ from portal.ingest import ColumnMap
 from portal.mapping import guess_mapping
 from portal.train import TrainError, run_cutoffs
 
-__all__ = ["guess_mapping", "validate", "histogram"]
+__all__ = ["guess_mapping", "histogram", "validate"]
 
 MAX_LISTED = 100
 HISTOGRAM_BINS = 30

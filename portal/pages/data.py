@@ -8,9 +8,9 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from portal import components as c
 from portal import ids, jobs, uploads
-from portal.extensions import settings
 from portal.amounts import DECIMALS, read_amounts
 from portal.dates import read_dates
+from portal.extensions import settings
 from portal.ingest import ColumnMap, IngestError
 from portal.pages.data_views import report_view, result_view
 from portal.validation import guess_mapping, validate

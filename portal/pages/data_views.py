@@ -54,8 +54,10 @@ def report_view(result) -> html.Div:
         verdict = dbc.Alert(
             [
                 html.Strong("Cannot train on this file yet. "),
-                "Fix the file and upload it again, or choose a format above where asked; "
-                "the current model keeps serving.",
+                (
+                    "Fix the file and upload it again, or choose a format above where asked; "
+                    "the current model keeps serving."
+                ),
                 html.Ul([html.Li(r) for r in reasons], className="mb-0 mt-2"),
             ],
             color="danger",

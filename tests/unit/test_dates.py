@@ -109,9 +109,7 @@ def test_random_dates_in_any_convention_read_back_for_every_row(stamps, conventi
     values = [s.strftime(fmt) for s in stamps]
     expected = [s.date() for s in stamps]
     reading = read_dates(pd.Series(values))
-    telling = convention != "yearfirst" and (
-        "." in day_layout or any(s.day > 12 for s in stamps)
-    )
+    telling = convention != "yearfirst" and ("." in day_layout or any(s.day > 12 for s in stamps))
     if convention == "yearfirst" or telling or all(s.day == s.month for s in stamps):
         assert reading.problem is None
         assert [d.date() for d in reading.parsed] == expected

@@ -148,7 +148,8 @@ def test_an_ambiguous_column_blocks_training_until_a_format_is_chosen():
     assert result.errors[0].startswith("column 'Tag' is ambiguous: no date has a day above 12")
     assert result.problems == []  # no row is blamed for the column's ambiguity
     chosen = validate(frame(text), ColumnMap("Kunde", "Tag", "Betrag", date_format="dayfirst"))
-    assert chosen.can_train and (chosen.first_date, chosen.last_date) == ("2020-01-03", "2021-12-11")
+    assert chosen.can_train
+    assert (chosen.first_date, chosen.last_date) == ("2020-01-03", "2021-12-11")
 
 
 def test_quantity_times_price_and_decimal_commas_in_the_report():
