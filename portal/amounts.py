@@ -16,16 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from portal.dates import example_rows
+from portal.dates import example_rows, extract
 
 DECIMALS = {".": "point", ",": "comma"}
 CURRENCY = r"(?:[$€£¥₹₽₩₺]|[A-Z]{3}|[Kk]r\.?|Fr\.?)"
-WRITTEN = re.compile(
+SPACES = "'\u00a0\u202f "  # thousands separators besides . and ,
+WRITTEN = (  # RE2 syntax (pyarrow)
     rf"^(?P<lead>-)?\s*(?P<open>\()?\s*(?P<sign1>-)?\s*(?:{CURRENCY}\s*)?(?P<sign2>-)?\s*"
-    r"(?P<number>\d[\d.,'\u00a0\u202f ]*\d|\d)"
+    rf"(?P<number>\d[\d.,{SPACES}]*\d|\d)"
     rf"\s*(?:{CURRENCY})?\s*(?P<close>\))?\s*(?P<trail>-)?$"
 )
-SPACES = "'\u00a0\u202f "
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def read_amounts(values: pd.Series, decimal: str | None = None) -> AmountReading
         numbers = values.astype(float)
         return AmountReading(".", numbers.where(np.isfinite(numbers)))
     text = values.astype("string").str.strip()
-    parts = text.fillna("").str.extract(WRITTEN).fillna("")
+    parts = extract(text, WRITTEN).fillna("")
     number = parts["number"].str.replace(f"[{SPACES}]", "", regex=True)
     if decimal not in (None, "", "auto") and decimal not in DECIMALS:
         return _refused(text, f"has an unknown decimal separator {decimal!r}; use . or ,")
@@ -72,15 +72,16 @@ def read_amounts(values: pd.Series, decimal: str | None = None) -> AmountReading
 
 def _decide(text: pd.Series, number: pd.Series) -> tuple[str | None, str | None]:
     """The column's decimal separator from the evidence, or the problem that prevents one."""
-    last = number.str.extract(r"(?P<sep>[.,])(?P<tail>\d+)$").fillna("")
+    last = extract(number, r"(?P<sep>[.,])(?P<tail>\d+)$").fillna("")
+    head = extract(number, r"^(?P<head>\d+)")["head"].fillna("")
     both = number.str.contains(".", regex=False) & number.str.contains(",", regex=False)
-    repeated = {sep: number.str.count(re.escape(sep)) > 1 for sep in DECIMALS}
+    count = {sep: number.str.count(re.escape(sep)) for sep in DECIMALS}
     evidence = {}
     for sep, other in ((".", ","), (",", ".")):
-        single = number.str.count(re.escape(sep)).eq(1) & ~both
-        head = number.str.split(sep, regex=False).str[0]
+        single = count[sep].eq(1) & ~both
         tells = single & (last["tail"].str.len().ne(3) | head.eq("0") | head.str.len().gt(3))
-        evidence[sep] = (both & last["sep"].eq(sep)) | tells | (repeated[other] & ~both)
+        repeated_other = count[other].gt(1) & ~both
+        evidence[sep] = (both & last["sep"].eq(sep)) | tells | repeated_other
     if evidence["."].any() and evidence[","].any():
         return None, (
             f"mixes a decimal point ({example_rows(text, evidence['.'])}) and a decimal comma "

@@ -16,11 +16,12 @@ day (``2024-01-05 22:30 -0500`` is 6 January); one without an offset counts on t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 CONVENTIONS = {
@@ -31,8 +32,8 @@ CONVENTIONS = {
 }
 CHOOSE = "choose the date format: dayfirst or monthfirst (or a strftime format such as %d/%m/%Y)"
 EXAMPLES = 3
-WRITTEN = re.compile(
-    r"^(?P<a>\d{1,4})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})"
+WRITTEN = (  # RE2 syntax (pyarrow): no back-references, so both separators are captured
+    r"^(?P<a>\d{1,4})(?P<sep>[-/.])(?P<b>\d{1,2})(?P<sep2>[-/.])(?P<c>\d{1,4})"
     r"(?:(?:T|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
     r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
@@ -93,14 +94,27 @@ def looks_like_dates(values: pd.Series, share: float = 0.9) -> bool:
     if pd.api.types.is_datetime64_any_dtype(values):
         return True
     text = values.astype("string").str.strip().dropna()
-    dated = text.str.match(WRITTEN) | text.str.fullmatch(COMPACT)
+    dated = extract(text, WRITTEN)["a"].notna() | text.str.fullmatch(COMPACT)
     return len(text) > 0 and dated.mean() >= share
+
+
+def extract(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """The named groups of a regex (RE2 syntax) in each value, by pyarrow (fast on millions of
+    rows); None for a value that does not match, "" for a group that took no part."""
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    found = pc.extract_regex(values, pattern)
+    return pd.DataFrame(
+        {field.name: column.to_pandas() for field, column in zip(found.type, found.flatten())},
+        index=text.index,
+    )
 
 
 def _shapes(text: pd.Series) -> pd.DataFrame:
     """Each value's fields and shape: ymd, dm (day/month first), compact, serial."""
-    parts = text.str.extract(WRITTEN)
+    parts = extract(text, WRITTEN)
     width_a, width_c = parts["a"].str.len(), parts["c"].str.len()
+    same_separator = parts["sep"].eq(parts["sep2"]) & parts["sep"].notna()
+    width_a, width_c = width_a.where(same_separator), width_c.where(same_separator)
     shapes = parts.copy()
     for name in ("a", "b", "c", "hour", "minute", "second"):
         shapes[name] = _numbers(parts[name])
@@ -201,9 +215,14 @@ def _offset_minutes(tz: pd.Series) -> pd.Series:
 
 
 def _numbers(text: pd.Series) -> pd.Series:
-    """Text as float64, NaN where not a number."""
-    numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
-    return pd.Series(numbers.to_numpy(dtype=float, na_value=np.nan), index=text.index)
+    """Digit groups as float64 (pyarrow's cast is fast), NaN where empty or missing."""
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    values = pc.if_else(pc.equal(values, ""), None, values)
+    try:
+        numbers = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # not digits: the slower, forgiving parser
+        numbers = pd.to_numeric(pd.Series(values.to_pandas()), errors="coerce").to_numpy(float)
+    return pd.Series(numbers, index=text.index)
 
 
 def _days(stamps: pd.Series) -> pd.Series:
@@ -246,7 +265,7 @@ def _label(convention: str | None, shapes: pd.DataFrame) -> str:
         layout = f"MM{sep}DD{sep}{year}"
     if pd.notna(first["hour"]):
         layout += " HH:MM" + (":SS" if pd.notna(first["second"]) else "")
-        layout += " AM/PM" if pd.notna(first["ampm"]) else ""
-    if pd.notna(first["tz"]):
+        layout += " AM/PM" if first["ampm"] else ""
+    if first["tz"]:
         layout += " +offset"
     return f"{CONVENTIONS[convention]} ({layout})"
