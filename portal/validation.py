@@ -1,9 +1,11 @@
-"""Before training an uploaded log: guess its column mapping and report every problem by row.
+"""Before training an uploaded log: report how it would be read and every problem by row.
 
 Rows are numbered like ingest's messages: row 1 is the first row after the header.
-Blocking problems (training would fail): missing customer ids, unparsable dates, non-numeric
-amounts or quantities, too little history. Warnings (training goes ahead, with the stated rule):
-negative amounts (returns), zero amounts, duplicate rows.
+Blocking problems (training would fail): a date or amount column that cannot be read one way
+(mixed or ambiguous conventions, until a format is chosen), missing customer ids, unparsable dates,
+non-numeric amounts, prices or quantities, too little history. Warnings (training goes ahead, with
+the stated rule): negative amounts (returns), zero amounts, duplicate rows. The report also says
+how the dates were read, with a few rows raw -> parsed.
 """
 
 from __future__ import annotations

@@ -163,3 +163,32 @@ def test_quantity_times_price_and_decimal_commas_in_the_report():
     assert validate(data, ColumnMap("Kunde", "Tag", None, price="Preis")).errors == [
         "map a column to: quantity"
     ]
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (  # WooCommerce order export
+            "Order Number,Order Status,Order Date,Customer User ID,Billing Email Address,"
+            "Order Subtotal Amount,Order Shipping Amount,Order Total Amount",
+            ("Customer User ID", "Order Date", "Order Total Amount", None, "Order Number", None),
+        ),
+        (  # French
+            "Numéro de commande,Client,Date de commande,Quantité,Remise,Montant TTC",
+            ("Client", "Date de commande", "Montant TTC", "Quantité", "Numéro de commande", None),
+        ),
+        (  # Spanish, line items without a line total
+            "Factura,Cliente,Fecha,Cantidad,Precio unitario,Descuento",
+            ("Cliente", "Fecha", None, "Cantidad", "Factura", "Precio unitario"),
+        ),
+        (  # UCI Online Retail (the first edition's names)
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+            ("CustomerID", "InvoiceDate", None, "Quantity", "InvoiceNo", "UnitPrice"),
+        ),
+    ],
+)
+def test_guess_knows_the_usual_export_headers(header, expected):
+    row = ",".join("1" for _ in header.split(","))
+    guessed = guess_mapping(frame(f"{header}\n{row}\n"))
+    fields = ("customer_id", "date", "amount", "quantity", "order_id", "price")
+    assert tuple(guessed[f] for f in fields) == expected
