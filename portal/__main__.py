@@ -34,17 +34,14 @@ def metrics_table(backtest: dict) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from portal.ingest import CDNOW_COLUMNS, ColumnMap, IngestError, load_transactions
+    from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
     from portal.train import TrainError, train_frame, unchanged
 
     settings = Settings.from_env()
     if args.transactions is None:
         path, columns = settings.transactions_path, CDNOW_COLUMNS
     else:
-        path = Path(args.transactions)
-        columns = ColumnMap(
-            args.customer_col, args.date_col, args.amount_col, args.quantity_col, args.order_col
-        )
+        path, columns = Path(args.transactions), column_map(args)
     try:
         transactions = load_transactions(path, columns)
         if args.command == "retrain" and not args.force:
@@ -73,6 +70,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(metrics_table(document["backtest"]))
     return 0
+
+
+def column_map(args: argparse.Namespace):
+    """The ColumnMap that train/retrain's column and format options describe."""
+    from portal.ingest import ColumnMap
+
+    return ColumnMap(
+        customer_id=args.customer_col,
+        date=args.date_col,
+        amount=None if args.price_col else args.amount_col or "amount",
+        quantity=args.quantity_col,
+        order_id=args.order_col,
+        price=args.price_col,
+        date_format=args.date_format,
+        decimal=args.decimal,
+        sheet=args.sheet,
+    )
 
 
 def _print_progress(done: int, total: int, message: str) -> None:
@@ -130,6 +144,17 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def date_format(value: str) -> str:
+    """An argparse type: a named date convention or a strftime format."""
+    from portal.dates import CONVENTIONS, valid_format
+
+    if not valid_format(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use {', '.join(CONVENTIONS)} or a strftime format such as %d/%m/%Y"
+        )
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for all sub-commands."""
     top = argparse.ArgumentParser(prog="python -m portal", description=__doc__)
@@ -140,14 +165,29 @@ def parser() -> argparse.ArgumentParser:
         ("retrain", "like train, but skip when the data fingerprint is unchanged (for cron)"),
     ):
         train = sub.add_parser(name, help=text)
-        train.add_argument("--transactions", help="CSV, text or parquet (default: shipped CDNOW)")
+        train.add_argument(
+            "--transactions", help="CSV, text, parquet or .xlsx (default: shipped CDNOW)"
+        )
         train.add_argument("--cutoff", help="backtest cutoff YYYY-MM-DD (default: production)")
         train.add_argument("--seed", type=int, default=0)
         train.add_argument("--customer-col", default="customer_id")
         train.add_argument("--date-col", default="date")
-        train.add_argument("--amount-col", default="amount")
+        train.add_argument("--amount-col", help="the line total (default: amount)")
         train.add_argument("--quantity-col")
         train.add_argument("--order-col")
+        train.add_argument(
+            "--price-col", help="unit price: amount = quantity x price (needs --quantity-col)"
+        )
+        train.add_argument(
+            "--date-format",
+            type=date_format,
+            help="dayfirst, monthfirst, yearfirst, excel or a strftime format such as "
+            "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
+        )
+        train.add_argument(
+            "--decimal", choices=(".", ","), help="decimal separator (default: detected)"
+        )
+        train.add_argument("--sheet", help="the .xlsx sheet to read (default: the first)")
         train.add_argument(
             "--trained-by",
             default=os.environ.get("USER") or "cli",

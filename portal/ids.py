@@ -45,7 +45,14 @@ DATA_FIELDS = {
     "amount": "data-map-amount",
     "quantity": "data-map-quantity",
     "order_id": "data-map-order",
+    "price": "data-map-price",
 }
+DATA_DATE_FORMAT = "data-date-format"
+DATA_SHEET = "data-sheet"
+DATA_SHEET_ROW = "data-sheet-row"
+DATA_UPLOAD_MESSAGE = "data-upload-message"
+DATA_DECIMAL = "data-decimal"
+DATA_DATE_SAMPLES = "data-date-samples"
 
 MODEL_VERSIONS = "model-versions-table"
 MODEL_VERSION_PICK = "model-version-pick"

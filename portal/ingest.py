@@ -1,16 +1,17 @@
-"""Read a transaction log (CSV, whitespace-separated text or parquet) and normalise it.
+"""Map, validate and normalise a transaction log read by ``portal.readers``.
 
 Output columns: customer_id (str), date (datetime64, UTC-naive day), amount (float), and
-quantity / order_id when mapped.
+quantity / order_id when mapped. Dates and amounts are read one way per column (``portal.dates``,
+``portal.amounts``); with a unit-price column, amount = quantity x price.
 
 Returns rule: rows with a negative amount are returns. They are kept and net against the
 customer's spend (sums of amount), but never count as a purchase occasion. ``IngestReport``
-counts them, so nothing is dropped silently.
+counts them, so nothing is dropped silently. A cancelled line written as a negative quantity
+(UCI Online Retail's invoices starting with C) has a negative amount, so it follows the same rule.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,37 +19,48 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from portal.amounts import read_amounts
+from portal.dates import FIRST_YEAR, LAST_YEAR, read_dates
+from portal.readers import WINDOWS_1252, IngestError, read_raw
+
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "IngestError", "read_raw"]
+
 log = logging.getLogger(__name__)
 
 MAX_EXAMPLES = 5
-DATE_FORMATS = ("%Y%m%d", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
-TEXT_SUFFIXES = (".txt", ".dat", ".tsv")
-DELIMITERS = ",;\t|"
-SNIFF_BYTES = 64 * 1024
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-
-
-class IngestError(ValueError):
-    """Bad input: the message names the file, the column and the first offending rows."""
+OUTPUT_COLUMNS = ("customer_id", "date", "amount", "quantity", "order_id")
 
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Which source column holds each field; quantity and order_id are optional."""
+    """Which source column holds each field, and how to read the file and its values.
+
+    quantity, order_id and price are optional; with price (which needs quantity) the amount is
+    quantity x price and ``amount`` is not read. date_format: None (detect), a named convention
+    (dayfirst, monthfirst, yearfirst, excel) or a strftime format; decimal: None (detect), "." or
+    ","; sheet: a workbook's sheet (the first by default).
+    """
 
     customer_id: str = "customer_id"
     date: str = "date"
-    amount: str = "amount"
+    amount: str | None = "amount"
     quantity: str | None = None
     order_id: str | None = None
+    price: str | None = None
+    date_format: str | None = None
+    decimal: str | None = None
+    sheet: str | None = None
 
     def required(self) -> dict[str, str]:
         """Target name -> source name for the fields present."""
-        pairs = {"customer_id": self.customer_id, "date": self.date, "amount": self.amount}
-        if self.quantity:
-            pairs["quantity"] = self.quantity
-        if self.order_id:
-            pairs["order_id"] = self.order_id
+        pairs = {"customer_id": self.customer_id, "date": self.date}
+        if self.price:
+            pairs["price"] = self.price
+        else:
+            pairs["amount"] = self.amount
+        for target in ("quantity", "order_id"):
+            if getattr(self, target):
+                pairs[target] = getattr(self, target)
         return pairs
 
 
@@ -70,78 +82,31 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
 
 
-def read_raw(path: str | Path) -> pd.DataFrame:
-    """Read a file as strings (parquet keeps its types), choosing the parser by suffix."""
-    path = Path(path)
-    if not path.exists():
-        raise IngestError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise IngestError(f"{path}: the file is empty")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif path.suffix.lower() in TEXT_SUFFIXES:
-            frame = pd.read_csv(path, sep=r"\s+", dtype=str)
-        else:
-            frame = pd.read_csv(path, dtype=str, sep=sniff_delimiter(path))
-    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise IngestError(f"{path}: cannot be parsed ({exc})") from None
-    if frame.empty:
-        raise IngestError(f"{path}: the file has a header but no rows")
-    return frame
-
-
-def sniff_delimiter(path: Path) -> str:
-    """The delimiter of a CSV, guessed from its first 64 kB (comma when unsure)."""
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        head = handle.read(SNIFF_BYTES)
-    try:
-        return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return ","
-
-
 def _offending(frame: pd.DataFrame, mask: pd.Series, column: str) -> str:
     """Describe the first offending rows as 'row N: value' (row 1 is the first data row)."""
     rows = frame.index[mask.to_numpy()][:MAX_EXAMPLES]
     return ", ".join(f"row {i + 1}: {frame.at[i, column]!r}" for i in rows)
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse dates trying each known format in turn.
+def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Days of a column read one way (``portal.dates``); unparsable values become NaT.
 
-    Unparsable values, and dates outside FIRST_YEAR..LAST_YEAR, become NaT.
+    Raises:
+        IngestError: the column mixes conventions, or is ambiguous and no format was given.
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.astype("datetime64[s, UTC]" if values.dt.tz else "datetime64[s]")
-    else:
-        text = values.astype("string").str.strip()
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
-        for fmt in DATE_FORMATS:
-            todo = parsed.isna() & text.notna()
-            if not todo.any():
-                break
-            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype(
-                "datetime64[s]"
-            )
-        todo = parsed.isna() & text.notna()
-        if todo.any():
-            parsed[todo] = (
-                pd.to_datetime(text[todo], errors="coerce", utc=True, format="mixed")
-                .dt.tz_localize(None)
-                .astype("datetime64[s]")
-            )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    parsed = parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR))
-    return parsed.astype("datetime64[ns]").dt.normalize()
+    reading = read_dates(values, date_format)
+    if reading.problem:
+        raise IngestError(f"the date column {reading.problem}")
+    return reading.parsed
 
 
 def normalise(frame: pd.DataFrame, columns: ColumnMap, source: str = "input") -> pd.DataFrame:
     """Map, validate and type a raw frame; raise IngestError naming column and rows."""
     frame = frame.reset_index(drop=True)
     pairs = columns.required()
-    missing = [src for src in pairs.values() if src not in frame.columns]
+    if columns.price and not columns.quantity:
+        raise IngestError(f"{source}: a unit-price column needs a quantity column")
+    missing = [src for src in pairs.values() if not src or src not in frame.columns]
     if missing:
         raise IngestError(
             f"{source}: missing column(s) {missing}; columns found: {list(frame.columns)}"
@@ -157,29 +122,41 @@ def normalise(frame: pd.DataFrame, columns: ColumnMap, source: str = "input") ->
         )
     out["customer_id"] = ids.astype(str)
 
-    out["date"] = parse_dates(out["date"])
+    dates = read_dates(out["date"], columns.date_format)
+    if dates.problem:
+        raise IngestError(f"{source}: column {columns.date!r} {dates.problem}")
+    out["date"] = dates.parsed
     bad = out["date"].isna()
     if bad.any():
         raise IngestError(
             f"{source}: column {columns.date!r} has {int(bad.sum())} unparsable date(s) "
-            f"(or outside {FIRST_YEAR}-{LAST_YEAR}): " + _offending(frame, bad, columns.date)
+            f"(or outside {FIRST_YEAR}-{LAST_YEAR}): {_offending(frame, bad, columns.date)}; "
+            f"read as {dates.label}"
         )
 
-    for target in ("amount", "quantity"):
-        if target not in out:
-            continue
-        numbers = pd.to_numeric(out[target], errors="coerce").astype(float)
-        bad = ~np.isfinite(numbers)
-        if bad.any():
-            name = pairs[target]
-            raise IngestError(
-                f"{source}: column {name!r} has {int(bad.sum())} non-numeric value(s): "
-                + _offending(frame, bad, name)
-            )
-        out[target] = numbers
+    for target in ("amount", "price", "quantity"):
+        if target in out:
+            out[target] = numbers(frame, pairs[target], columns.decimal, source)
+    if "price" in out:
+        out["amount"] = out["quantity"] * out.pop("price")
     if "order_id" in out:
         out["order_id"] = out["order_id"].astype(str)
+    out = out[[name for name in OUTPUT_COLUMNS if name in out]]
     return out.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def numbers(frame: pd.DataFrame, column: str, decimal: str | None, source: str) -> pd.Series:
+    """A column of amounts (or quantities) as floats; raises IngestError naming rows."""
+    reading = read_amounts(frame[column], decimal)
+    if reading.problem:
+        raise IngestError(f"{source}: column {column!r} {reading.problem}")
+    bad = ~np.isfinite(reading.parsed)
+    if bad.any():
+        raise IngestError(
+            f"{source}: column {column!r} has {int(bad.sum())} non-numeric value(s): "
+            + _offending(frame, bad, column)
+        )
+    return reading.parsed
 
 
 def report(transactions: pd.DataFrame) -> IngestReport:
@@ -200,8 +177,11 @@ def report(transactions: pd.DataFrame) -> IngestReport:
 
 
 def load_transactions(path: str | Path, columns: ColumnMap = ColumnMap()) -> pd.DataFrame:
-    """Read, map and validate a transaction file; log what the returns rule did."""
-    frame = normalise(read_raw(path), columns, source=str(path))
+    """Read, map and validate a transaction file; log the encoding and what the returns rule did."""
+    raw = read_raw(path, columns.sheet)
+    if raw.attrs.get("encoding") == WINDOWS_1252:
+        log.warning("%s: not UTF-8; read as %s", path, WINDOWS_1252)
+    frame = normalise(raw, columns, source=str(path))
     summary = report(frame)
     for note in summary.notes:
         log.warning("%s: %s", path, note)

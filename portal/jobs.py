@@ -63,11 +63,19 @@ def train_command(upload: uploads.Upload, columns: ColumnMap) -> list[str]:
     """The CLI call that trains on an upload under a column mapping."""
     command = [sys.executable, "-m", "portal", "train", "--transactions", str(upload.path)]
     command += ["--customer-col", columns.customer_id, "--date-col", columns.date]
-    command += ["--amount-col", columns.amount, "--trained-by", upload.user, "--progress"]
-    if columns.quantity:
-        command += ["--quantity-col", columns.quantity]
-    if columns.order_id:
-        command += ["--order-col", columns.order_id]
+    if not columns.price:
+        command += ["--amount-col", columns.amount]
+    command += ["--trained-by", upload.user, "--progress"]
+    for flag, value in (
+        ("--quantity-col", columns.quantity),
+        ("--order-col", columns.order_id),
+        ("--price-col", columns.price),
+        ("--date-format", columns.date_format),
+        ("--decimal", columns.decimal),
+        ("--sheet", columns.sheet),
+    ):
+        if value:
+            command += [flag, value]
     return command
 
 

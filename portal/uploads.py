@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal.ingest import read_raw
+from portal.readers import SPREADSHEET_SUFFIXES, read_raw, sheet_names
 
-SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq")
+SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq", ".xlsx")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 META = "upload.json"
 KEEP = 20
@@ -60,7 +60,7 @@ def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: 
     name = safe_filename(filename)
     if Path(name).suffix.lower() not in SUFFIXES:
         raise UploadError(
-            f"{filename!r}: expected one of {', '.join(SUFFIXES)} (CSV, text or parquet)"
+            f"{filename!r}: expected one of {', '.join(SUFFIXES)} (CSV, text, parquet or Excel)"
         )
     _, _, encoded = (contents or "").partition(",")
     if len(encoded) * 3 // 4 > max_bytes + 3:
@@ -109,12 +109,19 @@ def load(uploads_dir: Path, upload_id: str | None) -> Upload:
     return Upload(id=upload_id, path=folder / meta["filename"], **meta)
 
 
-def read(upload: Upload) -> pd.DataFrame:
+def read(upload: Upload, sheet: str | None = None) -> pd.DataFrame:
     """The upload's rows as ingest reads them; the last two files are kept per process, since the
     data page re-checks the same file on every mapping change. Treat the frame as read-only."""
-    return _read(str(upload.path), upload.path.stat().st_mtime_ns)
+    return _read(str(upload.path), upload.path.stat().st_mtime_ns, sheet)
+
+
+def sheets(upload: Upload) -> list[str]:
+    """A workbook's sheet names, in order; [] for any other file."""
+    if upload.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return []
+    return sheet_names(upload.path)
 
 
 @functools.lru_cache(maxsize=2)
-def _read(path: str, _modified: int) -> pd.DataFrame:
-    return read_raw(path)
+def _read(path: str, _modified: int, sheet: str | None) -> pd.DataFrame:
+    return read_raw(path, sheet)

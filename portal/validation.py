@@ -1,45 +1,32 @@
-"""Before training an uploaded log: guess its column mapping and report every problem by row.
+"""Before training an uploaded log: report how it would be read and every problem by row.
 
 Rows are numbered like ingest's messages: row 1 is the first row after the header.
-Blocking problems (training would fail): missing customer ids, unparsable dates, non-numeric
-amounts or quantities, too little history. Warnings (training goes ahead, with the stated rule):
-negative amounts (returns), zero amounts, duplicate rows.
+Blocking problems (training would fail): a date or amount column that cannot be read one way
+(mixed or ambiguous conventions, until a format is chosen), missing customer ids, unparsable dates,
+non-numeric amounts, prices or quantities, too little history. Warnings (training goes ahead, with
+the stated rule): negative amounts (returns), zero amounts, duplicate rows. The report also says
+how the dates were read, with a few rows raw -> parsed.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from portal.ingest import FIRST_YEAR, LAST_YEAR, ColumnMap, parse_dates
+from portal.amounts import read_amounts
+from portal.dates import FIRST_YEAR, LAST_YEAR, read_dates
+from portal.ingest import ColumnMap
+from portal.mapping import guess_mapping
 from portal.train import TrainError, run_cutoffs
 
+__all__ = ["guess_mapping", "histogram", "validate"]
+
 MAX_LISTED = 100
-GUESS_SAMPLE = 500
 HISTOGRAM_BINS = 30
-NAME_HINTS = {
-    "date": ("date", "time", "day", "when", "timestamp", "ordered", "purchased", "created"),
-    "amount": (
-        "amount",
-        "value",
-        "revenue",
-        "sales",
-        "spend",
-        "total",
-        "price",
-        "dollar",
-        "sum",
-        "net",
-        "gmv",
-    ),
-    "customer_id": ("customer", "cust", "client", "user", "member", "buyer", "account", "shopper"),
-    "quantity": ("qty", "quantity", "units", "items", "number", "count"),
-    "order_id": ("order", "invoice", "transaction", "receipt", "basket"),
-}
-REQUIRED = ("customer_id", "date", "amount")
+SAMPLES = 5
+REQUIRED = ("customer_id", "date")
 TREATMENTS = {
     "negative amount": "kept as a return: netted against the customer's spend, never a purchase",
     "zero amount": "kept: counts as a purchase occasion worth nothing",
@@ -70,6 +57,10 @@ class Validation:
     amount: dict[str, float] = field(default_factory=dict)
     amount_histogram: dict[str, list] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    date_format: str | None = None  # the convention used: detected, or as chosen
+    date_label: str | None = None
+    date_samples: list[tuple[int, str, str]] = field(default_factory=list)  # row, raw, parsed
+    decimal: str | None = None
     problems: list[Problem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -80,51 +71,13 @@ class Validation:
         return not self.errors and not any(p.blocking for p in self.problems)
 
 
-def _normalised(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def guess_mapping(frame: pd.DataFrame) -> dict[str, str | None]:
-    """Target field -> source column, by name first, then by the values' type."""
-    sample = frame.head(GUESS_SAMPLE)
-    free = list(frame.columns)
-    mapping: dict[str, str | None] = {}
-    for target, hints in NAME_HINTS.items():
-        found = next((c for c in free if any(h in _normalised(c) for h in hints)), None)
-        mapping[target] = found
-        if found is not None:
-            free.remove(found)
-    if mapping["date"] is None:
-        mapping["date"] = next((c for c in free if _mostly_dates(sample[c])), None)
-        free = [c for c in free if c != mapping["date"]]
-    if mapping["amount"] is None:
-        mapping["amount"] = next((c for c in free if _mostly_decimals(sample[c])), None)
-        free = [c for c in free if c != mapping["amount"]]
-    repeating = [
-        c for c in free if not _mostly_decimals(sample[c]) and sample[c].nunique() < len(sample)
-    ]
-    if mapping["customer_id"] is None and repeating:
-        mapping["customer_id"] = max(repeating, key=lambda c: sample[c].nunique())
-    return mapping
-
-
-def _mostly_dates(values: pd.Series) -> bool:
-    if pd.api.types.is_numeric_dtype(values) and not values.astype(str).str.len().eq(8).all():
-        return False
-    return parse_dates(values).notna().mean() >= 0.9
-
-
-def _mostly_decimals(values: pd.Series) -> bool:
-    numbers = pd.to_numeric(values, errors="coerce")
-    return numbers.notna().mean() >= 0.9 and (numbers.dropna() % 1 != 0).any()
-
-
 def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
     """Check a raw frame under a mapping; never raises for bad values."""
     frame = frame.reset_index(drop=True)
     result = Validation(rows=len(frame))
     pairs = columns.required()
-    missing = [t for t in REQUIRED if not pairs.get(t)]
+    wanted = REQUIRED + (("price", "quantity") if columns.price else ("amount",))
+    missing = [t for t in wanted if not pairs.get(t)]
     if missing:
         result.errors.append(f"map a column to: {', '.join(missing)}")
         return result
@@ -137,25 +90,30 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         return result
 
     ids = frame[columns.customer_id].astype("string").str.strip()
-    dates = parse_dates(frame[columns.date])
-    amounts = pd.to_numeric(frame[columns.amount], errors="coerce").astype(float)
-    checks = [
-        (ids.isna() | (ids == ""), columns.customer_id, "missing customer id", True),
-        (
-            dates.isna(),
-            columns.date,
-            f"unparsable date (or outside {FIRST_YEAR}-{LAST_YEAR})",
-            True,
-        ),
-        (~np.isfinite(amounts), columns.amount, "non-numeric amount", True),
-    ]
-    if columns.quantity:
-        quantity = pd.to_numeric(frame[columns.quantity], errors="coerce").astype(float)
-        checks.append((~np.isfinite(quantity), columns.quantity, "non-numeric quantity", True))
+    dates = _read_dates(frame, columns, result)
+    numbers = {
+        target: _read_numbers(frame, pairs[target], columns.decimal, result)
+        for target in ("amount", "price", "quantity")
+        if target in pairs
+    }
+    read = {target: values for target, values in numbers.items() if values is not None}
+    nothing = pd.Series(np.nan, index=frame.index)
+    if columns.price:
+        amounts = read.get("quantity", nothing) * read.get("price", nothing)
+    else:
+        amounts = read.get("amount", nothing)
+    amount_column = columns.quantity if columns.price else columns.amount
+    checks = [(ids.isna() | (ids == ""), columns.customer_id, "missing customer id", True)]
+    if result.date_format:
+        problem = f"unparsable date (or outside {FIRST_YEAR}-{LAST_YEAR})"
+        checks.append((dates.isna(), columns.date, problem, True))
+    for target, values in read.items():
+        problem = f"non-numeric {'unit price' if target == 'price' else target}"
+        checks.append((~np.isfinite(values), pairs[target], problem, True))
     duplicated = frame.duplicated(subset=list(pairs.values()), keep="first")
     checks += [  # warnings after the blocking problems, so those are always listed
-        (amounts < 0, columns.amount, "negative amount", False),
-        (amounts == 0, columns.amount, "zero amount", False),
+        (amounts < 0, amount_column, "negative amount", False),
+        (amounts == 0, amount_column, "zero amount", False),
         (duplicated, columns.customer_id, "duplicate row", False),
     ]
 
@@ -190,6 +148,34 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         result.amount.update(mean=float(finite.mean()), total=float(finite.sum()))
         result.amount_histogram = histogram(finite.to_numpy())
     return result
+
+
+def _read_dates(frame: pd.DataFrame, columns: ColumnMap, result: Validation) -> pd.Series:
+    """The date column read one way; records the format and a few rows raw -> parsed."""
+    reading = read_dates(frame[columns.date], columns.date_format)
+    if reading.problem:
+        result.errors.append(f"column {columns.date!r} {reading.problem}")
+        return reading.parsed
+    result.date_format, result.date_label = reading.convention, reading.label
+    parsed = reading.parsed.notna()
+    telling = parsed if reading.order_matters is None else parsed & reading.order_matters
+    rows = list(np.flatnonzero(telling.to_numpy())[:SAMPLES])
+    rows += [i for i in np.flatnonzero(parsed.to_numpy()) if i not in rows][: SAMPLES - len(rows)]
+    for i in sorted(rows):
+        day = reading.parsed.iloc[i]
+        raw = frame[columns.date].iloc[i]
+        result.date_samples.append((int(i) + 1, str(raw), f"{day.day} {day:%B %Y}"))
+    return reading.parsed
+
+
+def _read_numbers(frame: pd.DataFrame, column: str, decimal, result: Validation):
+    """A numeric column read one way, or None (an error recorded) when it cannot be."""
+    reading = read_amounts(frame[column], decimal)
+    if reading.problem:
+        result.errors.append(f"column {column!r} {reading.problem}")
+        return None
+    result.decimal = result.decimal or reading.decimal
+    return reading.parsed
 
 
 def histogram(values: np.ndarray) -> dict[str, list]:

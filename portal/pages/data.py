@@ -3,12 +3,16 @@
 import dash
 import dash_bootstrap_components as dbc
 import flask
+import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from portal import components as c
-from portal import figures, ids, jobs, uploads
+from portal import ids, jobs, uploads
+from portal.amounts import DECIMALS, read_amounts
+from portal.dates import read_dates
 from portal.extensions import settings
 from portal.ingest import ColumnMap, IngestError
+from portal.pages.data_views import report_view, result_view
 from portal.validation import guess_mapping, validate
 
 dash.register_page(__name__, path="/data", name="Your data", order=6, title="CLV portal: data")
@@ -19,10 +23,26 @@ FIELD_LABELS = {
     "amount": "Amount",
     "quantity": "Quantity (optional)",
     "order_id": "Order id (optional)",
+    "price": "Unit price (optional: amount = quantity × price)",
 }
-OPTIONAL = ("quantity", "order_id")
+OPTIONAL = ("amount", "quantity", "order_id", "price")
 PREVIEW_ROWS = 5
-FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS]
+DATE_FORMATS = [
+    {"label": "Day first: 02/01/2024 is 2 January", "value": "dayfirst"},
+    {"label": "Month first: 02/01/2024 is February 1", "value": "monthfirst"},
+    {"label": "Year first: 2024-01-02 (ISO)", "value": "yearfirst"},
+    {"label": "Excel serial numbers (45293)", "value": "excel"},
+]
+DECIMAL_CHOICES = [
+    {"label": "Decimal point: 1,234.50", "value": "."},
+    {"label": "Decimal comma: 1.234,50", "value": ","},
+]
+READING = [
+    State(ids.DATA_DATE_FORMAT, "value"),
+    State(ids.DATA_DECIMAL, "value"),
+    State(ids.DATA_SHEET, "value"),
+]
+FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS] + READING
 
 
 def layout(**_):
@@ -42,6 +62,36 @@ def layout(**_):
             for field, label in FIELD_LABELS.items()
         ]
     )
+    reading = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Date format", html_for=ids.DATA_DATE_FORMAT),
+                    dcc.Dropdown(
+                        id=ids.DATA_DATE_FORMAT,
+                        options=DATE_FORMATS,
+                        placeholder="as stored in the file",
+                    ),
+                ],
+                xs=12,
+                md=6,
+                className="mb-2",
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Decimal separator", html_for=ids.DATA_DECIMAL),
+                    dcc.Dropdown(
+                        id=ids.DATA_DECIMAL,
+                        options=DECIMAL_CHOICES,
+                        placeholder="as stored in the file",
+                    ),
+                ],
+                xs=12,
+                md=6,
+                className="mb-2",
+            ),
+        ]
+    )
     return html.Div(
         [
             c.page_header(
@@ -57,7 +107,7 @@ def layout(**_):
                         children=html.Div(
                             [
                                 html.I(className="bi bi-cloud-arrow-up me-2"),
-                                "Drop a CSV or parquet file here, or ",
+                                "Drop a CSV, Excel (.xlsx) or parquet file here, or ",
                                 html.A("choose one", href="#"),
                                 html.Div(
                                     f"one row per order line: customer, date, amount "
@@ -70,6 +120,16 @@ def layout(**_):
                         accept=",".join(uploads.SUFFIXES),
                         className="upload-zone",
                     ),
+                    html.Div(id=ids.DATA_UPLOAD_MESSAGE, className="mt-2"),
+                    html.Div(
+                        [
+                            dbc.Label("Sheet", html_for=ids.DATA_SHEET),
+                            dcc.Dropdown(id=ids.DATA_SHEET, clearable=False),
+                        ],
+                        id=ids.DATA_SHEET_ROW,
+                        hidden=True,
+                        className="mt-2",
+                    ),
                     html.Div(id=ids.DATA_FILE, className="mt-2"),
                 ],
             ),
@@ -77,7 +137,7 @@ def layout(**_):
                 [
                     step(
                         "2. Map the columns",
-                        [mapping, html.Div(id=ids.DATA_PREVIEW, className="mt-2")],
+                        [mapping, reading, html.Div(id=ids.DATA_PREVIEW, className="mt-2")],
                     ),
                     step("3. Check", html.Div(id=ids.DATA_REPORT)),
                     step(
@@ -128,11 +188,10 @@ def _user() -> str:
 
 @callback(
     Output(ids.DATA_UPLOAD_ID, "data"),
-    Output(ids.DATA_FILE, "children"),
-    Output(ids.DATA_MAPPING, "hidden"),
-    Output(ids.DATA_PREVIEW, "children"),
-    *[Output(ids.DATA_FIELDS[f], "options") for f in FIELD_LABELS],
-    *[Output(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    Output(ids.DATA_SHEET, "options"),
+    Output(ids.DATA_SHEET, "value"),
+    Output(ids.DATA_SHEET_ROW, "hidden"),
+    Output(ids.DATA_UPLOAD_MESSAGE, "children"),
     Output(ids.DATA_RESULT, "children", allow_duplicate=True),
     Output(ids.DATA_PROGRESS, "value", allow_duplicate=True),
     Output(ids.DATA_STATUS, "children", allow_duplicate=True),
@@ -141,24 +200,49 @@ def _user() -> str:
     prevent_initial_call=True,
 )
 def receive_upload(contents, filename):
-    """Store the file, read its header and rows, prefill the mapping with a guess, and clear the
-    previous file's training result."""
+    """Store the file, offer a workbook's sheets, and clear the previous file's training result."""
     config = settings()
     try:
         upload = uploads.save(
             config.uploads_dir, filename, contents, config.max_upload_bytes, _user()
         )
-        frame = uploads.read(upload)
+        sheets = uploads.sheets(upload)
     except (uploads.UploadError, IngestError) as exc:
         alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
-        return (None, alert, True, None, *[no_update] * (2 * len(FIELD_LABELS)), None, 0, "")
+        return None, [], None, True, alert, None, 0, ""
+    return upload.id, sheets, sheets[0] if sheets else None, len(sheets) < 2, None, None, 0, ""
+
+
+@callback(
+    Output(ids.DATA_FILE, "children"),
+    Output(ids.DATA_MAPPING, "hidden"),
+    Output(ids.DATA_PREVIEW, "children"),
+    *[Output(ids.DATA_FIELDS[f], "options") for f in FIELD_LABELS],
+    *[Output(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    Input(ids.DATA_UPLOAD_ID, "data"),
+    Input(ids.DATA_SHEET, "value"),
+    prevent_initial_call=True,
+)
+def show_file(upload_id, sheet):
+    """Read the stored file (or the chosen sheet), show its first rows, prefill the mapping."""
+    unchanged = [no_update] * (2 * len(FIELD_LABELS))
+    if not upload_id:
+        return None, True, None, *unchanged
+    try:
+        upload = uploads.load(settings().uploads_dir, upload_id)
+        frame = uploads.read(upload, sheet)
+    except (uploads.UploadError, IngestError) as exc:
+        alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
+        return alert, True, None, *unchanged
     columns = [str(col) for col in frame.columns]
     guess = guess_mapping(frame)
     info = html.Span(
         [
             html.I(className="bi bi-file-earmark-check me-1"),
             html.Strong(upload.filename),
+            f"  ·  sheet {sheet}" if sheet else "",
             f"  ·  {upload.size / 1e3:,.1f} kB  ·  {len(frame):,} rows  ·  {len(columns)} columns",
+            f"  ·  {frame.attrs['encoding']}" if "encoding" in frame.attrs else "",
         ],
         id="data-file-name",
     )
@@ -171,28 +255,81 @@ def receive_upload(contents, filename):
         "data-preview-table",
     )
     return (
-        upload.id,
         info,
         False,
         preview,
         *[columns] * len(FIELD_LABELS),
         *[guess.get(f) for f in FIELD_LABELS],
-        None,
-        0,
-        "",
     )
 
 
 def column_map(values) -> ColumnMap:
-    """The dropdowns' values as a ColumnMap (empty optional fields are None)."""
-    chosen = dict(zip(FIELD_LABELS, values, strict=True))
+    """The dropdowns' values (the fields, then date format, decimal and sheet) as a ColumnMap;
+    empty optional fields are None."""
+    chosen = dict(zip([*FIELD_LABELS, "date_format", "decimal", "sheet"], values, strict=True))
     return ColumnMap(
-        chosen["customer_id"] or "",
-        chosen["date"] or "",
-        chosen["amount"] or "",
-        chosen["quantity"] or None,
-        chosen["order_id"] or None,
+        customer_id=chosen["customer_id"] or "",
+        date=chosen["date"] or "",
+        amount=chosen["amount"] or "",
+        quantity=chosen["quantity"] or None,
+        order_id=chosen["order_id"] or None,
+        price=chosen["price"] or None,
+        date_format=chosen["date_format"] or None,
+        decimal=chosen["decimal"] or None,
+        sheet=chosen["sheet"] or None,
     )
+
+
+def _frame(upload_id, sheet):
+    """The upload's rows, or None when it is gone or unreadable."""
+    try:
+        return uploads.read(uploads.load(settings().uploads_dir, upload_id), sheet)
+    except (uploads.UploadError, IngestError):
+        return None
+
+
+@callback(
+    Output(ids.DATA_DATE_FORMAT, "value"),
+    Output(ids.DATA_DATE_FORMAT, "placeholder"),
+    Input(ids.DATA_UPLOAD_ID, "data"),
+    Input(ids.DATA_FIELDS["date"], "value"),
+    State(ids.DATA_SHEET, "value"),
+    prevent_initial_call=True,
+)
+def detect_date_format(upload_id, column, sheet):
+    """Prefill the date format with the convention detected in the mapped date column."""
+    frame = _frame(upload_id, sheet)
+    if frame is None or column not in frame:
+        return None, "map the date column first"
+    reading = read_dates(frame[column])
+    if reading.problem:
+        return None, "choose: the file does not tell"
+    if reading.convention == "typed":
+        return None, "stored as dates in the file"
+    return reading.convention, reading.label
+
+
+@callback(
+    Output(ids.DATA_DECIMAL, "value"),
+    Output(ids.DATA_DECIMAL, "placeholder"),
+    Input(ids.DATA_UPLOAD_ID, "data"),
+    Input(ids.DATA_FIELDS["amount"], "value"),
+    Input(ids.DATA_FIELDS["price"], "value"),
+    State(ids.DATA_SHEET, "value"),
+    prevent_initial_call=True,
+)
+def detect_decimal(upload_id, amount, price, sheet):
+    """Prefill the decimal separator with the one detected in the amount (or price) column."""
+    frame = _frame(upload_id, sheet)
+    column = price or amount
+    if frame is None or column not in frame:
+        return None, "map the amount column first"
+    reading = read_amounts(frame[column])
+    if reading.problem:
+        return None, "choose: the file does not tell"
+    if pd.api.types.is_numeric_dtype(frame[column]):
+        return None, "stored as numbers in the file"
+    return reading.decimal, f"decimal {DECIMALS[reading.decimal]}"
 
 
 @callback(
@@ -200,102 +337,23 @@ def column_map(values) -> ColumnMap:
     Output(ids.DATA_TRAIN, "disabled"),
     Input(ids.DATA_UPLOAD_ID, "data"),
     *[Input(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS],
+    Input(ids.DATA_DATE_FORMAT, "value"),
+    Input(ids.DATA_DECIMAL, "value"),
+    Input(ids.DATA_SHEET, "value"),
     prevent_initial_call=True,
 )
 def check(upload_id, *values):
     """Validate the upload under the current mapping; training is enabled only when clean."""
     if not upload_id:
         return None, True
+    columns = column_map(values)
     try:
         upload = uploads.load(settings().uploads_dir, upload_id)
-        frame = uploads.read(upload)
+        frame = uploads.read(upload, columns.sheet)
     except (uploads.UploadError, IngestError) as exc:
         return dbc.Alert(str(exc), color="danger"), True
-    result = validate(frame, column_map(values))
+    result = validate(frame, columns)
     return report_view(result), not result.can_train
-
-
-def report_view(result) -> html.Div:
-    """KPI cards, the verdict, the treatments and the row-numbered problems."""
-    parts = []
-    if result.first_date:
-        amount = result.amount
-        parts.append(
-            c.kpi_row(
-                [
-                    c.kpi_card("Rows", f"{result.rows:,}", id_="data-kpi-rows"),
-                    c.kpi_card("Customers", f"{result.customers:,}", id_="data-kpi-customers"),
-                    c.kpi_card(
-                        "Date range",
-                        f"{result.first_date} … {result.last_date}",
-                        id_="data-kpi-dates",
-                    ),
-                    c.kpi_card(
-                        "Amount per row",
-                        f"median {c.money(amount.get('median'))}",
-                        f"middle half {c.money(amount.get('p25'))} … "
-                        f"{c.money(amount.get('p75'))}; all {c.money(amount.get('min'))} … "
-                        f"{c.money(amount.get('max'))}; mean {c.money(amount.get('mean'))}",
-                        id_="data-kpi-amount",
-                    ),
-                ]
-            )
-        )
-    if result.amount_histogram:
-        figure = figures.make_amount_figure(result.amount_histogram)
-        parts.append(c.graph("data-amount-graph", figure, height="320px"))
-    blocking = [p for p in result.problems if p.blocking]
-    if result.can_train:
-        verdict = dbc.Alert(
-            "Ready to train." + (" See the notes below." if result.notes else ""),
-            color="success",
-            id="data-verdict",
-        )
-    else:
-        reasons = result.errors + [
-            f"{n:,} row(s) with a {kind}"
-            for kind, n in result.counts.items()
-            if any(p.problem == kind for p in blocking)
-        ]
-        verdict = dbc.Alert(
-            [
-                html.Strong("Cannot train on this file yet. "),
-                "Fix the file and upload it again; the current model keeps serving.",
-                html.Ul([html.Li(r) for r in reasons], className="mb-0 mt-2"),
-            ],
-            color="danger",
-            id="data-verdict",
-        )
-    parts.append(verdict)
-    if result.notes:
-        parts.append(html.Ul([html.Li(n) for n in result.notes], id="data-notes"))
-    if result.problems:
-        parts.append(
-            c.data_table(
-                ["Row", "Column", "Value", "Problem", "Blocks training"],
-                [
-                    html.Tr(
-                        [
-                            html.Td(p.row),
-                            html.Td(p.column),
-                            html.Td(p.value),
-                            html.Td(p.problem),
-                            html.Td("yes" if p.blocking else "no"),
-                        ],
-                        className="table-danger" if p.blocking else "",
-                    )
-                    for p in result.problems
-                ],
-                ids.DATA_PROBLEMS,
-            )
-        )
-        parts.append(
-            html.P(
-                "Row 1 is the first row after the header; at most 100 rows are listed.",
-                className="small text-muted",
-            )
-        )
-    return html.Div(parts)
 
 
 @callback(
@@ -343,40 +401,3 @@ def train(set_progress, _clicks, upload_id, *values):
 def cancelled(_clicks):
     """Say what a cancel did (Dash has already killed the job and its training process)."""
     return 0, "Cancelled: nothing was published; the current model keeps serving."
-
-
-def result_view(document: dict) -> dbc.Card:
-    """The new version's backtest figures and where to look next."""
-    model = document["backtest"]["model"]
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H5(
-                    ["New version ", html.Code(document["version"], id="data-new-version")],
-                    className="card-title",
-                ),
-                html.P(
-                    f"Now current: {document['customers']:,} customers scored as of "
-                    f"{document['cutoff']}; backtest on the 6 months after "
-                    f"{document['backtest']['cutoff']}."
-                ),
-                c.kpi_row(
-                    [
-                        c.kpi_card(
-                            "Normalized Gini",
-                            f"{model['normalized_gini']:.3f}",
-                            id_="data-new-gini",
-                        ),
-                        c.kpi_card("Top-decile capture", c.pct(model["top_decile_capture"])),
-                        c.kpi_card("MAE", c.money(model["mae"])),
-                        c.kpi_card("Calibration (Σp/Σy)", f"{model['calibration']:.3f}"),
-                    ]
-                ),
-                dbc.Button("Open the overview", href="/", color="primary", className="me-2"),
-                dbc.Button("Model page", href="/model", color="secondary", outline=True),
-            ]
-        ),
-        id="data-new-version-card",
-        color="success",
-        outline=True,
-    )

@@ -2,6 +2,8 @@
 
 import json
 import time
+from datetime import date
+from pathlib import Path
 
 import joblib
 import pandas as pd
@@ -16,6 +18,10 @@ from portal.synth import generate
 from portal.train import METRICS, MODEL, PREPARED, publish
 from tests.browser.conftest import assert_clean_console, click, visit
 from tests.conftest import fresh_app
+
+DATA = Path(__file__).parents[1] / "data"
+DAY_FIRST = "Day first: 02/01/2024 is 2 January"
+MONTH_FIRST = "Month first: 02/01/2024 is February 1"
 
 
 @pytest.fixture
@@ -41,17 +47,17 @@ def upload(duo, path):
     duo.wait_for_contains_text("#data-file-name", path.name)
 
 
-def map_amount(duo, column: str):
-    """Choose the amount column; retried while the page is still moving under the pointer."""
+def choose(duo, selector: str, label: str):
+    """Choose a dropdown option; retried while the page is still moving under the pointer."""
     for _ in range(20):
-        dropdown = duo.find_element("#data-map-amount")
+        dropdown = duo.find_element(selector)
         duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dropdown)
         try:
-            duo.select_dcc_dropdown(dropdown, value=column)
+            duo.select_dcc_dropdown(dropdown, value=label)
             break
         except ElementClickInterceptedException:
             time.sleep(0.5)
-    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", column)
+    duo.wait_for_text_to_equal(f"{selector} .dash-dropdown-value", label)
 
 
 def test_upload_map_validate_train_and_serve(data_portal, tmp_path):
@@ -60,9 +66,8 @@ def test_upload_map_validate_train_and_serve(data_portal, tmp_path):
     visit(duo, "/data")
     upload(duo, unusual_csv(tmp_path / "bestellungen.csv"))
 
-    # the guess takes the decoy for the amount: map it by hand
-    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Rabatt")
-    map_amount(duo, "Umsatz EUR")
+    # the German headers are known; the discount decoy is never taken for the amount
+    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Umsatz EUR")
     duo.wait_for_text_to_equal("#data-map-customer .dash-dropdown-value", "Kundennummer")
     duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Belegdatum")
 
@@ -151,7 +156,7 @@ def test_cancel_stops_training_and_publishes_nothing(data_portal, tmp_path):
     before = registry.versions(data_dir), registry.current_version(data_dir)
     visit(duo, "/data")
     upload(duo, unusual_csv(tmp_path / "orders.csv", customers=5000))  # ~10 s of training
-    map_amount(duo, "Umsatz EUR")
+    duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Umsatz EUR")
     duo.wait_for_contains_text("#data-verdict", "Ready to train")
     click(duo, "#data-train")
     duo.wait_for_contains_text("#data-status", "step ", timeout=60)
@@ -192,3 +197,68 @@ def _runs(process: psutil.Process) -> bool:
         return process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def day_first_csv(path, days):
+    """Customers k0..k4 buying on each of ``days`` (datetime.date), written DD/MM/YYYY HH:MM."""
+    lines = ["Customer,Order date,Total"]
+    for i, day in enumerate(days):
+        lines.append(f"k{i % 5},{day:%d/%m/%Y} {8 + i % 12:02d}:15,{10 + i % 7}.50")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_dates_show_how_they_were_read_and_an_ambiguous_file_waits_for_a_choice(
+    data_portal, tmp_path
+):
+    duo, _ = data_portal
+    visit(duo, "/data")
+    days = [date(2022, 1, 2), date(2023, 9, 15), date(2022, 3, 4)]
+    upload(duo, day_first_csv(tmp_path / "day_first.csv", days))
+    duo.wait_for_text_to_equal("#data-date-format .dash-dropdown-value", DAY_FIRST)
+    duo.wait_for_contains_text("#data-date-detected", "day first (DD/MM/YYYY HH:MM)")
+    duo.wait_for_text_to_equal(
+        "#data-date-samples tbody",
+        "1 02/01/2022 08:15 2 January 2022\n2 15/09/2023 09:15 15 September 2023\n"
+        "3 04/03/2022 10:15 4 March 2022",
+    )
+
+    choose(duo, "#data-date-format", MONTH_FIRST)  # 15/09 cannot be month first
+    duo.wait_for_text_to_equal(
+        "#data-date-samples tbody",
+        "1 02/01/2022 08:15 1 February 2022\n3 04/03/2022 10:15 3 April 2022",
+    )
+    rows = [r.text for r in duo.find_elements("#data-problems tbody tr")]
+    assert rows[0] == "2 Order date 15/09/2023 09:15 unparsable date (or outside 1900-2200) yes"
+
+    # every day is 12 or less: nothing tells, so the file waits for a choice
+    ambiguous = [date(2022, m, d) for m in range(1, 13) for d in (1, 7)]
+    ambiguous += [date(2023, m, d) for m in range(1, 7) for d in (3, 11)]
+    upload(duo, day_first_csv(tmp_path / "ambiguous.csv", ambiguous))
+    duo.wait_for_contains_text("#data-verdict", "Cannot train on this file yet")
+    assert "'Order date' is ambiguous" in duo.find_element("#data-verdict").text
+    assert duo.find_element("#data-date-format").text == "choose: the file does not tell"
+    assert not duo.find_element("#data-train").is_enabled()
+    choose(duo, "#data-date-format", DAY_FIRST)
+    duo.wait_for_contains_text("#data-verdict", "Ready to train")
+    duo.wait_for_text_to_equal("#data-kpi-dates .kpi-value", "2022-01-01 … 2023-06-11")
+    assert duo.find_element("#data-train").is_enabled()
+    assert_clean_console(duo)
+
+
+def test_a_workbook_offers_its_sheets(data_portal):
+    duo, _ = data_portal
+    visit(duo, "/data")
+    upload(duo, DATA / "uk_orders.xlsx")
+    duo.wait_for_text_to_equal("#data-sheet .dash-dropdown-value", "Orders")
+    duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Order Date")
+    duo.wait_for_text_to_equal("#data-date-format .dash-dropdown-value", DAY_FIRST)
+    duo.wait_for_contains_text("#data-date-samples", "13/01/2024 18:45 13 January 2024")
+
+    choose(duo, "#data-sheet", "Typed")
+    duo.wait_for_contains_text("#data-file-name", "sheet Typed")
+    duo.wait_for_text_to_equal("#data-map-date .dash-dropdown-value", "Date")
+    duo.wait_for_text_to_equal("#data-date-format", "stored as dates in the file")
+    duo.wait_for_contains_text("#data-date-detected", "stored as dates in the file")
+    duo.wait_for_text_to_equal("#data-kpi-customers .kpi-value", "2")
+    assert_clean_console(duo)

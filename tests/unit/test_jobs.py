@@ -29,6 +29,18 @@ def test_train_command_maps_every_column(tmp_path):
     assert "--quantity-col" not in jobs.train_command(upload, ColumnMap("K", "D", "A"))
 
 
+def test_train_command_carries_the_price_and_the_chosen_formats(tmp_path):
+    upload = Upload("a" * 32, tmp_path / "x.csv", "x.csv", 10, "ann", "2026-01-01T00:00:00+00:00")
+    columns = ColumnMap(
+        "K", "D", None, "Q", price="P", date_format="dayfirst", decimal=",", sheet="S"
+    )
+    assert jobs.train_command(upload, columns)[6:] == [
+        "--customer-col", "K", "--date-col", "D", "--trained-by", "ann", "--progress",
+        "--quantity-col", "Q", "--price-col", "P", "--date-format", "dayfirst",
+        "--decimal", ",", "--sheet", "S",
+    ]  # fmt: skip
+
+
 def test_failure_message_prefers_the_cli_error_line():
     log = "INFO starting\nerror: need at least 6 months of history\n"
     assert jobs._failure(log, 2) == "need at least 6 months of history"

@@ -30,6 +30,7 @@ def test_guess_by_name_then_by_type():
         "customer_id": "Customer No",
         "quantity": "Qty",
         "order_id": "order_ref",
+        "price": None,
     }
     unusual = frame(
         "Tag,Betrag,Kunde,Wert\n2021-01-02,3.50,k1,3.50\n2021-01-05,4.25,k2,1.25\n"
@@ -96,7 +97,7 @@ def test_uploads_keep_only_safe_names_and_known_ids(tmp_path):
         with pytest.raises(uploads.UploadError, match="unknown upload"):
             uploads.load(tmp_path, bad_id)
     with pytest.raises(uploads.UploadError, match="expected one of"):
-        uploads.save(tmp_path, "report.xlsx", data, 1000, "ann")
+        uploads.save(tmp_path, "report.xls", data, 1000, "ann")
     with pytest.raises(uploads.UploadError, match="larger than"):
         uploads.save(tmp_path, "big.csv", data, 4, "ann")
     with pytest.raises(uploads.UploadError, match="did not arrive intact"):
@@ -120,3 +121,74 @@ def test_only_the_newest_uploads_are_kept(tmp_path):
     later = [uploads.save(tmp_path, f"{i}.csv", data, 100, "ann") for i in range(uploads.KEEP)]
     assert not first.folder.exists()
     assert all(u.folder.exists() for u in later)
+
+
+def test_the_report_shows_how_dates_were_read_with_rows_raw_and_parsed():
+    text = "c,d,a\nk1,15/09/2023 19:08,1\nk2,02/01/2022 20:19,2\nk1,07/07/2022 10:00,3\n"
+    result = validate(frame(text), ColumnMap("c", "d", "a"))
+    assert (result.date_format, result.date_label) == ("dayfirst", "day first (DD/MM/YYYY HH:MM)")
+    assert result.date_samples == [
+        (1, "15/09/2023 19:08", "15 September 2023"),
+        (2, "02/01/2022 20:19", "2 January 2022"),
+        (3, "07/07/2022 10:00", "7 July 2022"),
+    ]
+    chosen = validate(frame(text), ColumnMap("c", "d", "a", date_format="monthfirst"))
+    assert chosen.date_samples[0] == (2, "02/01/2022 20:19", "1 February 2022")
+    assert [(p.row, p.problem) for p in chosen.problems] == [
+        (1, "unparsable date (or outside 1900-2200)")
+    ]
+
+
+def test_an_ambiguous_column_blocks_training_until_a_format_is_chosen():
+    rows = [f"k{m % 3},{d:02d}/{m:02d}/{y},10.50" for y in (2020, 2021) for m in range(1, 13)
+            for d in (3, 11)]  # fmt: skip
+    text = "Kunde,Tag,Betrag\n" + "\n".join(rows) + "\n"
+    result = validate(frame(text), ColumnMap("Kunde", "Tag", "Betrag"))
+    assert not result.can_train and result.date_samples == []
+    assert result.errors[0].startswith("column 'Tag' is ambiguous: no date has a day above 12")
+    assert result.problems == []  # no row is blamed for the column's ambiguity
+    chosen = validate(frame(text), ColumnMap("Kunde", "Tag", "Betrag", date_format="dayfirst"))
+    assert chosen.can_train
+    assert (chosen.first_date, chosen.last_date) == ("2020-01-03", "2021-12-11")
+
+
+def test_quantity_times_price_and_decimal_commas_in_the_report():
+    text = "Kunde;Tag;Menge;Preis\nk1;13.01.2024;2;1.234,50\nk2;14.01.2024;-1;3,25\n"
+    data = pd.read_csv(io.StringIO(text), sep=";", dtype=str)
+    result = validate(data, ColumnMap("Kunde", "Tag", None, "Menge", price="Preis"))
+    assert result.decimal == "," and result.amount["total"] == pytest.approx(2469.0 - 3.25)
+    assert [(p.row, p.column, p.problem) for p in result.problems] == [
+        (2, "Menge", "negative amount")
+    ]
+    assert validate(data, ColumnMap("Kunde", "Tag", None, price="Preis")).errors == [
+        "map a column to: quantity"
+    ]
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (  # WooCommerce order export
+            "Order Number,Order Status,Order Date,Customer User ID,Billing Email Address,"
+            "Order Subtotal Amount,Order Shipping Amount,Order Total Amount",
+            ("Customer User ID", "Order Date", "Order Total Amount", None, "Order Number", None),
+        ),
+        (  # French
+            "Numéro de commande,Client,Date de commande,Quantité,Remise,Montant TTC",
+            ("Client", "Date de commande", "Montant TTC", "Quantité", "Numéro de commande", None),
+        ),
+        (  # Spanish, line items without a line total
+            "Factura,Cliente,Fecha,Cantidad,Precio unitario,Descuento",
+            ("Cliente", "Fecha", None, "Cantidad", "Factura", "Precio unitario"),
+        ),
+        (  # UCI Online Retail (the first edition's names)
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+            ("CustomerID", "InvoiceDate", None, "Quantity", "InvoiceNo", "UnitPrice"),
+        ),
+    ],
+)
+def test_guess_knows_the_usual_export_headers(header, expected):
+    row = ",".join("1" for _ in header.split(","))
+    guessed = guess_mapping(frame(f"{header}\n{row}\n"))
+    fields = ("customer_id", "date", "amount", "quantity", "order_id", "price")
+    assert tuple(guessed[f] for f in fields) == expected

@@ -1,0 +1,131 @@
+"""Read a transaction file into a frame: CSV, whitespace-separated text, parquet or ``.xlsx``.
+
+Text is decoded as UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, or
+else Windows-1252 (which reads Latin-1 text identically); anything else is refused. Columns come
+back as text, except parquet's own types and spreadsheet columns holding only dates, so dates and
+amounts are then read one way per column (``portal.dates``, ``portal.amounts``). The encoding used
+is kept in ``frame.attrs["encoding"]``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".txt", ".dat", ".tsv")
+DELIMITERS = ",;\t|"
+SNIFF_CHARS = 64 * 1024
+WINDOWS_1252 = "Windows-1252 (Latin-1)"
+
+
+class IngestError(ValueError):
+    """Bad input: the message names the file, the column and the first offending rows."""
+
+
+def read_raw(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read a file by its suffix (``sheet``: a workbook's sheet, the first by default)."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path}: the file is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise IngestError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            frame = pd.read_parquet(path)
+        elif suffix in SPREADSHEET_SUFFIXES:
+            frame = read_spreadsheet(path, sheet)
+        else:
+            text, encoding = decode(path)
+            sep = r"\s+" if suffix in TEXT_SUFFIXES else sniff_delimiter(text)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep)
+            frame.attrs["encoding"] = encoding
+    except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
+        if isinstance(exc, IngestError):
+            raise
+        raise IngestError(f"{path}: cannot be parsed ({exc})") from None
+    if frame.empty:
+        raise IngestError(f"{path}: the file has a header but no rows")
+    return frame
+
+
+def decode(path: Path) -> tuple[str, str]:
+    """The file's text and the name of its encoding; raises IngestError when it is not text."""
+    data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = [("utf-8-sig", "UTF-8 with BOM")]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", "UTF-16")]
+    elif b"\x00" in data:
+        raise IngestError(
+            f"{path}: is not a text file (is it a spreadsheet saved under a .csv name?)"
+        )
+    else:
+        candidates = [("utf-8", "UTF-8"), ("cp1252", WINDOWS_1252)]
+    for codec, name in candidates:
+        try:
+            return data.decode(codec), name
+        except UnicodeDecodeError as exc:
+            failure = exc
+    raise IngestError(
+        f"{path}: is neither UTF-8 nor Windows-1252/Latin-1 text (byte "
+        f"{data[failure.start]:#04x} at offset {failure.start}); save it as UTF-8 CSV"
+    )
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a CSV, guessed from its first 64 k characters (comma when unsure)."""
+    try:
+        return csv.Sniffer().sniff(text[:SNIFF_CHARS], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of an .xlsx workbook, in order."""
+    with _workbook(path) as book:
+        return list(book.sheet_names)
+
+
+def _workbook(path: Path) -> pd.ExcelFile:
+    try:
+        return pd.ExcelFile(path, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise IngestError(f"{path}: is not a readable .xlsx workbook ({exc})") from None
+
+
+def read_spreadsheet(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """One sheet of an .xlsx workbook (the first unless named), cells as text or dates."""
+    with _workbook(path) as book:
+        if sheet not in (None, "") and sheet not in book.sheet_names:
+            raise IngestError(f"{path}: no sheet named {sheet!r}; sheets: {book.sheet_names}")
+        frame = book.parse(sheet or book.sheet_names[0], dtype=object)
+    frame = frame.dropna(how="all")
+    frame.columns = [str(column) for column in frame.columns]
+    return frame.apply(_cells).reset_index(drop=True)
+
+
+def _cells(column: pd.Series) -> pd.Series:
+    """A column of only dates keeps its type; any other becomes text (12.0 is written 12)."""
+    present = column.dropna()
+    if len(present) and present.map(lambda v: isinstance(v, (datetime, date))).all():
+        return pd.to_datetime(column)
+    return column.map(_text, na_action="ignore")
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
