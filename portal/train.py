@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 MAX_SNAPSHOTS = 48
 MAX_TRAINING_ROWS = 600_000
 CORRECTION_RANGE = (0.5, 2.0)
+TRUSTED_CALIBRATION = (0.8, 1.25)
 IMPORTANCE_ROWS = 20_000
 SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
 BASELINES = {
@@ -173,11 +174,14 @@ def fit_model(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> tuple[ClvM
 
 
 def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> dict | None:
-    """Calibration of the total on the most recent fully observed window before ``cutoff``.
+    """Check the total on the most recent fully observed window before ``cutoff``.
 
     A model trained only on labels that end by ``cutoff - 6 months`` scores the customers known
-    then; the factor is their actual total over the predicted total in the 6 months up to
-    ``cutoff`` (clipped to CORRECTION_RANGE). None when the history is too short for that model.
+    then, and its predicted total is compared with what they spent in the 6 months up to
+    ``cutoff``. The model's total is corrected (by actual / predicted) only when that check is off
+    by more than TRUSTED_CALIBRATION allows: within it, the check's own error (its model has six
+    months less history) is as large as what it would correct (see the README's scenario grid).
+    None when the history is too short for that model.
     """
     validation = features.add_months(cutoff, -features.HORIZON_MONTHS)
     try:
@@ -188,11 +192,14 @@ def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -
     actual = float(features.build_labels(days, known.index, validation)["actual_6m"].sum())
     if predicted <= 0 or actual <= 0:
         return None
+    calibration = predicted / actual
+    low, high = TRUSTED_CALIBRATION
     return {
         "cutoff": str(validation.date()),
         "customers": len(known),
-        "calibration": predicted / actual,
-        "factor": float(np.clip(actual / predicted, *CORRECTION_RANGE)),
+        "calibration": calibration,
+        "applied": not low <= calibration <= high,
+        "factor": 1.0 if low <= calibration <= high else float(np.clip(1 / calibration, *CORRECTION_RANGE)),
     }
 
 
@@ -205,7 +212,7 @@ def correction_summary(model: ClvModel) -> dict:
             "note": "no validation window: the history before it is too short to train a model "
             f"whose labels end {features.HORIZON_MONTHS} months before the cutoff",
         }
-    return {"applied": True, **model.validation}
+    return dict(model.validation)
 
 
 def season_summary(model: ClvModel, first_date: pd.Timestamp) -> dict:
@@ -233,7 +240,7 @@ def fit_and_score(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> Scored
     score every customer known at ``cutoff``."""
     model, current = fit_model(days, cutoff, seed)
     model.validation = validation_correction(days, cutoff, seed)
-    if model.validation:
+    if model.validation and model.validation["applied"]:
         model.total_correction = model.validation["factor"]
     log.info("scoring %d customers as of %s", len(current), cutoff.date())
     return Scored(model=model, table=score_table(model, current))

@@ -15,7 +15,7 @@ import redis
 from portal import registry
 from portal.config import REPO_ROOT
 from tests.browser.conftest import click
-from tests.browser.test_data_page import map_amount, unusual_csv, upload
+from tests.browser.test_data_page import unusual_csv, upload
 from tests.serve import free_port, gunicorn
 
 pytestmark = pytest.mark.skipif(
@@ -82,7 +82,7 @@ def test_training_from_the_data_page_runs_on_a_celery_worker(
         dash_duo.driver.get(f"{url}/data")
         dash_duo.wait_for_element(".navbar")
         upload(dash_duo, unusual_csv(tmp_path / "orders.csv"))
-        map_amount(dash_duo, "Umsatz EUR")
+        dash_duo.wait_for_text_to_equal("#data-map-amount .dash-dropdown-value", "Umsatz EUR")
         dash_duo.wait_for_contains_text("#data-verdict", "Ready to train")
         click(dash_duo, "#data-train")
         dash_duo.wait_for_element("#data-new-version", timeout=120)
