@@ -9,6 +9,10 @@ part is exact. The purchase part is mapped from log-odds to log-probability by s
 log-odds contribution by the same ratio, so the total is exact and each feature keeps its share and
 sign (labelled "apportioned" in the API). ``factor = exp(log contribution)``: "recency multiplies the
 baseline by 0.42".
+
+The prediction averages the hurdle with the classical BG/NBD + Gamma-Gamma value, itself a model
+input: log(CLV) = log(hurdle) + log(w + (1 - w) classical / hurdle). That last term is the
+classical value's direct part, added to its own feature's contribution, so the total stays exact.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from portal.model import ClvModel, predict_threads
+from portal.model import CLASSICAL_COLUMN, HURDLE_WEIGHT, ClvModel, predict_threads
 
 FEATURE_LABELS = {
     "recency_days": "days since the last purchase",
@@ -34,7 +38,11 @@ FEATURE_LABELS = {
     "quantity_mean": "items per purchase day",
     "bgnbd_expected_purchases": "expected purchases (BG/NBD)",
     "bgnbd_p_alive": "probability still active (BG/NBD)",
-    "bgnbd_expected_value": "expected purchases × average spend",
+    "bgnbd_expected_value": "expected purchases × expected spend (BG/NBD + Gamma-Gamma)",
+    "repeat_spend_mean": "average spend of repeat purchases",
+    "spend_same_months_last_year": "spend in the same months last year",
+    "horizon_vs_recent": "coming season vs the last 6 months",
+    "horizon_vs_year": "coming season vs the last 12 months",
 }
 
 
@@ -63,14 +71,20 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
             (_log_sigmoid(log_odds) - _log_sigmoid(p_base)) / moved,
             np.exp(_log_sigmoid(-p_base)),
         )  # the derivative of log sigmoid
+    combined = s_contrib + p_contrib * scale[:, None]
+    combined_baseline = _log_sigmoid(p_base) + s_base
+    column = model.inputs.index(CLASSICAL_COLUMN)
+    hurdle_log = combined_baseline + combined.sum(axis=1)
+    classical = design[:, column] * model.total_correction
+    combined[:, column] += np.log(HURDLE_WEIGHT + (1 - HURDLE_WEIGHT) * classical / np.exp(hurdle_log))
     return {
         "design": design,
         "purchase": p_contrib,
         "purchase_baseline": p_base,
         "spend": s_contrib,
         "spend_baseline": s_base,
-        "combined": s_contrib + p_contrib * scale[:, None],
-        "combined_baseline": _log_sigmoid(p_base) + s_base,
+        "combined": combined,
+        "combined_baseline": combined_baseline,
     }
 
 
