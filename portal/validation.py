@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from portal import season
 from portal.amounts import read_amounts
 from portal.dates import FIRST_YEAR, LAST_YEAR, read_dates
 from portal.ingest import ColumnMap
@@ -138,7 +139,7 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         first, last = dates[good].min(), dates[good].max()
         result.first_date, result.last_date = str(first.date()), str(last.date())
         try:
-            run_cutoffs(first, last, cutoff=None)
+            result.notes += season_notes(first, *run_cutoffs(first, last, cutoff=None))
         except TrainError as exc:
             result.errors.append(f"not enough history to train and backtest: {exc}")
     finite = amounts[np.isfinite(amounts)]
@@ -148,6 +149,19 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         result.amount.update(mean=float(finite.mean()), total=float(finite.sum()))
         result.amount_histogram = histogram(finite.to_numpy())
     return result
+
+
+def season_notes(first: pd.Timestamp, score: pd.Timestamp, backtest: pd.Timestamp) -> list[str]:
+    """Say when the history is too short for the model to see a yearly season."""
+    notes = []
+    for what, cutoff in (("the model", score), ("its backtest", backtest)):
+        months = season.months_of_history(first, cutoff)
+        if not season.season_visible(first, cutoff):
+            notes.append(
+                f"season: {what} sees {months} months of history (a yearly season needs "
+                f"{season.SEASON_MIN_MONTHS}); it uses no seasonal features"
+            )
+    return notes
 
 
 def _read_dates(frame: pd.DataFrame, columns: ColumnMap, result: Validation) -> pd.Series:

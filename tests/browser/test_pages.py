@@ -107,9 +107,12 @@ def test_model_page(portal):
     visit(portal, "/model")
     rows = portal.find_elements("#model-metrics-table tbody tr")
     assert [r.text.split(" (")[0].split(" 0.")[0] for r in rows][0].startswith("Our model")
-    assert len(rows) == 3
+    assert len(rows) == 4 and rows[3].text.startswith("BG/NBD + Gamma-Gamma 0.7")
     portal.wait_for_element("#model-importance-graph .main-svg")
-    assert "1997-02-01" in portal.find_element("#model-details").text
+    details = portal.find_element("#model-details").text
+    assert "1997-02-01" in details
+    assert "12 months of history before the cutoff: a season needs 13" in details
+    assert "no validation window" in details
     assert_clean_console(portal)
 
 
