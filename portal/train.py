@@ -179,9 +179,10 @@ def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -
     A model trained only on labels that end by ``cutoff - 6 months`` scores the customers known
     then, and its predicted total is compared with what they spent in the 6 months up to
     ``cutoff``. The model's total is corrected (by actual / predicted) only when that check is off
-    by more than TRUSTED_CALIBRATION allows: within it, the check's own error (its model has six
-    months less history) is as large as what it would correct (see the README's scenario grid).
-    None when the history is too short for that model.
+    by more than TRUSTED_CALIBRATION allows (within it, the check's own error, its model having six
+    months less history, is as large as what it would correct: see the README's scenario grid), and
+    only when that model sees a season exactly when the scored model does. None when the history is
+    too short for that model.
     """
     validation = features.add_months(cutoff, -features.HORIZON_MONTHS)
     try:
@@ -194,12 +195,18 @@ def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -
         return None
     calibration = predicted / actual
     low, high = TRUSTED_CALIBRATION
+    # a check whose model could not see the season the scored model sees says nothing about it
+    comparable = (model.population.clock is None) == (
+        not season.season_visible(days["date"].min(), cutoff)
+    )
+    applied = comparable and not low <= calibration <= high
     return {
         "cutoff": str(validation.date()),
         "customers": len(known),
         "calibration": calibration,
-        "applied": not low <= calibration <= high,
-        "factor": 1.0 if low <= calibration <= high else float(np.clip(1 / calibration, *CORRECTION_RANGE)),
+        "comparable": comparable,
+        "applied": applied,
+        "factor": float(np.clip(1 / calibration, *CORRECTION_RANGE)) if applied else 1.0,
     }
 
 

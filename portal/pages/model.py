@@ -67,13 +67,19 @@ def correction_text(correction: dict | None) -> str:
         return "not recorded for this version"
     before = correction["backtest_calibration_before"]
     after = correction["backtest_calibration_after"]
-    if not correction["applied"]:
+    if "note" in correction:
         return f"{correction['note']}; backtest calibration {after:.3f} (uncorrected)"
-    return (
+    check = (
         f"validation window from {correction['cutoff']}: predicted/actual "
-        f"{correction['calibration']:.3f}, total ×{correction['factor']:.3f}; backtest "
-        f"calibration {before:.3f} before, {after:.3f} after the correction"
+        f"{correction['calibration']:.3f}"
     )
+    if correction["applied"]:
+        return (
+            f"{check}, total ×{correction['factor']:.3f}; backtest calibration {before:.3f} "
+            f"before, {after:.3f} after the correction"
+        )
+    why = "within 0.8-1.25" if correction["comparable"] else "its model could not see the season"
+    return f"{check} ({why}: not corrected); backtest calibration {after:.3f}"
 
 
 def details(metrics: dict) -> dbc.Card:

@@ -80,7 +80,7 @@ def cell(log, people, days, scenario, cutoff: str, seed: int = 0) -> dict:
     return {
         "customers": len(table),
         "train_seconds": seconds,
-        "season_features": "season_share" in scored.model.population.context,
+        "season_features": scored.model.population.clock is not None,
         "correction": scored.model.total_correction,
         "validation_calibration": validation.get("calibration"),
         "methods": methods,
