@@ -76,7 +76,8 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
     column = model.inputs.index(CLASSICAL_COLUMN)
     hurdle_log = combined_baseline + combined.sum(axis=1)
     classical = design[:, column] * model.total_correction
-    combined[:, column] += np.log(HURDLE_WEIGHT + (1 - HURDLE_WEIGHT) * classical / np.exp(hurdle_log))
+    direct = (1 - HURDLE_WEIGHT) * classical / np.exp(hurdle_log)
+    combined[:, column] += np.log(HURDLE_WEIGHT + direct)
     return {
         "design": design,
         "purchase": p_contrib,

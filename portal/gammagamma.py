@@ -19,16 +19,13 @@ MIN_REPEAT_BUYERS = 10
 
 @dataclass(frozen=True)
 class GammaGammaParams:
-    """Fitted population parameters (all positive; q > 1 for a finite population mean)."""
+    """Fitted population parameters (p, gamma > 0; q > 1, so the population mean p gamma / (q - 1)
+    is finite and positive)."""
 
     p: float
     q: float
     gamma: float
 
-    @property
-    def population_mean(self) -> float:
-        """E[Z] for a customer with no repeat transaction (infinite when q <= 1)."""
-        return self.p * self.gamma / (self.q - 1) if self.q > 1 else float("inf")
 
 
 def log_likelihood(params: np.ndarray, x, zbar) -> np.ndarray:
@@ -66,13 +63,16 @@ def fit(x, zbar, max_customers: int = MAX_FIT_CUSTOMERS, seed: int = 0) -> Gamma
         x, zbar = x[sample], zbar[sample]
     scale = float(np.median(zbar))  # fit in units of the median value: a scale-free start
 
-    def objective(log_params):
-        p, q, gamma = np.exp(log_params)
-        value = -log_likelihood((p, q, gamma), x, zbar / scale).mean()
+    def unpack(theta):  # log p, log (q - 1), log gamma: q > 1 by construction
+        p, q_minus_one, gamma = np.exp(theta)
+        return p, 1.0 + q_minus_one, gamma
+
+    def objective(theta):
+        value = -log_likelihood(unpack(theta), x, zbar / scale).mean()
         return value if np.isfinite(value) else 1e10
 
     result = optimize.minimize(objective, np.zeros(3), method="L-BFGS-B", bounds=[(-8, 8)] * 3)
-    p, q, gamma = np.exp(result.x)
+    p, q, gamma = unpack(result.x)
     return GammaGammaParams(float(p), float(q), float(gamma * scale))
 
 

@@ -1,9 +1,9 @@
 """The CLV model: a hurdle of two LightGBM models on RFM, window and BG/NBD features.
 
-predicted 6-month spend = 1/2 P(purchase in horizon) x E[spend | purchase] + 1/2 classical
+predicted 6-month spend = w P(purchase in horizon) x E[spend | purchase] + (1 - w) classical
 
-where "classical" is BG/NBD + Gamma-Gamma (on the business clock where there is one), which is also
-an input of the trees. The equal-weight average ranks and calibrates better than either part on
+where "classical" is BG/NBD + Gamma-Gamma (on the business clock where there is one), also an input
+of the trees, and w = HURDLE_WEIGHT. The average ranks and calibrates better than either part on
 CDNOW and on the SYNTHETIC grid (README); the trees alone cannot extrapolate a growing business.
 
 * The classifier (binary log-loss) gives P(purchase).
@@ -37,7 +37,7 @@ from portal.features import HORIZON_MONTHS, add_months
 HORIZON_WEEKS = 26.0
 BGNBD_COLUMNS = ["bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_expected_value"]
 CLASSICAL_COLUMN = "bgnbd_expected_value"  # BG/NBD x Gamma-Gamma: the classical prediction
-HURDLE_WEIGHT = 0.5
+HURDLE_WEIGHT = 0.45
 AGE_COLUMNS = {
     "tenure_days",
     "frequency",
@@ -88,14 +88,14 @@ class Population:
         last = cut - np.asarray(columns["recency_days"], dtype=float)
         c_first, c_last, c_cut, c_end = (self.clock.at(v) for v in (first, last, cut, end))
         T = (c_cut - c_first) / DAYS_PER_WEEK
-        t_x = np.where(x > 0, (c_last - c_first) / DAYS_PER_WEEK, 0.0)
+        t_x = np.where(x > 0, np.clip(c_last - c_first, 0.0, None) / DAYS_PER_WEEK, 0.0)
         return x, t_x, T, float(c_end - c_cut) / DAYS_PER_WEEK
 
 
 def expected_spend_per_purchase(columns, spend: gammagamma.GammaGammaParams | None) -> np.ndarray:
     """Gamma-Gamma E[spend per purchase day]; the customer's own mean when no fit was possible."""
     if spend is None or "repeat_spend_mean" not in columns:
-        return np.asarray(columns["monetary_mean"], dtype=float)
+        return np.clip(np.asarray(columns["monetary_mean"], dtype=float), 0.0, None)
     repeats = np.asarray(columns["frequency"], dtype=float) - 1
     return gammagamma.expected_value(spend, repeats, columns["repeat_spend_mean"])
 
@@ -164,7 +164,7 @@ class Prediction:
 
     @property
     def clv(self) -> np.ndarray:
-        """Expected spend in the horizon: the average of the hurdle and the classical model."""
+        """Expected spend in the horizon: the weighted average of the hurdle and the classical model."""
         return HURDLE_WEIGHT * self.hurdle + (1 - HURDLE_WEIGHT) * self.classical
 
 
@@ -185,6 +185,13 @@ class ClvModel:
     version: str = ""
     trained_at: str = ""
     library_versions: dict[str, str] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        """Load a model saved before ``Population`` existed (its population was BG/NBD only)."""
+        population = state.get("population")
+        if isinstance(population, bgnbd.BgNbdParams):
+            state["population"] = Population(population, None, state.get("cutoff", ""))
+        self.__dict__.update(state)
 
     @property
     def inputs(self) -> list[str]:

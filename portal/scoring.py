@@ -14,6 +14,9 @@ from portal.store import Artifacts
 from portal.train import segment_of
 
 
+MAX_DAYS = 36_525  # a century: the business clock is integrated day by day
+
+
 class InvalidFeatures(ValueError):
     """What-if feature values that cannot be scored; ``problems`` lists each one."""
 
@@ -85,8 +88,8 @@ def validate_features(art: Artifacts, values: dict) -> tuple[dict, list[str]]:
     if not problems:
         if clean["frequency"] < 1:
             problems.append("frequency must be at least 1 (a known customer bought once)")
-        if clean["recency_days"] < 0 or clean["tenure_days"] < 0:
-            problems.append("recency_days and tenure_days must be >= 0")
+        if not 0 <= clean["recency_days"] <= MAX_DAYS or not 0 <= clean["tenure_days"] <= MAX_DAYS:
+            problems.append(f"recency_days and tenure_days must be between 0 and {MAX_DAYS:,}")
         if clean["recency_days"] > clean["tenure_days"]:
             problems.append("recency_days cannot exceed tenure_days")
     if problems:

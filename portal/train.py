@@ -192,7 +192,13 @@ def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -
     predicted = float(model.predict(known).clv.sum())
     actual = float(features.build_labels(days, known.index, validation)["actual_6m"].sum())
     if predicted <= 0 or actual <= 0:
-        return None
+        return {
+            "cutoff": str(validation.date()),
+            "customers": len(known),
+            "applied": False,
+            "factor": 1.0,
+            "note": "no spend predicted or made in the validation window: nothing to check",
+        }
     calibration = predicted / actual
     low, high = TRUSTED_CALIBRATION
     # a check whose model could not see the season the scored model sees says nothing about it

@@ -174,7 +174,8 @@ def _read_dates(frame: pd.DataFrame, columns: ColumnMap, result: Validation) -> 
     parsed = reading.parsed.notna()
     telling = parsed if reading.order_matters is None else parsed & reading.order_matters
     rows = list(np.flatnonzero(telling.to_numpy())[:SAMPLES])
-    rows += [i for i in np.flatnonzero(parsed.to_numpy()) if i not in rows][: SAMPLES - len(rows)]
+    first_parsed = np.flatnonzero(parsed.to_numpy())[: 2 * SAMPLES]
+    rows += [i for i in first_parsed if i not in rows][: SAMPLES - len(rows)]
     for i in sorted(rows):
         day = reading.parsed.iloc[i]
         raw = frame[columns.date].iloc[i]

@@ -149,6 +149,15 @@ def test_predict_errors(client):
         422,
         "invalid_features",
     )
+    message = error_of(
+        client.post(
+            "/api/predict",
+            json={"features": {"frequency": 2, "recency_days": 5, "tenure_days": 1e9}},
+        ),
+        422,
+        "invalid_features",
+    )
+    assert "between 0 and 36,525" in message
     big = {"customer_id": "1", "pad": "x" * 70_000}
     error_of(client.post("/api/predict", json=big), 413, "request_entity_too_large")
     error_of(client.get("/api/predict"), 405, "method_not_allowed")

@@ -1,5 +1,7 @@
 """TreeSHAP explanations: exact additivity in each model's link space, and sensible signs."""
 
+import copy
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -78,3 +80,19 @@ def test_reasons_and_global_importance(trained):
     importance = mean_abs_contributions(model, table.head(300))
     assert list(importance) == sorted(importance, key=lambda k: -importance[k])
     assert set(importance) == set(model.inputs)
+
+
+def test_a_model_saved_before_population_existed_still_scores(data_dir, tmp_path):
+    """Versions trained before the business clock pickled a bare BgNbdParams population."""
+    from portal import bgnbd
+    from portal.model import Population
+
+    model = joblib.load(data_dir / "final" / "model.joblib")
+    frame = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet").head(5)
+    old = copy.copy(model)
+    old.population = model.population.bgnbd
+    joblib.dump(old, tmp_path / "old.joblib")
+    loaded = joblib.load(tmp_path / "old.joblib")
+    assert isinstance(loaded.population, Population)
+    assert isinstance(loaded.population.bgnbd, bgnbd.BgNbdParams)
+    assert np.all(np.isfinite(loaded.predict(frame).clv))
