@@ -12,7 +12,7 @@ from portal.extensions import final_dir, settings
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
 
 METHODS = {
-    "model": "Our model (LightGBM hurdle)",
+    "model": "Our model (LightGBM hurdle + classical)",
     "last_6m_repeated": "Last 6 months repeated",
     "half_last_12m": "Half of last 12 months",
     "bgnbd_gamma_gamma": "BG/NBD + Gamma-Gamma",
@@ -133,8 +133,8 @@ def layout(**_):
         [
             c.page_header(
                 "Model",
-                "A hurdle model: P(purchase) × expected spend if buying, two "
-                "LightGBM models on RFM, window and BG/NBD features.",
+                "P(purchase) × expected spend if buying (two LightGBM models on RFM, window, "
+                "season and BG/NBD features), averaged with BG/NBD + Gamma-Gamma.",
             ),
             html.H5(
                 f"Backtest on the 6 months after {m['backtest']['cutoff']} "
