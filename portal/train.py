@@ -173,7 +173,9 @@ def fit_model(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> tuple[ClvM
     return model, current
 
 
-def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> dict | None:
+def validation_correction(
+    days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, earlier: Scored | None = None
+) -> dict | None:
     """Check the total on the most recent fully observed window before ``cutoff``.
 
     A model trained only on labels that end by ``cutoff - 6 months`` scores the customers known
@@ -182,14 +184,19 @@ def validation_correction(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -
     by more than TRUSTED_CALIBRATION allows (within it, the check's own error, its model having six
     months less history, is as large as what it would correct: see the README's scenario grid), and
     only when that model sees a season exactly when the scored model does. None when the history is
-    too short for that model.
+    too short for that model. ``earlier``: that model, already fitted and scored (production mode's
+    backtest), so it is not fitted twice.
     """
     validation = features.add_months(cutoff, -features.HORIZON_MONTHS)
-    try:
-        model, known = fit_model(days, validation, seed)
-    except TrainError:
-        return None
-    predicted = float(model.predict(known).clv.sum())
+    if earlier is None:
+        try:
+            model, known = fit_model(days, validation, seed)
+        except TrainError:
+            return None
+        predicted = float(model.predict(known).clv.sum())
+    else:
+        model, known = earlier.model, earlier.table.set_index("customer_id")
+        predicted = float(known["predicted_clv_6m"].sum()) / model.total_correction
     actual = float(features.build_labels(days, known.index, validation)["actual_6m"].sum())
     if predicted <= 0 or actual <= 0:
         return {
@@ -248,11 +255,14 @@ def season_summary(model: ClvModel, first_date: pd.Timestamp) -> dict:
     }
 
 
-def fit_and_score(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> Scored:
+def fit_and_score(
+    days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, earlier: Scored | None = None
+) -> Scored:
     """Train on snapshots before ``cutoff``, correct the total on the validation window and
-    score every customer known at ``cutoff``."""
+    score every customer known at ``cutoff``. ``earlier``: the run scored 6 months before, if
+    there is one (it is the validation window's model)."""
     model, current = fit_model(days, cutoff, seed)
-    model.validation = validation_correction(days, cutoff, seed)
+    model.validation = validation_correction(days, cutoff, seed, earlier)
     if model.validation and model.validation["applied"]:
         model.total_correction = model.validation["factor"]
     log.info("scoring %d customers as of %s", len(current), cutoff.date())
@@ -370,7 +380,7 @@ def train_frame(
     metrics_backtest["season"] = season_summary(back.model, days["date"].min())
     if production:
         step(f"final model: training on all history, scoring at {score_cutoff.date()}")
-        final = fit_and_score(days, score_cutoff, seed)
+        final = fit_and_score(days, score_cutoff, seed, earlier=back)
     else:
         final = back
 

@@ -12,7 +12,7 @@ import pytest
 
 from portal import clock, season, synth
 from portal.features import build_features, daily
-from portal.train import fit_and_score, fit_model, season_summary
+from portal.train import fit_and_score, fit_model, season_summary, validation_correction
 
 CUTOFF = pd.Timestamp("2021-07-01")
 
@@ -118,3 +118,16 @@ def test_rows_on_or_after_the_cutoff_change_nothing():
         second.table["predicted_clv_6m"].to_numpy(),
         rtol=1e-5,
     )
+
+
+def test_production_reuses_its_backtest_as_the_validation_model():
+    scenario = replace(synth.grid_scenario("moderate", 0.0), days=900)
+    log, _ = synth.generate(1_000, seed=6, scenario=scenario)
+    days = daily(log)
+    backtest, score = pd.Timestamp("2022-12-01"), pd.Timestamp("2023-06-01")
+    back = fit_and_score(days, backtest, seed=0)
+    reused = validation_correction(days, score, seed=0, earlier=back)
+    fresh = validation_correction(days, score, seed=0)
+    assert reused["cutoff"] == fresh["cutoff"] == "2022-12-01"
+    assert reused["calibration"] == pytest.approx(fresh["calibration"], rel=1e-9)
+    assert reused["applied"] == fresh["applied"]
