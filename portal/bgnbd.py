@@ -109,9 +109,9 @@ def expected_purchases(params: BgNbdParams, t: float, x, t_x, T) -> np.ndarray:
     z = t / (alpha + T + t)
     log_1mz = np.log1p(-z)
     shifted_series = _hyp2f1_minus_one_over_b(a + b - 1 - r, a - 1, c, z)
-    bracket = -log_1mz * special.exprel((a - 1) * log_1mz) - np.exp(
-        (a - 1) * log_1mz
-    ) * shifted_series
+    bracket = (
+        -log_1mz * special.exprel((a - 1) * log_1mz) - np.exp((a - 1) * log_1mz) * shifted_series
+    )
     return c * bracket * p_alive(params, x, t_x, T)
 
 

@@ -1,8 +1,8 @@
 """The classical CLV model, BG/NBD + Gamma-Gamma (Fader, Hardie & Lee 2005), as a reference.
 
 Expected spend in the horizon = BG/NBD expected purchases x Gamma-Gamma expected spend per purchase,
-both fitted on the customers known at the cutoff. Time may be calendar weeks or any operational clock
-(the benchmark's informed reference measures it in the business's true seasonal exposure).
+both fitted on the customers known at the cutoff. Time may be calendar weeks or any operational
+clock (the benchmark's informed reference measures it in the business's true seasonal exposure).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from portal.model import HORIZON_WEEKS
 
 
 def expected_spend(x, t_x, T, horizon, zbar) -> np.ndarray:
-    """Fit both models on these customers and predict their spend over ``horizon`` (same units as T).
+    """Fit both models on these customers; their spend over ``horizon`` (in the units of T).
 
     Args:
         x, t_x, T: repeat purchases, time of the last purchase and age (BG/NBD's summary).

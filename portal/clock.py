@@ -8,7 +8,7 @@ purchase (the Jacobian of the time change). Both are maximised together on the c
 the cutoff, from transactions before it only. The horizon's length on the clock carries the coming
 season and the trend into BG/NBD's expectations.
 
-A season needs at least ``season.SEASON_MIN_MONTHS`` months of history; with less, there is no clock.
+A season needs ``season.SEASON_MIN_MONTHS`` months of history or more; with less, there is no clock.
 """
 
 from __future__ import annotations
@@ -37,9 +37,13 @@ class BusinessClock:
         """m(day) for whole days since the origin (negative days are before it)."""
         day = np.asarray(day, dtype=np.int64)
         lo = int(day.min(initial=0))
-        months = pd.date_range(
-            pd.Timestamp(self.origin) + pd.Timedelta(days=lo), periods=int(day.max(initial=0)) - lo + 1
-        ).month.to_numpy() - 1
+        months = (
+            pd.date_range(
+                pd.Timestamp(self.origin) + pd.Timedelta(days=lo),
+                periods=int(day.max(initial=0)) - lo + 1,
+            ).month.to_numpy()
+            - 1
+        )
         return np.asarray(self.season)[months[day - lo]] * np.exp(self.growth * day / 365.0)
 
     def at(self, day) -> np.ndarray:
@@ -87,9 +91,7 @@ def fit(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int = 0) -> BusinessCloc
     origin, first, last, x, repeat_days = _design(days, cutoff, MAX_FIT_CUSTOMERS, seed)
     cut = float((cutoff - origin).days)
     grid_days = np.arange(int(cut) + 2)
-    months = (
-        pd.date_range(origin, periods=len(grid_days), freq="D").month.to_numpy() - 1
-    )
+    months = pd.date_range(origin, periods=len(grid_days), freq="D").month.to_numpy() - 1
     repeat_by_month = np.bincount(months[repeat_days], minlength=12).astype(float)
     repeat_years = repeat_days.sum() / 365.0
     n = len(x)

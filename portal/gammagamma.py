@@ -2,7 +2,8 @@
 
 A customer's transaction values are Gamma(p, nu) around their own mean; nu ~ Gamma(q, gamma) across
 customers. Fitted on repeat buyers: ``x`` repeat transactions (x > 0) whose mean value is ``zbar``.
-The conditional expected value of a transaction shrinks a customer's own mean towards the population's:
+The conditional expected value of a transaction shrinks a customer's own mean towards the
+population's:
 E[Z | x, zbar] = (p (gamma + x zbar)) / (p x + q - 1).
 """
 
@@ -25,7 +26,6 @@ class GammaGammaParams:
     p: float
     q: float
     gamma: float
-
 
 
 def log_likelihood(params: np.ndarray, x, zbar) -> np.ndarray:
@@ -79,7 +79,8 @@ def fit(x, zbar, max_customers: int = MAX_FIT_CUSTOMERS, seed: int = 0) -> Gamma
 def expected_value(params: GammaGammaParams, x, zbar) -> np.ndarray:
     """E[value of a future transaction | x repeat transactions with mean zbar].
 
-    Customers without a usable history (x = 0, or a mean <= 0 after returns) get the population mean.
+    Customers without a usable history (x = 0, or a mean <= 0 after returns) get the population
+    mean.
     """
     x, zbar = np.asarray(x, dtype=float), np.asarray(zbar, dtype=float)
     p, q, gamma = params.p, params.q, params.gamma

@@ -131,7 +131,10 @@ def fit_population(
         except ValueError:  # too few repeat buyers: the customer's own mean stands in
             spend = None
     population = Population(
-        bgnbd.BgNbdParams(1.0, 1.0, 1.0, 1.0), spend, str(pd.Timestamp(cutoff).date()), clock,
+        bgnbd.BgNbdParams(1.0, 1.0, 1.0, 1.0),
+        spend,
+        str(pd.Timestamp(cutoff).date()),
+        clock,
         dict(context or {}),
     )
     x, t_x, T, _ = population.rfm(features)
@@ -164,7 +167,7 @@ class Prediction:
 
     @property
     def clv(self) -> np.ndarray:
-        """Expected spend in the horizon: the weighted average of the hurdle and the classical model."""
+        """Expected spend in the horizon: the weighted average of the hurdle and the classical."""
         return HURDLE_WEIGHT * self.hurdle + (1 - HURDLE_WEIGHT) * self.classical
 
 

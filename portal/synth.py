@@ -29,9 +29,7 @@ DROPOUT_A, DROPOUT_B = 1.0, 8.0
 VALUE_MU, VALUE_MU_SD, VALUE_SD = 3.3, 0.5, 0.6
 SINE_BASE, SINE_AMPLITUDE = 0.7, 0.3
 # Retail calendar: deviation of each calendar month from the yearly mean (they sum to 0).
-RETAIL_MONTHS = np.array(
-    [-0.05, -0.15, 0.0, 0.0, 0.0, -0.2, -0.35, -0.25, 0.0, 0.05, 0.35, 0.6]
-)
+RETAIL_MONTHS = np.array([-0.05, -0.15, 0.0, 0.0, 0.0, -0.2, -0.35, -0.25, 0.0, 0.05, 0.35, 0.6])
 MAX_HORIZON_DAYS = 190  # the clock is tabulated this far past the log, for true expectations
 
 
@@ -199,9 +197,7 @@ def true_expected_spend(
     start = np.full(len(people), float(cutoff_day))
     total = np.zeros(len(people))
     for _ in range(repeats):
-        row, _, amount, _ = simulate(
-            people, scenario, start, cutoff_day + horizon_days, alive, rng
-        )
+        row, _, amount, _ = simulate(people, scenario, start, cutoff_day + horizon_days, alive, rng)
         total += np.bincount(row, weights=amount, minlength=len(people))
     return total / repeats
 
@@ -209,7 +205,9 @@ def true_expected_spend(
 def grid_scenario(seasonality: str, growth: float) -> Scenario:
     """One cell of the quality benchmark's grid: seasonality none / moderate / strong x growth."""
     depth = {"none": 0.0, "moderate": 0.5, "strong": 1.0}[seasonality]
-    return replace(Scenario(), season="retail" if depth else "none", seasonality=depth, growth=growth)
+    return replace(
+        Scenario(), season="retail" if depth else "none", seasonality=depth, growth=growth
+    )
 
 
 def write_synthetic(n: int, seed: int, out: str | Path, scenario: Scenario = LEGACY) -> Path:

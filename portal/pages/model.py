@@ -53,7 +53,10 @@ def season_text(season: dict | None) -> str:
     if not season["visible"]:
         return season["note"]
     factors = season["season_by_month"]
-    busiest, quietest = max(range(12), key=factors.__getitem__), min(range(12), key=factors.__getitem__)
+    busiest, quietest = (
+        max(range(12), key=factors.__getitem__),
+        min(range(12), key=factors.__getitem__),
+    )
     return (
         f"seen over {season['months_of_history']} months: busiest {MONTHS[busiest]} "
         f"×{factors[busiest]:.2f}, quietest {MONTHS[quietest]} ×{factors[quietest]:.2f}; "

@@ -1,6 +1,6 @@
-"""Model quality: the CDNOW backtest (every portal/METRICS.md figure, model vs baselines and BG/NBD +
-Gamma-Gamma) and the original SYNTHETIC backtest, where the true expected spend is known (the grid of
-SYNTHETIC businesses is ``bench_scenarios.py``)."""
+"""Model quality: the CDNOW backtest (every portal/METRICS.md figure, model vs baselines and
+BG/NBD + Gamma-Gamma) and the original SYNTHETIC backtest, where the true expected spend is known
+(the grid of SYNTHETIC businesses is ``bench_scenarios.py``)."""
 
 from __future__ import annotations
 

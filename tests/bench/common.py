@@ -41,7 +41,9 @@ def synthetic_log(customers: int, seed: int = 0) -> Path:
 def save(name: str, result: dict) -> None:
     """Write tests/bench/results/<name>.json with the machine description."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), **result}, indent=2, default=float))
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps({"machine": machine(), **result}, indent=2, default=float)
+    )
 
 
 def million_customer_artifacts(customers: int = 1_000_000):

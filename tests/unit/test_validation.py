@@ -196,7 +196,9 @@ def test_guess_knows_the_usual_export_headers(header, expected):
 
 def test_the_report_says_when_the_history_is_too_short_for_a_season():
     rows = [f"k1,{2020 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}-15,10.50" for m in range(1, 15)]
-    result = validate(frame("Kunde,Tag,Betrag\n" + "\n".join(rows) + "\n"), ColumnMap("Kunde", "Tag", "Betrag"))
+    result = validate(
+        frame("Kunde,Tag,Betrag\n" + "\n".join(rows) + "\n"), ColumnMap("Kunde", "Tag", "Betrag")
+    )
     assert result.can_train  # 2020-01-15 .. 2021-02-15: the model sees 13 months, its backtest 7
     assert [n for n in result.notes if n.startswith("season")] == [
         "season: its backtest sees 7 months of history (a yearly season needs 13); "
