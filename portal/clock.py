@@ -14,6 +14,7 @@ A season needs ``season.SEASON_MIN_MONTHS`` months of history or more; with less
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from scipy import optimize
 from portal import bgnbd
 
 MAX_FIT_CUSTOMERS = 20_000
+TABLE_DAYS = 40_000  # the clock is tabulated once this far either side of its origin
 MAX_GROWTH = 2.0  # |log growth| per year
 
 
@@ -35,25 +37,14 @@ class BusinessClock:
 
     def intensity(self, day: np.ndarray) -> np.ndarray:
         """m(day) for whole days since the origin (negative days are before it)."""
-        day = np.asarray(day, dtype=np.int64)
-        lo = int(day.min(initial=0))
-        months = (
-            pd.date_range(
-                pd.Timestamp(self.origin) + pd.Timedelta(days=lo),
-                periods=int(day.max(initial=0)) - lo + 1,
-            ).month.to_numpy()
-            - 1
-        )
-        return np.asarray(self.season)[months[day - lo]] * np.exp(self.growth * day / 365.0)
+        day = np.clip(np.asarray(day, dtype=np.int64), -TABLE_DAYS, TABLE_DAYS)
+        months = _calendar_months(self.origin)[day + TABLE_DAYS]
+        return np.asarray(self.season)[months] * np.exp(self.growth * day / 365.0)
 
     def at(self, day) -> np.ndarray:
         """C(day): operational days from the origin to ``day`` (days since the origin)."""
-        day = np.asarray(day, dtype=float)
-        lo = min(0, int(np.floor(np.nanmin(day, initial=0))))
-        hi = int(np.ceil(np.nanmax(day, initial=0))) + 1
-        grid = np.arange(lo, hi + 1)
-        cumulative = np.concatenate([[0.0], np.cumsum(self.intensity(grid[:-1]))])
-        return np.interp(day, grid, cumulative - cumulative[-lo])
+        grid, cumulative = _cumulative(self)
+        return np.interp(np.asarray(day, dtype=float), grid, cumulative)
 
     def day_of(self, timestamp) -> float:
         """Days from the origin to ``timestamp``."""
@@ -123,3 +114,20 @@ def fit(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int = 0) -> BusinessCloc
         season=tuple(float(v) for v in season / season.mean()),
         growth=float(growth),
     )
+
+
+@lru_cache(maxsize=16)
+def _calendar_months(origin: str) -> np.ndarray:
+    """Calendar month (0-11) of each day from ``origin - TABLE_DAYS`` to ``origin + TABLE_DAYS``."""
+    first = pd.Timestamp(origin) - pd.Timedelta(days=TABLE_DAYS)
+    return pd.date_range(first, periods=2 * TABLE_DAYS + 1).month.to_numpy() - 1
+
+
+@lru_cache(maxsize=16)
+def _cumulative(clock: BusinessClock) -> tuple[np.ndarray, np.ndarray]:
+    """(day, C(day)) for every day of the table, summed outwards from the origin (where C = 0) so
+    that the clock stays exact near it whatever the trend does far away."""
+    after = np.cumsum(clock.intensity(np.arange(TABLE_DAYS)))
+    before = np.cumsum(clock.intensity(np.arange(-1, -TABLE_DAYS - 1, -1)))
+    cumulative = np.concatenate([-before[::-1], [0.0], after])
+    return np.arange(-TABLE_DAYS, TABLE_DAYS + 1), cumulative

@@ -219,9 +219,11 @@ class ClvModel:
     def predict(self, features: pd.DataFrame | np.ndarray) -> Prediction:
         """Score raw feature rows with the population parameters of the scoring cutoff."""
         design = self.design(features)
+        threads = predict_threads(len(design))
         return Prediction(
-            p_purchase=self.classifier.booster_.predict(design),
-            spend_if_purchase=self.regressor.booster_.predict(design) * self.total_correction,
+            p_purchase=self.classifier.booster_.predict(design, num_threads=threads),
+            spend_if_purchase=self.regressor.booster_.predict(design, num_threads=threads)
+            * self.total_correction,
             classical=design[:, self.inputs.index(CLASSICAL_COLUMN)] * self.total_correction,
         )
 
