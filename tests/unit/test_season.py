@@ -96,9 +96,9 @@ def test_short_log_falls_back_without_season():
 
 
 def test_rows_on_or_after_the_cutoff_change_nothing():
-    scenario = replace(synth.grid_scenario("strong", 0.3), days=900)
-    log, _ = synth.generate(1_000, seed=4, scenario=scenario)
-    cutoff = pd.Timestamp("2023-01-01")
+    scenario = replace(synth.grid_scenario("strong", 0.3), days=600)
+    log, _ = synth.generate(600, seed=4, scenario=scenario)
+    cutoff = pd.Timestamp("2022-04-01")  # 15 months: a clock; its validation check has none
     before = log[log["date"] < cutoff]
     future = before.drop_duplicates("customer_id").assign(date=cutoff, amount=500.0)
     scored = [
@@ -108,7 +108,7 @@ def test_rows_on_or_after_the_cutoff_change_nothing():
     first, second = scored
     assert first.model.population.clock == second.model.population.clock
     assert first.model.population.clock is not None
-    assert first.model.validation["cutoff"] == second.model.validation["cutoff"] == "2022-07-01"
+    assert first.model.validation["cutoff"] == second.model.validation["cutoff"] == "2021-10-01"
     assert first.model.validation["calibration"] == pytest.approx(
         second.model.validation["calibration"], rel=1e-6
     )
@@ -121,13 +121,13 @@ def test_rows_on_or_after_the_cutoff_change_nothing():
 
 
 def test_production_reuses_its_backtest_as_the_validation_model():
-    scenario = replace(synth.grid_scenario("moderate", 0.0), days=900)
-    log, _ = synth.generate(1_000, seed=6, scenario=scenario)
+    scenario = replace(synth.grid_scenario("moderate", 0.0), days=600)
+    log, _ = synth.generate(600, seed=6, scenario=scenario)
     days = daily(log)
-    backtest, score = pd.Timestamp("2022-12-01"), pd.Timestamp("2023-06-01")
+    backtest, score = pd.Timestamp("2021-12-01"), pd.Timestamp("2022-06-01")
     back = fit_and_score(days, backtest, seed=0)
     reused = validation_correction(days, score, seed=0, earlier=back)
     fresh = validation_correction(days, score, seed=0)
-    assert reused["cutoff"] == fresh["cutoff"] == "2022-12-01"
+    assert reused["cutoff"] == fresh["cutoff"] == "2021-12-01"
     assert reused["calibration"] == pytest.approx(fresh["calibration"], rel=1e-9)
     assert reused["applied"] == fresh["applied"]
