@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     from portal import jobs
     from portal.api import register_api
     from portal.components import shell
+    from portal.dash_requests import refuse_malformed_callback
     from portal.extensions import cache
     from portal.security import register_security
 
@@ -78,6 +79,13 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
+
+    @server.before_request
+    def _callbacks_well_formed():
+        if flask.request.path == DASH_CALLBACK_PATH and flask.request.method == "POST":
+            return refuse_malformed_callback(app.callback_map)
+        return None
+
     app.clientside_callback(
         dash.ClientsideFunction("shell", "toggleNavbar"),  # assets/navbar.js
         dash.Output("shell-navbar-collapse", "is_open"),

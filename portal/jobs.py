@@ -60,23 +60,25 @@ def background_manager(settings: Settings):
 
 
 def train_command(upload: uploads.Upload, columns: ColumnMap) -> list[str]:
-    """The CLI call that trains on an upload under a column mapping."""
-    command = [sys.executable, "-m", "portal", "train", "--transactions", str(upload.path)]
-    command += ["--customer-col", columns.customer_id, "--date-col", columns.date]
-    if not columns.price:
-        command += ["--amount-col", columns.amount]
-    command += ["--trained-by", upload.user, "--progress"]
-    for flag, value in (
+    """The CLI call that trains on an upload under a column mapping.
+
+    Values go as ``--flag=value`` so a column or user name starting with '-' stays a value.
+    """
+    options = [
+        ("--transactions", str(upload.path)),
+        ("--customer-col", columns.customer_id),
+        ("--date-col", columns.date),
+        ("--amount-col", None if columns.price else columns.amount),
+        ("--trained-by", upload.user),
         ("--quantity-col", columns.quantity),
         ("--order-col", columns.order_id),
         ("--price-col", columns.price),
         ("--date-format", columns.date_format),
         ("--decimal", columns.decimal),
         ("--sheet", columns.sheet),
-    ):
-        if value:
-            command += [flag, value]
-    return command
+    ]
+    command = [sys.executable, "-m", "portal", "train", "--progress"]
+    return command + [f"{flag}={value}" for flag, value in options if value]
 
 
 def train_upload(
