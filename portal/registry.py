@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,11 +137,13 @@ def activate(data_dir: Path, version: str) -> None:
     data_dir = Path(data_dir)
     pointer = data_dir / POINTER
     adopt_legacy_folder(data_dir)
-    temp = data_dir / f".{POINTER}.{os.getpid()}.tmp"
-    if temp.is_symlink() or temp.exists():
-        temp.unlink()
+    temp = data_dir / f".{POINTER}.{uuid.uuid4().hex}.tmp"  # one per call: threads share a pid
     os.symlink(Path(MODELS) / version, temp)
-    os.replace(temp, pointer)
+    try:
+        os.replace(temp, pointer)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise
     log.info("current version is now %s", version)
 
 

@@ -165,3 +165,41 @@ def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_log
     assert client.get("/api/models").get_json()["current"] == version
     history = client.get("/api/customers/S0000007/history").get_json()
     assert [p["version"] for p in history["points"]] == [version]
+
+
+def fake_versions(data_dir, *names):
+    """Complete-looking version folders (a metrics.json each) without training."""
+    for name in names:
+        folder = data_dir / "models" / name
+        folder.mkdir(parents=True)
+        (folder / METRICS).write_text(f'{{"version": "{name}"}}')
+
+
+def test_concurrent_rollbacks_in_one_process_do_not_collide(tmp_path, monkeypatch):
+    import threading
+
+    fake_versions(tmp_path, "a", "b")
+    both_linked = threading.Barrier(2, timeout=10)  # a guard against a hang, not a timing
+    real_symlink = os.symlink
+
+    def symlink_then_wait(source, target):
+        real_symlink(source, target)
+        both_linked.wait()  # both threads hold their temporary link before either renames
+
+    monkeypatch.setattr(registry.os, "symlink", symlink_then_wait)
+    errors = []
+
+    def roll_to(version):
+        try:
+            registry.activate(tmp_path, version)
+        except Exception as exc:  # noqa: BLE001 - any failure of a thread fails the test
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=roll_to, args=(v,)) for v in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert registry.current_version(tmp_path) in {"a", "b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final", "models"]  # no temp left
