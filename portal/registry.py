@@ -47,13 +47,14 @@ def version_dir(data_dir: Path, version: str) -> Path:
 
 
 def current_version(data_dir: Path) -> str | None:
-    """The version the pointer names, or None before the first training."""
+    """The version the pointer names, or None before the first training or when that version's
+    folder is gone or incomplete (nothing can be served from it)."""
     pointer = Path(data_dir) / POINTER
+    if not (pointer / METRICS).is_file():
+        return None
     if pointer.is_symlink():
         return Path(os.readlink(pointer)).name
-    if (pointer / METRICS).is_file():  # a folder from before the registry existed
-        return json.loads((pointer / METRICS).read_text())["version"]
-    return None
+    return json.loads((pointer / METRICS).read_text())["version"]  # a pre-registry folder
 
 
 def versions(data_dir: Path) -> list[str]:

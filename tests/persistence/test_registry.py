@@ -149,6 +149,13 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
     assert [line[:1] for line in out.splitlines()] == ["-", " ", "*"]
 
+    shutil.rmtree(tmp_path / "models" / first)  # the current version's folder is gone too
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
+    assert [line[:1] for line in out.splitlines()] == ["-", " ", "-"]
+    code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
+    assert code == 0 and out.startswith("published ")
+    assert registry.current_version(tmp_path) == out.split()[1]
+
 
 def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_logs):
     from portal.config import Settings
