@@ -99,7 +99,10 @@ def cmd_models(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.action == "activate":
         try:
-            registry.activate(settings.data_dir, args.version)
+            registry.activate_recorded(settings.data_dir, settings.database_url, args.version)
+        except registry.UnrecordedVersion:
+            print(f"error: the database does not record version {args.version!r}", file=sys.stderr)
+            return 2
         except registry.UnknownVersion:
             print(
                 f"error: no complete version {args.version!r} in {settings.data_dir}",

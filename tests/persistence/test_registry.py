@@ -210,3 +210,38 @@ def test_concurrent_rollbacks_in_one_process_do_not_collide(tmp_path, monkeypatc
     assert errors == []
     assert registry.current_version(tmp_path) in {"a", "b"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["final", "models"]  # no temp left
+
+
+def test_a_run_killed_while_recording_leaves_nothing_to_activate(
+    tmp_path, small_logs, first_version, monkeypatch
+):
+    from portal import train
+
+    def killed(*_args):
+        raise KeyboardInterrupt  # like a kill: no exception handler of the run gets to clean up
+
+    monkeypatch.setattr(train.db, "record_version", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(small_logs[1], tmp_path, ColumnMap())
+    monkeypatch.undo()
+    (stray,) = [
+        p.name for p in (tmp_path / "models").iterdir() if p.name not in (".lock", first_version)
+    ]
+    assert (tmp_path / "models" / stray / METRICS).is_file()  # complete, but never recorded
+    assert registry.versions(tmp_path) == [first_version]
+    with pytest.raises(registry.UnknownVersion):
+        registry.activate(tmp_path, stray)
+    assert registry.current_version(tmp_path) == first_version
+
+    second = run(small_logs[1], tmp_path, ColumnMap())["version"]  # the next run cleans up
+    assert not (tmp_path / "models" / stray).exists()
+    assert registry.versions(tmp_path) == [first_version, second]
+
+
+def test_models_activate_refuses_a_folder_the_database_does_not_record(
+    tmp_path, monkeypatch, capsys
+):
+    fake_versions(tmp_path, "copied-in")
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", "copied-in")
+    assert code == 2 and "the database does not record version 'copied-in'" in out
+    assert registry.current_version(tmp_path) is None
