@@ -34,6 +34,18 @@ def metrics_table(backtest: dict) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from portal import registry
+
+    try:
+        with registry.training_lock(Settings.from_env().data_dir):
+            return _train(args)
+    except registry.TrainingInProgress as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
+    """train / retrain, holding the DATA_DIR's training lock."""
     from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
     from portal.train import TrainError, train_frame, unchanged
 

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 import dash
@@ -22,7 +23,6 @@ from portal.config import REPO_ROOT, Settings
 from portal.ingest import ColumnMap
 from portal.train import METRICS
 
-LOG_NAME = "train.log"
 _configured: list[Settings] = []
 
 
@@ -97,7 +97,7 @@ def train_upload(
         "DATABASE_URL": settings.database_url,
     }
     version = None
-    log_path = upload.folder / LOG_NAME
+    log_path = upload.folder / f"train-{time.time_ns():x}.log"  # one per run
     with open(log_path, "w") as log:
         child = subprocess.Popen(
             train_command(upload, columns),

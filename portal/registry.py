@@ -97,6 +97,32 @@ def publishing_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class TrainingInProgress(RuntimeError):
+    """Another training run holds this DATA_DIR's training lock."""
+
+
+@contextmanager
+def training_lock(data_dir: Path) -> Iterator[None]:
+    """One training run at a time per DATA_DIR: an flock on ``DATA_DIR/.training.lock``, taken
+    without waiting (the CLI takes it, so the data page's runs, children of the CLI, do too).
+
+    Raises:
+        TrainingInProgress: another run holds it.
+    """
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(data_dir) / ".training.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TrainingInProgress(
+                "a training run is already in progress for this data folder; wait for it to end"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def staging_dir(data_dir: Path) -> Path:
     """A fresh hidden folder to write a version into; its name carries this process id."""
     folder = models_dir(data_dir)

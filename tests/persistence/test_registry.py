@@ -245,3 +245,16 @@ def test_models_activate_refuses_a_folder_the_database_does_not_record(
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", "copied-in")
     assert code == 2 and "the database does not record version 'copied-in'" in out
     assert registry.current_version(tmp_path) is None
+
+
+def test_a_second_training_of_one_data_dir_is_told_a_run_is_in_progress(
+    tmp_path, small_logs, monkeypatch, capsys
+):
+    with registry.training_lock(tmp_path):  # a run in progress
+        code, out = _cli(
+            monkeypatch, capsys, tmp_path, "train", "--transactions", str(small_logs[0])
+        )
+        with pytest.raises(registry.TrainingInProgress), registry.training_lock(tmp_path):
+            pass
+    assert code == 2 and "a training run is already in progress" in out
+    assert registry.versions(tmp_path) == []

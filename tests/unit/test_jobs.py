@@ -1,6 +1,7 @@
 """Background training: the manager chosen by configuration, the CLI call, failure messages."""
 
 import dash
+import pytest
 
 from portal import jobs
 from portal.__main__ import parser
@@ -56,3 +57,19 @@ def test_failure_message_prefers_the_cli_error_line():
     assert jobs._failure(log, 2) == "need at least 6 months of history"
     assert jobs._failure("Traceback...\nMemoryError\n", 1) == "MemoryError"
     assert jobs._failure("", -9) == "the training process exited with code -9"
+
+
+def test_the_data_page_is_told_when_a_training_run_is_in_progress(tmp_path):
+    import base64
+
+    from portal import registry, uploads
+
+    settings = Settings(data_dir=tmp_path)
+    jobs.configure(settings)
+    rows = base64.b64encode(b"customer_id,date,amount\na,2021-01-05,1\n").decode()
+    upload = uploads.save(settings.uploads_dir, "log.csv", f"data:text/csv;base64,{rows}", 99, "a")
+    held = registry.training_lock(tmp_path)  # another run (the CLI's or the page's) holds it
+    with held, pytest.raises(jobs.TrainingFailed, match="a training run is already in progress"):
+        jobs.train_upload(upload.id, ColumnMap(), lambda *_: None)
+    assert registry.versions(tmp_path) == []
+    assert len(list(upload.folder.glob("train-*.log"))) == 1  # each run writes its own log
