@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
 import dash
 import flask
 import flask_bootstrap
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.config import REPO_ROOT, Settings
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     from portal import jobs
     from portal.api import register_api
     from portal.components import shell
+    from portal.dash_requests import refuse_malformed_callback
     from portal.extensions import cache
     from portal.security import register_security
 
@@ -60,6 +63,19 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         if flask.request.path == DASH_CALLBACK_PATH:
             flask.request.max_content_length = settings.max_upload_bytes * 4 // 3 + 64 * 1024
 
+    @server.before_request
+    def _chunked_bodies_within_the_cap():
+        """A chunked body (no Content-Length) over the cap is refused with 413, as a declared one
+        is, instead of being cut at the cap; one within it is handed on with its length."""
+        environ, limit = flask.request.environ, flask.request.max_content_length
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked or limit is None or not environ.get("wsgi.input_terminated"):
+            return
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+
     @server.get(f"{VENDOR_URL}/<path:filename>")
     def vendor(filename: str):
         """Bootstrap 5 and its icons from the bootstrap-flask wheel (no CDN)."""
@@ -78,6 +94,13 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
+
+    @server.before_request
+    def _callbacks_well_formed():
+        if flask.request.path == DASH_CALLBACK_PATH and flask.request.method == "POST":
+            return refuse_malformed_callback(app.callback_map)
+        return None
+
     app.clientside_callback(
         dash.ClientsideFunction("shell", "toggleNavbar"),  # assets/navbar.js
         dash.Output("shell-navbar-collapse", "is_open"),

@@ -34,6 +34,18 @@ def metrics_table(backtest: dict) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from portal import registry
+
+    try:
+        with registry.training_lock(Settings.from_env().data_dir):
+            return _train(args)
+    except registry.TrainingInProgress as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
+    """train / retrain, holding the DATA_DIR's training lock."""
     from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
     from portal.train import TrainError, train_frame, unchanged
 
@@ -99,7 +111,10 @@ def cmd_models(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.action == "activate":
         try:
-            registry.activate(settings.data_dir, args.version)
+            registry.activate_recorded(settings.data_dir, settings.database_url, args.version)
+        except registry.UnrecordedVersion:
+            print(f"error: the database does not record version {args.version!r}", file=sys.stderr)
+            return 2
         except registry.UnknownVersion:
             print(
                 f"error: no complete version {args.version!r} in {settings.data_dir}",

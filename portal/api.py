@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 
 from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 1000
 MAX_POINTS = 10_000
 ORDERS = ("asc", "desc")
+NOT_READY = "no readable model version: train one (or activate a recorded one)"
 
 
 class ApiError(Exception):
@@ -40,7 +42,8 @@ def artifacts() -> store.Artifacts:
     try:
         return store.current(final_dir())
     except store.ArtifactsMissing as exc:
-        raise ApiError(503, "not_ready", str(exc)) from None
+        log.warning("%s: %s", request.path, exc)
+        raise ApiError(503, "not_ready", NOT_READY) from None
 
 
 def number_arg(name: str, default, low, high, kind=int, low_open: bool = False):
@@ -68,6 +71,8 @@ def json_body() -> dict:
         body = json.loads(request.get_data(cache=False) or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_body", "the body must be a JSON object")
     return body
@@ -228,7 +233,8 @@ def health():
     try:
         art = store.current(final_dir())
     except store.ArtifactsMissing as exc:
-        return jsonify({"status": "unavailable", "detail": str(exc)}), 503
+        log.warning("health: %s", exc)  # the server's paths stay in the log
+        return jsonify({"status": "unavailable", "detail": NOT_READY}), 503
     return jsonify({"status": "ok", "version": art.version, "customers": art.n})
 
 
@@ -236,6 +242,12 @@ def health():
 def openapi():
     """The OpenAPI 3 description of this API."""
     return jsonify(openapi_document())
+
+
+def _rule_pattern(rule: str) -> re.Pattern:
+    """A URL rule as a regular expression: each <variable> matches one path segment."""
+    parts = re.split(r"<[^>]+>", rule)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
 def register_api(app: Flask) -> None:
@@ -250,7 +262,7 @@ def register_api(app: Flask) -> None:
         methods = {
             m
             for r in app.url_map.iter_rules()
-            if r.endpoint.startswith("api.") and r.rule == request.path
+            if r.endpoint.startswith("api.") and _rule_pattern(r.rule).fullmatch(request.path)
             for m in r.methods
         }
         if methods:
@@ -273,7 +285,10 @@ def register_api(app: Flask) -> None:
         if not request.path.startswith("/api"):
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        response, status = error_response(exc.code or 500, code, exc.description or exc.name)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 says which
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 import dash
@@ -22,7 +23,6 @@ from portal.config import REPO_ROOT, Settings
 from portal.ingest import ColumnMap
 from portal.train import METRICS
 
-LOG_NAME = "train.log"
 _configured: list[Settings] = []
 
 
@@ -60,23 +60,25 @@ def background_manager(settings: Settings):
 
 
 def train_command(upload: uploads.Upload, columns: ColumnMap) -> list[str]:
-    """The CLI call that trains on an upload under a column mapping."""
-    command = [sys.executable, "-m", "portal", "train", "--transactions", str(upload.path)]
-    command += ["--customer-col", columns.customer_id, "--date-col", columns.date]
-    if not columns.price:
-        command += ["--amount-col", columns.amount]
-    command += ["--trained-by", upload.user, "--progress"]
-    for flag, value in (
+    """The CLI call that trains on an upload under a column mapping.
+
+    Values go as ``--flag=value`` so a column or user name starting with '-' stays a value.
+    """
+    options = [
+        ("--transactions", str(upload.path)),
+        ("--customer-col", columns.customer_id),
+        ("--date-col", columns.date),
+        ("--amount-col", None if columns.price else columns.amount),
+        ("--trained-by", upload.user),
         ("--quantity-col", columns.quantity),
         ("--order-col", columns.order_id),
         ("--price-col", columns.price),
         ("--date-format", columns.date_format),
         ("--decimal", columns.decimal),
         ("--sheet", columns.sheet),
-    ):
-        if value:
-            command += [flag, value]
-    return command
+    ]
+    command = [sys.executable, "-m", "portal", "train", "--progress"]
+    return command + [f"{flag}={value}" for flag, value in options if value]
 
 
 def train_upload(
@@ -95,7 +97,7 @@ def train_upload(
         "DATABASE_URL": settings.database_url,
     }
     version = None
-    log_path = upload.folder / LOG_NAME
+    log_path = upload.folder / f"train-{time.time_ns():x}.log"  # one per run
     with open(log_path, "w") as log:
         child = subprocess.Popen(
             train_command(upload, columns),

@@ -1,9 +1,11 @@
 """Versioned models on disk: ``DATA_DIR/models/<version>/`` and the ``DATA_DIR/final`` pointer.
 
 A training run writes its three files into a hidden staging folder, renames it to
-``models/<version>`` (one atomic rename, so a half-written version is never visible), records it in
-the database, and only then switches ``DATA_DIR/final`` - a relative symlink - with one atomic
-rename. Readers resolve the pointer once per request and read every file from that one version.
+``models/<version>`` (one atomic rename, so a half-written version is never visible) carrying an
+``.unrecorded`` marker, records it in the database, removes the marker, and only then switches
+``DATA_DIR/final`` - a relative symlink - with one atomic rename. A folder still marked (its run was
+killed during the database write) is no version: it cannot be activated and the next run removes
+it. Readers resolve the pointer once per request and read every file from that one version.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,10 +27,15 @@ MODELS = "models"
 POINTER = "final"
 METRICS = "metrics.json"
 STAGING_PREFIX = ".staging-"
+UNRECORDED = ".unrecorded"
 
 
 class UnknownVersion(KeyError):
     """No complete version of that name in the registry."""
+
+
+class UnrecordedVersion(UnknownVersion):
+    """A complete folder the database does not know: it cannot be made current."""
 
 
 def models_dir(data_dir: Path) -> Path:
@@ -40,19 +48,25 @@ def version_dir(data_dir: Path, version: str) -> Path:
     if not version or "/" in version or version.startswith("."):
         raise UnknownVersion(version)
     folder = models_dir(data_dir) / version
-    if not (folder / METRICS).is_file():
+    if not _complete(folder):
         raise UnknownVersion(version)
     return folder
 
 
+def _complete(folder: Path) -> bool:
+    """Its files are all written and its database record is made."""
+    return (folder / METRICS).is_file() and not (folder / UNRECORDED).exists()
+
+
 def current_version(data_dir: Path) -> str | None:
-    """The version the pointer names, or None before the first training."""
+    """The version the pointer names, or None before the first training or when that version's
+    folder is gone or incomplete (nothing can be served from it)."""
     pointer = Path(data_dir) / POINTER
+    if not (pointer / METRICS).is_file():
+        return None
     if pointer.is_symlink():
         return Path(os.readlink(pointer)).name
-    if (pointer / METRICS).is_file():  # a folder from before the registry existed
-        return json.loads((pointer / METRICS).read_text())["version"]
-    return None
+    return json.loads((pointer / METRICS).read_text())["version"]  # a pre-registry folder
 
 
 def versions(data_dir: Path) -> list[str]:
@@ -60,9 +74,7 @@ def versions(data_dir: Path) -> list[str]:
     folder = models_dir(data_dir)
     if not folder.is_dir():
         return []
-    return sorted(
-        p.name for p in folder.iterdir() if not p.name.startswith(".") and (p / METRICS).is_file()
-    )
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and _complete(p))
 
 
 def with_availability(data_dir: Path, recorded: list[dict]) -> list[dict]:
@@ -79,6 +91,32 @@ def publishing_lock(data_dir: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class TrainingInProgress(RuntimeError):
+    """Another training run holds this DATA_DIR's training lock."""
+
+
+@contextmanager
+def training_lock(data_dir: Path) -> Iterator[None]:
+    """One training run at a time per DATA_DIR: an flock on ``DATA_DIR/.training.lock``, taken
+    without waiting (the CLI takes it, so the data page's runs, children of the CLI, do too).
+
+    Raises:
+        TrainingInProgress: another run holds it.
+    """
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(data_dir) / ".training.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TrainingInProgress(
+                "a training run is already in progress for this data folder; wait for it to end"
+            ) from None
         try:
             yield
         finally:
@@ -124,10 +162,29 @@ def unique_name(data_dir: Path, wanted: str) -> str:
 
 
 def place(data_dir: Path, staging: Path, version: str) -> Path:
-    """Rename a finished staging folder to ``models/<version>`` (atomic)."""
+    """Rename a finished staging folder to ``models/<version>`` (atomic), marked unrecorded."""
+    (staging / UNRECORDED).touch()
     target = models_dir(data_dir) / version
     os.rename(staging, target)
     return target
+
+
+def mark_recorded(folder: Path) -> None:
+    """The database knows this version now: it may be made current."""
+    (folder / UNRECORDED).unlink()
+
+
+def remove_unrecorded(data_dir: Path) -> list[str]:
+    """Delete placed versions still marked unrecorded (a run killed while writing the database).
+
+    Call it holding ``publishing_lock``, so no live run's folder is taken."""
+    folder = models_dir(data_dir)
+    removed = []
+    for marker in folder.glob(f"*/{UNRECORDED}") if folder.is_dir() else []:
+        shutil.rmtree(marker.parent, ignore_errors=True)
+        removed.append(marker.parent.name)
+        log.warning("removed %s: its run ended before the database recorded it", marker.parent)
+    return removed
 
 
 def activate(data_dir: Path, version: str) -> None:
@@ -136,12 +193,28 @@ def activate(data_dir: Path, version: str) -> None:
     data_dir = Path(data_dir)
     pointer = data_dir / POINTER
     adopt_legacy_folder(data_dir)
-    temp = data_dir / f".{POINTER}.{os.getpid()}.tmp"
-    if temp.is_symlink() or temp.exists():
-        temp.unlink()
+    temp = data_dir / f".{POINTER}.{uuid.uuid4().hex}.tmp"  # one per call: threads share a pid
     os.symlink(Path(MODELS) / version, temp)
-    os.replace(temp, pointer)
+    try:
+        os.replace(temp, pointer)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise
     log.info("current version is now %s", version)
+
+
+def activate_recorded(data_dir: Path, database_url: str, version: str) -> None:
+    """A rollback: activate ``version`` only if it is complete and the database records it.
+
+    Raises:
+        UnknownVersion: no complete folder; UnrecordedVersion: the database does not know it.
+    """
+    from portal import db
+
+    version_dir(data_dir, version)
+    if version not in {row["version"] for row in db.list_versions(database_url)}:
+        raise UnrecordedVersion(version)
+    activate(data_dir, version)
 
 
 def adopt_legacy_folder(data_dir: Path) -> str | None:

@@ -33,6 +33,23 @@ def _clean(value):
     return value if math.isfinite(value) else None
 
 
+def _finite_number(value) -> float | None:
+    """A JSON number as a finite float, or None (booleans, non-numbers, huge integers, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _shown(value, limit: int = 40) -> str:
+    """A value's repr, shortened for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def placement(art: Artifacts, predicted: float) -> dict:
     """Rank, decile and segment a prediction would take among the scored customers."""
     rank = int(np.searchsorted(-art.predicted, -predicted, side="left")) + 1
@@ -77,14 +94,11 @@ def validate_features(art: Artifacts, values: dict) -> tuple[dict, list[str]]:
         if value is None and name.startswith("gap_"):
             clean[name] = float("nan")
             continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            problems.append(f"feature {name!r} must be a finite number, got {value!r}")
+        number = _finite_number(value)
+        if number is None:
+            problems.append(f"feature {name!r} must be a finite number, got {_shown(value)}")
             continue
-        clean[name] = float(value)
+        clean[name] = number
     if not problems:
         if clean["frequency"] < 1:
             problems.append("frequency must be at least 1 (a known customer bought once)")

@@ -436,6 +436,7 @@ def publish(
     url = database_url or Settings(data_dir=data_dir).database_url
     with registry.publishing_lock(data_dir):
         registry.remove_abandoned_staging(data_dir)
+        registry.remove_unrecorded(data_dir)
         _record_legacy_version(data_dir, url)
         version = registry.unique_name(data_dir, document["version"])
         document["version"] = model.version = version
@@ -450,6 +451,7 @@ def publish(
         except Exception:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        registry.mark_recorded(folder)
         registry.activate(data_dir, version)
 
 

@@ -25,6 +25,8 @@ SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq", ".xlsx")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 META = "upload.json"
 KEEP = 20
+MAX_NAME = 120
+MAX_SUFFIX = 10
 
 
 class UploadError(ValueError):
@@ -49,10 +51,12 @@ class Upload:
 
 
 def safe_filename(name: str) -> str:
-    """The base name with anything but letters, digits, dot, dash and underscore replaced."""
+    """The base name with anything but letters, digits, dot, dash and underscore replaced, its
+    stem shortened to keep it within MAX_NAME characters (file systems allow 255 bytes)."""
     base = Path(name or "").name
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".")
-    return cleaned or "upload.csv"
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".") or "upload.csv"
+    suffix = Path(cleaned).suffix[:MAX_SUFFIX]
+    return cleaned[: MAX_NAME - len(suffix)] + suffix if len(cleaned) > MAX_NAME else cleaned
 
 
 def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: str) -> Upload:
@@ -73,15 +77,19 @@ def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: 
         raise UploadError(f"{filename!r} is empty")
     upload_id = f"{time.time_ns():016x}{secrets.token_hex(8)}"  # sorts by time, unguessable
     folder = Path(uploads_dir) / upload_id
-    folder.mkdir(parents=True)
-    (folder / name).write_bytes(data)
     meta = {
         "filename": name,
         "size": len(data),
         "user": user,
         "uploaded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
-    (folder / META).write_text(json.dumps(meta))
+    try:
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
+        (folder / META).write_text(json.dumps(meta))
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)  # no half-stored upload stays behind
+        raise UploadError(f"{name!r} could not be stored ({exc.strerror}); try again") from None
     prune(uploads_dir)
     return load(uploads_dir, upload_id)
 

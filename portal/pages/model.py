@@ -246,8 +246,13 @@ def versions_card(current: str) -> dbc.Card:
 )
 def activate_version(_clicks, version):
     """Switch the current pointer to the chosen version."""
+    config = settings()
     try:
-        registry.activate(settings().data_dir, version)
+        registry.activate_recorded(config.data_dir, config.database_url, version)
+    except registry.UnrecordedVersion:
+        return dbc.Alert(f"Version {version!r} is not recorded in the database.", color="danger")
+    except SQLAlchemyError:
+        return dbc.Alert("The database cannot be reached: try again later.", color="danger")
     except registry.UnknownVersion:
         return dbc.Alert(f"No complete version {version!r}.", color="danger")
     return dbc.Alert(

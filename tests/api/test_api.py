@@ -158,6 +158,20 @@ def test_predict_errors(client):
         "invalid_features",
     )
     assert "between 0 and 36,525" in message
+    deep = "[" * 20_000 + "]" * 20_000  # under the body cap, over the parser's depth
+    message = error_of(
+        client.post("/api/predict", data=deep, content_type="application/json"),
+        400,
+        "malformed_json",
+    )
+    assert "nested" in message
+    huge = '{"features": {"frequency": 1%s, "recency_days": 5, "tenure_days": 10}}' % ("0" * 400)
+    message = error_of(
+        client.post("/api/predict", data=huge, content_type="application/json"),
+        422,
+        "invalid_features",
+    )
+    assert "'frequency' must be a finite number" in message and len(message) < 200
     big = {"customer_id": "1", "pad": "x" * 70_000}
     error_of(client.post("/api/predict", json=big), 413, "request_entity_too_large")
     error_of(client.get("/api/predict"), 405, "method_not_allowed")

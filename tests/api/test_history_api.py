@@ -76,6 +76,15 @@ def test_history_of_an_unknown_customer_is_404(two_runs):
     assert response.get_json()["error"]["code"] == "unknown_customer"
 
 
+@pytest.mark.parametrize("method", ["patch", "put", "delete", "post"])
+def test_other_methods_on_a_history_are_405(two_runs, method):
+    client, _, _ = two_runs
+    response = getattr(client, method)("/api/customers/14048/history")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
 def test_models_lists_versions_newest_first_with_the_current_one(two_runs):
     client, table, first = two_runs
     body = client.get("/api/models").get_json()

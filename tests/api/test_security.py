@@ -73,3 +73,59 @@ def test_security_headers(client):
 def test_parse_users():
     assert parse_users("a:scrypt:1:2$x$y; b:h") == {"a": "scrypt:1:2$x$y", "b": "h"}
     assert parse_users("") == {} and parse_users(None) == {}
+
+
+SEGMENT_OUTPUTS = [
+    ("segments-top-pct-slider", "value"),
+    ("segments-top-pct", "value"),
+    ("segments-kpis", "children"),
+    ("segments-pareto-graph", "figure"),
+    ("segments-grid", "rowData"),
+    ("segments-grid-note", "children"),
+]
+SEGMENT_CALLBACK = {
+    "output": ".." + "...".join(f"{i}.{p}" for i, p in SEGMENT_OUTPUTS) + "..",
+    "outputs": [{"id": i, "property": p} for i, p in SEGMENT_OUTPUTS],
+    "inputs": [
+        {"id": "segments-top-pct-slider", "property": "value", "value": 5},
+        {"id": "segments-top-pct", "property": "value", "value": 5},
+    ],
+    "changedPropIds": ["segments-top-pct-slider.value"],
+    "state": [],
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        [],
+        None,
+        "text",
+        {"output": "nobody.children"},
+        {**SEGMENT_CALLBACK, "output": 3},
+        {**SEGMENT_CALLBACK, "inputs": {"id": "x"}},
+        {**SEGMENT_CALLBACK, "changedPropIds": "segments-top-pct-slider.value"},
+    ],
+)
+def test_malformed_dash_callbacks_are_400(client, body):
+    client.get("/")  # Dash registers the pages' callbacks at the first request
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).startswith("Malformed callback request")
+
+
+def test_a_well_formed_dash_callback_still_answers(client):
+    client.get("/")
+    response = client.post("/_dash-update-component", json=SEGMENT_CALLBACK)
+    assert response.status_code == 200
+    assert response.get_json()["response"]["segments-top-pct"]["value"] == 5.0
+
+
+def test_health_without_a_version_names_no_server_path(empty_settings):
+    response = fresh_app(empty_settings).server.test_client().get("/api/health")
+    assert response.status_code == 503
+    detail = response.get_json()["detail"]
+    assert "no readable model version" in detail
+    assert str(empty_settings.data_dir) not in response.get_data(as_text=True)
+    assert "/" not in detail.replace("/api", "")

@@ -149,6 +149,13 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
     code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
     assert [line[:1] for line in out.splitlines()] == ["-", " ", "*"]
 
+    shutil.rmtree(tmp_path / "models" / first)  # the current version's folder is gone too
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "list")
+    assert [line[:1] for line in out.splitlines()] == ["-", " ", "-"]
+    code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
+    assert code == 0 and out.startswith("published ")
+    assert registry.current_version(tmp_path) == out.split()[1]
+
 
 def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_logs):
     from portal.config import Settings
@@ -165,3 +172,89 @@ def test_the_app_adopts_a_pre_registry_folder_when_it_starts(tmp_path, small_log
     assert client.get("/api/models").get_json()["current"] == version
     history = client.get("/api/customers/S0000007/history").get_json()
     assert [p["version"] for p in history["points"]] == [version]
+
+
+def fake_versions(data_dir, *names):
+    """Complete-looking version folders (a metrics.json each) without training."""
+    for name in names:
+        folder = data_dir / "models" / name
+        folder.mkdir(parents=True)
+        (folder / METRICS).write_text(f'{{"version": "{name}"}}')
+
+
+def test_concurrent_rollbacks_in_one_process_do_not_collide(tmp_path, monkeypatch):
+    import threading
+
+    fake_versions(tmp_path, "a", "b")
+    both_linked = threading.Barrier(2, timeout=10)  # a guard against a hang, not a timing
+    real_symlink = os.symlink
+
+    def symlink_then_wait(source, target):
+        real_symlink(source, target)
+        both_linked.wait()  # both threads hold their temporary link before either renames
+
+    monkeypatch.setattr(registry.os, "symlink", symlink_then_wait)
+    errors = []
+
+    def roll_to(version):
+        try:
+            registry.activate(tmp_path, version)
+        except Exception as exc:  # noqa: BLE001 - any failure of a thread fails the test
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=roll_to, args=(v,)) for v in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert registry.current_version(tmp_path) in {"a", "b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final", "models"]  # no temp left
+
+
+def test_a_run_killed_while_recording_leaves_nothing_to_activate(
+    tmp_path, small_logs, first_version, monkeypatch
+):
+    from portal import train
+
+    def killed(*_args):
+        raise KeyboardInterrupt  # like a kill: no exception handler of the run gets to clean up
+
+    monkeypatch.setattr(train.db, "record_version", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(small_logs[1], tmp_path, ColumnMap())
+    monkeypatch.undo()
+    (stray,) = [
+        p.name for p in (tmp_path / "models").iterdir() if p.name not in (".lock", first_version)
+    ]
+    assert (tmp_path / "models" / stray / METRICS).is_file()  # complete, but never recorded
+    assert registry.versions(tmp_path) == [first_version]
+    with pytest.raises(registry.UnknownVersion):
+        registry.activate(tmp_path, stray)
+    assert registry.current_version(tmp_path) == first_version
+
+    second = run(small_logs[1], tmp_path, ColumnMap())["version"]  # the next run cleans up
+    assert not (tmp_path / "models" / stray).exists()
+    assert registry.versions(tmp_path) == [first_version, second]
+
+
+def test_models_activate_refuses_a_folder_the_database_does_not_record(
+    tmp_path, monkeypatch, capsys
+):
+    fake_versions(tmp_path, "copied-in")
+    code, out = _cli(monkeypatch, capsys, tmp_path, "models", "activate", "copied-in")
+    assert code == 2 and "the database does not record version 'copied-in'" in out
+    assert registry.current_version(tmp_path) is None
+
+
+def test_a_second_training_of_one_data_dir_is_told_a_run_is_in_progress(
+    tmp_path, small_logs, monkeypatch, capsys
+):
+    with registry.training_lock(tmp_path):  # a run in progress
+        code, out = _cli(
+            monkeypatch, capsys, tmp_path, "train", "--transactions", str(small_logs[0])
+        )
+        with pytest.raises(registry.TrainingInProgress), registry.training_lock(tmp_path):
+            pass
+    assert code == 2 and "a training run is already in progress" in out
+    assert registry.versions(tmp_path) == []

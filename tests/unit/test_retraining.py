@@ -1,6 +1,7 @@
 """What decides a retrain: the data fingerprint, the mode and the cutoff; and a run's cutoffs."""
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -53,6 +54,15 @@ def test_a_retrain_is_skipped_only_for_the_same_data_mode_and_cutoff(tmp_path):
     assert unchanged(tmp_path, log, "2021-05-01") is None  # another cutoff
     assert unchanged(tmp_path, log, None) is None  # production mode after a backtest
     assert unchanged(tmp_path, log.iloc[1:], "2021-06-01") is None  # other data
+
+
+def test_a_current_version_whose_folder_is_gone_is_no_reason_to_skip(tmp_path):
+    (tmp_path / "orders.csv").write_text(LOG)
+    log = load_transactions(tmp_path / "orders.csv")
+    name = current_version(tmp_path, "production", "2021-07-01", fingerprint(log))
+    shutil.rmtree(registry.models_dir(tmp_path) / name)
+    assert registry.current_version(tmp_path) is None
+    assert unchanged(tmp_path, log, None) is None
 
 
 def test_production_mode_after_production_mode_is_skipped_whatever_the_cutoff(tmp_path):

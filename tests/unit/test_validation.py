@@ -104,6 +104,29 @@ def test_uploads_keep_only_safe_names_and_known_ids(tmp_path):
         uploads.save(tmp_path, "x.csv", "data:text/csv;base64,@@@", 1000, "ann")
 
 
+def test_a_file_name_over_255_bytes_is_shortened_and_stored(tmp_path):
+    data = "data:text/csv;base64," + __import__("base64").b64encode(b"a,b\n1,2\n").decode()
+    for long_name in ("x" * 300 + ".csv", "é" * 200 + ".csv"):
+        stored = uploads.save(tmp_path / "up", long_name, data, 1000, "ann")
+        assert stored.path.name.endswith(".csv") and len(stored.path.name) == uploads.MAX_NAME
+        assert stored.path.read_bytes() == b"a,b\n1,2\n"
+    with pytest.raises(uploads.UploadError, match="expected one of"):
+        uploads.save(tmp_path / "up", "x.c" + "s" * 300, data, 1000, "ann")
+
+
+def test_an_upload_that_cannot_be_written_leaves_no_folder(tmp_path, monkeypatch):
+    data = "data:text/csv;base64," + __import__("base64").b64encode(b"a,b\n1,2\n").decode()
+    (tmp_path / "up").mkdir()
+
+    def disk_full(self, _data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(uploads.Path, "write_bytes", disk_full)
+    with pytest.raises(uploads.UploadError, match="could not be stored"):
+        uploads.save(tmp_path / "up", "log.csv", data, 1000, "ann")
+    assert list((tmp_path / "up").iterdir()) == []
+
+
 def test_amount_histogram_clips_the_tails_into_the_end_bins():
     values = np.concatenate([np.arange(1.0, 101.0), [10_000.0]])
     hist = histogram(values)
