@@ -1,9 +1,17 @@
 """gunicorn with 2 workers, started as Procfile does, on a free loopback port of an empty DATA_DIR."""
 
+import json
+
 import psutil
 import requests
 
 from tests.serve import gunicorn
+
+
+def chunked(body: bytes):
+    """A generator body: requests sends it chunked, without Content-Length."""
+    for start in range(0, len(body), 8192):
+        yield body[start : start + 8192]
 
 
 def test_two_workers_serve_api_and_pages(tmp_path):
@@ -16,6 +24,20 @@ def test_two_workers_serve_api_and_pages(tmp_path):
         assert page.status_code == 200 and "_dash-renderer" in page.text
         assert requests.get(f"{url}/vendor/bootstrap/css/bootstrap.min.css", timeout=5).ok
         assert len(psutil.Process(proc.pid).children()) == 2
+        assert_chunked_bodies_over_the_cap_are_refused(url)
+
+
+def assert_chunked_bodies_over_the_cap_are_refused(url: str) -> None:
+    """A chunked body over the cap is 413, as the same body with a Content-Length is (issue #15)."""
+    big = json.dumps({"customer_id": "14048", "pad": "x" * 70_000}).encode()  # cap: 64 KB
+    small = json.dumps({"customer_id": "14048", "pad": "x" * 30_000}).encode()
+    headers = {"Content-Type": "application/json"}
+    declared = requests.post(f"{url}/api/predict", data=big, headers=headers, timeout=10)
+    refused = requests.post(f"{url}/api/predict", data=chunked(big), headers=headers, timeout=10)
+    served = requests.post(f"{url}/api/predict", data=chunked(small), headers=headers, timeout=10)
+    assert declared.status_code == refused.status_code == 413
+    assert refused.json()["error"]["code"] == "request_entity_too_large"
+    assert served.status_code == 200 and served.json()["customer_id"] == "14048"
 
 
 def test_post_fork_sets_dash_up_before_the_worker_takes_requests(settings):
@@ -34,27 +56,3 @@ def test_post_fork_sets_dash_up_before_the_worker_takes_requests(settings):
     worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app.server), pid=1)
     conf.post_fork(SimpleNamespace(log=None), worker)
     assert "deps/react-dom@18.3.1.min.js" in app.registered_paths["dash"]
-
-
-def test_a_chunked_body_over_the_cap_is_413_as_with_a_content_length(data_dir):
-    import json
-
-    def chunked(body: bytes):
-        """A generator body: requests sends it chunked, without Content-Length."""
-        for start in range(0, len(body), 8192):
-            yield body[start : start + 8192]
-
-    big = json.dumps({"customer_id": "14048", "pad": "x" * 70_000}).encode()  # cap: 64 KB
-    small = json.dumps({"customer_id": "14048", "pad": "x" * 30_000}).encode()
-    headers = {"Content-Type": "application/json"}
-    with gunicorn(data_dir, workers=1) as (url, _proc):
-        declared = requests.post(f"{url}/api/predict", data=big, headers=headers, timeout=10)
-        refused = requests.post(
-            f"{url}/api/predict", data=chunked(big), headers=headers, timeout=10
-        )
-        served = requests.post(
-            f"{url}/api/predict", data=chunked(small), headers=headers, timeout=10
-        )
-    assert declared.status_code == refused.status_code == 413
-    assert refused.json()["error"]["code"] == "request_entity_too_large"
-    assert served.status_code == 200 and served.json()["customer_id"] == "14048"
