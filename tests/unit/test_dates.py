@@ -96,7 +96,7 @@ TIMES = ["", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", "T%H:%M:%S", " %I:%M %p"]
 moments = st.datetimes(datetime(1969, 1, 1), datetime(2068, 12, 31))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     stamps=st.lists(moments, min_size=1, max_size=30),
     convention=st.sampled_from(["dayfirst", "monthfirst", "yearfirst"]),
@@ -119,7 +119,7 @@ def test_random_dates_in_any_convention_read_back_for_every_row(stamps, conventi
     assert days(values, named) == expected  # the explicit choice always reads it back
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     stamps=st.lists(moments, min_size=1, max_size=20),
     minutes=st.lists(st.integers(-12 * 60, 14 * 60), min_size=20, max_size=20),
@@ -134,7 +134,7 @@ def test_random_timestamps_with_offsets_count_on_their_utc_day(stamps, minutes):
     assert days(values) == [d if 1900 <= d.year <= 2200 else None for d in expected]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     stamps=st.lists(moments.filter(lambda s: s.day <= 12), min_size=2, max_size=20),
     day_first=moments.filter(lambda s: s.day > 12),
