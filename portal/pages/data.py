@@ -45,6 +45,19 @@ READING = [
 FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS] + READING
 
 
+def reading_choice(label: str, component_id: str, options) -> dbc.Col:
+    """A labelled dropdown for how a column is read, empty meaning "as stored in the file"."""
+    return dbc.Col(
+        [
+            dbc.Label(label, html_for=component_id),
+            dcc.Dropdown(id=component_id, options=options, placeholder="as stored in the file"),
+        ],
+        xs=12,
+        md=6,
+        className="mb-2",
+    )
+
+
 def layout(**_):
     """The four steps: upload, map, check, train."""
     limit_mb = settings().max_upload_bytes / 2**20
@@ -64,32 +77,8 @@ def layout(**_):
     )
     reading = dbc.Row(
         [
-            dbc.Col(
-                [
-                    dbc.Label("Date format", html_for=ids.DATA_DATE_FORMAT),
-                    dcc.Dropdown(
-                        id=ids.DATA_DATE_FORMAT,
-                        options=DATE_FORMATS,
-                        placeholder="as stored in the file",
-                    ),
-                ],
-                xs=12,
-                md=6,
-                className="mb-2",
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Decimal separator", html_for=ids.DATA_DECIMAL),
-                    dcc.Dropdown(
-                        id=ids.DATA_DECIMAL,
-                        options=DECIMAL_CHOICES,
-                        placeholder="as stored in the file",
-                    ),
-                ],
-                xs=12,
-                md=6,
-                className="mb-2",
-            ),
+            reading_choice("Date format", ids.DATA_DATE_FORMAT, DATE_FORMATS),
+            reading_choice("Decimal separator", ids.DATA_DECIMAL, DECIMAL_CHOICES),
         ]
     )
     return html.Div(
