@@ -86,7 +86,9 @@ class IntervalModel:
         """The point total and its interval at ``level`` (normal, lower end at least 0)."""
         predicted = np.asarray(predicted, dtype=float)
         point = float(predicted.sum())
-        sd = float(np.sqrt(self.variance(predicted, p_purchase).sum() + (self.shift_sd * point) ** 2))
+        sd = float(
+            np.sqrt(self.variance(predicted, p_purchase).sum() + (self.shift_sd * point) ** 2)
+        )
         z = stats.norm.ppf(0.5 + self.level / 2)
         return {"total": point, "low": max(point - z * sd, 0.0), "high": point + z * sd, "sd": sd}
 

@@ -14,7 +14,6 @@ from portal.model import REQUIRED_INPUTS
 from portal.store import Artifacts
 from portal.train import segment_of
 
-
 MAX_DAYS = 36_525  # a century: the business clock is integrated day by day
 
 

@@ -85,6 +85,33 @@ def correction_text(correction: dict | None) -> str:
     return f"{check} ({why}: not corrected); backtest calibration {after:.3f}"
 
 
+def intervals_view(backtest_intervals: dict | None) -> html.Div:
+    """Backtest coverage of the prediction intervals, overall, per decile and for the total."""
+    if not backtest_intervals or not backtest_intervals.get("available"):
+        note = (backtest_intervals or {}).get("note", "this version was trained before intervals")
+        return html.P(
+            f"No prediction intervals: {note}.", className="text-muted", id=ids.MODEL_COVERAGE
+        )
+    level, total = backtest_intervals["level"], backtest_intervals["total"]
+    summary = (
+        f"{level:.0%} intervals calibrated on {backtest_intervals['calibrated_on']}. "
+        f"Backtest coverage: {backtest_intervals['coverage']:.1%} of customers spent within "
+        f"[P10, P90]; PIT coverage {backtest_intervals['pit_coverage']:.1%}. The total's range "
+        f"{c.money(total['low'])} – {c.money(total['high'])} "
+        f"{'held' if total['contains_actual'] else 'missed'} the actual {c.money(total['actual'])}."
+    )
+    return html.Div(
+        [
+            html.H5("How sure: prediction intervals"),
+            html.P(summary, id=ids.MODEL_COVERAGE),
+            c.graph(
+                ids.MODEL_COVERAGE_GRAPH,
+                figures.make_coverage_figure(backtest_intervals["deciles"], level),
+            ),
+        ]
+    )
+
+
 def details(metrics: dict) -> dbc.Card:
     """Version, cutoff and training window as a definition list."""
     rows = [
@@ -144,6 +171,7 @@ def layout(**_):
                 f"({m['backtest']['customers']:,} customers)"
             ),
             metrics_table(m["backtest"]),
+            intervals_view(m["backtest"].get("intervals")),
             dbc.Row(
                 [
                     dbc.Col(details(m), lg=5),

@@ -9,8 +9,8 @@ import bench_libraries
 import bench_portal
 import bench_quality
 import bench_reliability
-import bench_scenarios
 import bench_scale
+import bench_scenarios
 import bench_serving
 from common import machine
 
