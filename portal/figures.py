@@ -275,10 +275,16 @@ def make_coverage_figure(deciles: list[dict], level: float) -> go.Figure:
         marker_color=COLORS["model"],
         hovertemplate="decile %{x}: %{y:.1%}<extra>PIT</extra>",
     )
-    fig.add_hline(y=level, line_dash="dash", line_color=COLORS["actual"], annotation_text="nominal")
+    fig.add_hline(
+        y=level,
+        line_dash="dash",
+        line_color=COLORS["actual"],
+        annotation_text=f"nominal {level:.0%}",
+        annotation_position="top left",
+    )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     fig.update_xaxes(dtick=1)
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", height=360)
     return fig
 
 

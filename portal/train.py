@@ -202,8 +202,8 @@ def holdout_interval_model(
         classical=design[CLASSICAL_COLUMN].to_numpy(),
     )
     actual = latest.loc[held, "actual_6m"].to_numpy()
-    described = f"{held.sum()} customers held out at {latest_cutoff.date()}"
-    return intervals.fit(prediction.clv, prediction.p_purchase, actual, 0.0, described)
+    described = f"{held.sum():,} customers held out at {latest_cutoff.date()}"
+    return intervals.fit(prediction.clv, prediction.p_purchase, actual, described)
 
 
 @dataclass
@@ -286,12 +286,10 @@ def interval_model(window: ValidationWindow | None) -> intervals.IntervalModel |
     """Prediction intervals calibrated on the validation window (None without one)."""
     if window is None:
         return None
-    predicted, actual = window.predicted.sum(), window.actual.sum()
     return intervals.fit(
         window.predicted,
         window.p_purchase,
         window.actual,
-        validation_calibration=predicted / actual if actual > 0 else 0.0,
         calibrated_on=f"the validation window from {window.cutoff.date()}",
     )
 

@@ -79,7 +79,7 @@ def draw(rng, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def test_fit_recovers_the_purchase_probability_and_covers_every_decile():
     rng = np.random.default_rng(7)
     predicted, reported, actual, _ = draw(rng, 40_000)
-    model = intervals.fit(predicted, reported, actual, validation_calibration=1.0)
+    model = intervals.fit(predicted, reported, actual)
     assert model.slope == pytest.approx(0.8, abs=0.05)
     assert model.intercept == pytest.approx(0.3, abs=0.05)
     assert model.shift_sd == intervals.TOTAL_SHIFT_SD
@@ -95,17 +95,10 @@ def test_fit_recovers_the_purchase_probability_and_covers_every_decile():
     assert pit.mean() == pytest.approx(0.8, abs=0.01)
 
 
-def test_a_window_missed_by_more_than_the_floor_widens_the_totals():
-    rng = np.random.default_rng(1)
-    predicted, reported, actual, _ = draw(rng, 5_000)
-    model = intervals.fit(predicted, reported, actual, validation_calibration=1.2)
-    assert model.shift_sd == pytest.approx(np.log(1.2))
-
-
 def test_too_few_buyers_gives_no_intervals():
     predicted = np.full(100, 5.0)
     actual = np.zeros(100)
     actual[:10] = 40.0
-    assert intervals.fit(predicted, np.full(100, 0.1), actual, 1.0) is None
+    assert intervals.fit(predicted, np.full(100, 0.1), actual) is None
     fields = intervals.fields(None, 5.0, 0.1)
     assert fields == {"clv_p10": None, "clv_p50": None, "clv_p90": None, "interval_level": None}
