@@ -138,3 +138,6 @@ def test_production_reuses_its_backtest_as_the_validation_model():
     assert reused["cutoff"] == fresh["cutoff"] == "2021-12-01"
     assert reused["calibration"] == pytest.approx(fresh["calibration"], rel=1e-9)
     assert reused["applied"] == fresh["applied"]
+    # the production model's intervals are calibrated on that window, its backtest's predictions
+    final = fit_and_score(days, score, seed=0, earlier=back)
+    assert final.model.intervals.calibrated_on == "the validation window from 2021-12-01"
