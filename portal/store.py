@@ -271,8 +271,8 @@ def gain_curve(art: Artifacts, points: int) -> dict:
         "model": g,
         "random": x,
         "oracle": o,
-        "normalized_gini": analytics.gini(model_curve) / analytics.gini(oracle),
-        "top_decile_capture": float(model_curve[art.n // 10]),
+        "normalized_gini": analytics.gini_ratio(model_curve, oracle),
+        "top_decile_capture": analytics.top_decile_of_curve(model_curve),
     }
 
 

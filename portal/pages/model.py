@@ -6,7 +6,7 @@ from dash import Input, Output, State, callback, html
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import components as c
-from portal import db, figures, ids, registry, store
+from portal import analytics, db, figures, ids, registry, store
 from portal.extensions import final_dir, settings
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
@@ -17,30 +17,29 @@ METHODS = {
     "half_last_12m": "Half of last 12 months",
     "bgnbd_gamma_gamma": "BG/NBD + Gamma-Gamma",
 }
-METRICS = [
-    ("normalized_gini", "Normalized Gini", "{:.3f}"),
-    ("top_decile_capture", "Top-decile capture", "{:.1%}"),
-    ("spearman", "Spearman", "{:.3f}"),
-    ("mae", "MAE ($)", "{:.2f}"),
-    ("rmse", "RMSE ($)", "{:.2f}"),
-    ("calibration", "Calibration (Σp/Σy)", "{:.3f}"),
-    ("decile_mape", "Decile MAPE", "{:.3f}"),
-]
 
 
 def metrics_table(backtest: dict) -> dbc.Table:
     """Backtest figures of the model and the naive baselines."""
     rows = [
         html.Tr(
-            [html.Td(label)] + [html.Td(fmt.format(backtest[key][m])) for m, _, fmt in METRICS],
+            [html.Td(label)]
+            + [
+                html.Td(shown(backtest[key].get(m.name), m.fmt)) for m in analytics.BACKTEST_METRICS
+            ],
             className="table-primary" if key == "model" else "",
         )
         for key, label in METHODS.items()
         if key in backtest
     ]
     return c.data_table(
-        ["Method"] + [label for _, label, _ in METRICS], rows, "model-metrics-table"
+        ["Method"] + [m.label for m in analytics.BACKTEST_METRICS], rows, "model-metrics-table"
     )
+
+
+def shown(value: float | None, fmt: str) -> str:
+    """A figure as the page shows it; '—' for one an older version did not record."""
+    return "—" if value is None else fmt.format(value)
 
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
