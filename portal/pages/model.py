@@ -5,8 +5,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import components as c
 from portal import analytics, db, figures, ids, registry, store
+from portal import components as c
 from portal.extensions import final_dir, settings
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
