@@ -30,6 +30,7 @@ class Settings:
     debug: bool = False
     api_token: str | None = None
     portal_users: str | None = None
+    login_max_failures: int = 10
     database: str | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
     celery_broker_url: str | None = None
@@ -76,6 +77,9 @@ class Settings:
             debug=_flag(env.get("DASH_DEBUG")),
             api_token=env.get("CLV_API_TOKEN") or None,
             portal_users=env.get("CLV_PORTAL_USERS") or None,
+            login_max_failures=int(
+                env.get("CLV_LOGIN_MAX_FAILURES", default.login_max_failures)
+            ),
             database=env.get("DATABASE_URL") or None,
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", default.max_upload_bytes)),
             celery_broker_url=env.get("CELERY_BROKER_URL") or None,

@@ -3,7 +3,8 @@
 * API token: with ``CLV_API_TOKEN`` set, every /api route except /api/health needs
   ``Authorization: Bearer <token>`` (compared in constant time); otherwise 401.
 * Portal login: with ``CLV_PORTAL_USERS`` set (``name:hash`` pairs separated by ``;``, hashes from
-  ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials.
+  ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials
+  (verified by ``portal.login``: once per session, limited failures per client).
 * Headers on every response: a Content-Security-Policy that Dash works with (its inline scripts are
   allowed by hash, nothing from other origins), X-Content-Type-Options, Referrer-Policy,
   X-Frame-Options and frame-ancestors.
@@ -16,9 +17,10 @@ import hmac
 from collections.abc import Callable
 
 from flask import Flask, Response, request
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from portal.config import Settings
+from portal.login import Login
 
 OPEN_API_PATHS = ("/api/health",)
 
@@ -63,12 +65,25 @@ def _token_ok(expected: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _login_ok(users: dict[str, str]) -> bool:
+def _login_refusal(login: Login) -> Response | None:
+    """None for a verified portal user; else 401 asking for credentials, or 429 when this client
+    failed too often."""
     auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username:
-        return False
-    hashed = users.get(auth.username)
-    return hashed is not None and check_password_hash(hashed, auth.password or "")
+    if auth is not None and auth.type == "basic" and auth.username:
+        verdict = login.attempt(request.remote_addr or "", auth.username, auth.password or "")
+        if verdict.ok:
+            return None
+        if verdict.retry_after is not None:
+            return Response(
+                "Too many failed logins: try again later.",
+                429,
+                {"Retry-After": str(verdict.retry_after)},
+            )
+    return Response(
+        "Login required.",
+        401,
+        {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'},
+    )
 
 
 def register_security(
@@ -83,6 +98,7 @@ def register_security(
     from portal.api import error_response
 
     users = parse_users(settings.portal_users)
+    login = Login(users, settings.login_max_failures) if users else None
 
     @functools.cache
     def policy() -> str:
@@ -102,13 +118,7 @@ def register_security(
                 response.headers["WWW-Authenticate"] = 'Bearer realm="clv-portal"'
                 return response, status
             return None
-        if users and not _login_ok(users):
-            return Response(
-                "Login required.",
-                401,
-                {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'},
-            )
-        return None
+        return _login_refusal(login) if login else None
 
     # first of all before-request hooks: nobody learns anything, not even which routes exist
     server.before_request_funcs.setdefault(None, []).insert(0, _access)

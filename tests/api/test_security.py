@@ -2,7 +2,9 @@
 
 import pytest
 
+from portal import login as login_module
 from portal.config import Settings
+from portal.login import Login, Verdict
 from portal.security import hash_password, parse_users
 from tests.conftest import fresh_app
 
@@ -129,3 +131,72 @@ def test_health_without_a_version_names_no_server_path(empty_settings):
     assert "no readable model version" in detail
     assert str(empty_settings.data_dir) not in response.get_data(as_text=True)
     assert "/" not in detail.replace("/api", "")
+
+
+@pytest.fixture
+def hash_calls(monkeypatch):
+    """The hashes portal.login verifies passwords against, one entry per scrypt verification."""
+    calls = []
+    real = login_module.check_password_hash
+
+    def spy(hashed, password):
+        calls.append(hashed)
+        return real(hashed, password)
+
+    monkeypatch.setattr(login_module, "check_password_hash", spy)
+    return calls
+
+
+def test_a_login_is_verified_once_not_per_request(locked, hash_calls):
+    for path in ("/", "/_dash-layout", "/_dash-dependencies", "/"):
+        assert locked.get(path, auth=("alice", "wonderland")).status_code == 200
+    assert len(hash_calls) == 1
+    assert locked.get("/", auth=("bob", "builder")).status_code == 200
+    assert locked.get("/", auth=("alice", "wrong")).status_code == 401
+    assert len(hash_calls) == 3  # other credentials are verified on their own
+
+
+def test_an_unknown_user_costs_a_hash_like_a_known_one(locked, hash_calls):
+    assert locked.get("/", auth=("mallory", "wonderland")).status_code == 401
+    assert locked.get("/", auth=("alice", "not-her-password")).status_code == 401
+    unknown, known = hash_calls
+    assert unknown.split("$")[0] == known.split("$")[0] == "scrypt:32768:8:1"
+    assert unknown != known
+
+
+def test_failed_logins_are_limited_per_client(data_dir, hash_calls):
+    users = f"alice:{hash_password('wonderland')};bob:{hash_password('builder')}"
+    settings = Settings(data_dir=data_dir, portal_users=users, login_max_failures=3)
+    client = fresh_app(settings).server.test_client()
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/", auth=("alice", "wonderland"), environ_base=attacker).status_code == 200
+    for password in ("a", "b", "c"):
+        wrong = client.get("/", auth=("alice", password), environ_base=attacker)
+        assert wrong.status_code == 401
+    for auth in (("alice", "d"), ("bob", "builder"), ("nobody", "x")):
+        limited = client.get("/", auth=auth, environ_base=attacker)
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert len(hash_calls) == 4  # a limited client costs no hashing
+    remembered = client.get("/", auth=("alice", "wonderland"), environ_base=attacker)
+    assert remembered.status_code == 200  # verified before: still served
+    other = {"REMOTE_ADDR": "198.51.100.2"}
+    assert client.get("/", auth=("alice", "e"), environ_base=other).status_code == 401
+    assert client.get("/", auth=("bob", "builder"), environ_base=other).status_code == 200
+
+
+def test_the_failure_window_and_the_remembered_login_expire(hash_calls):
+    now = [1000.0]
+    login = Login({"alice": hash_password("wonderland")}, max_failures=2, clock=lambda: now[0])
+    assert login.attempt("c", "alice", "x") == Verdict(False)
+    now[0] += 30
+    assert login.attempt("c", "alice", "y") == Verdict(False)
+    assert login.attempt("c", "alice", "wonderland") == Verdict(False, retry_after=30)
+    now[0] += 30  # the first failure is a minute old: one more try
+    assert login.attempt("c", "alice", "wonderland") == Verdict(True)
+    assert login.attempt("c", "alice", "z") == Verdict(False)
+    assert login.attempt("c", "alice", "wonderland") == Verdict(True)  # remembered
+    assert len(hash_calls) == 4
+    now[0] += login_module.REMEMBER_SECONDS
+    assert login.attempt("c", "alice", "wonderland") == Verdict(True)
+    assert len(hash_calls) == 5  # verified again once the memory expired
