@@ -144,10 +144,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from portal import create_app
+    from portal.security import refuse_exposed_start
 
     settings = Settings.from_env()
+    host = args.host or settings.host
+    refuse_exposed_start(settings, [host])
     app = create_app()
-    app.run(host=args.host or settings.host, port=args.port or settings.port, debug=args.debug)
+    app.run(host=host, port=args.port or settings.port, debug=args.debug)
     return 0
 
 

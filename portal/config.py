@@ -31,6 +31,7 @@ class Settings:
     api_token: str | None = None
     portal_users: str | None = None
     login_max_failures: int = 10
+    portal_open: bool = False
     database: str | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
     celery_broker_url: str | None = None
@@ -80,6 +81,7 @@ class Settings:
             login_max_failures=int(
                 env.get("CLV_LOGIN_MAX_FAILURES", default.login_max_failures)
             ),
+            portal_open=_flag(env.get("CLV_PORTAL_OPEN")),
             database=env.get("DATABASE_URL") or None,
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", default.max_upload_bytes)),
             celery_broker_url=env.get("CELERY_BROKER_URL") or None,

@@ -5,6 +5,12 @@
 * Portal login: with ``CLV_PORTAL_USERS`` set (``name:hash`` pairs separated by ``;``, hashes from
   ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials
   (verified by ``portal.login``: once per session, limited failures per client).
+* State-changing Dash callbacks (rollback, upload, train, cancel): with only the API token
+  configured, each must carry the token (a browser cannot), so the portal never changes anything
+  unauthenticated; with portal users, the login covers them.
+* Start check: with the API token set and no portal users, a server bound to a non-loopback
+  address refuses to start (its pages would show the data the token protects) unless
+  ``CLV_PORTAL_OPEN=1`` says the pages are meant to be open (e.g. an authenticating proxy).
 * Headers on every response: a Content-Security-Policy that Dash works with (its inline scripts are
   allowed by hash, nothing from other origins), X-Content-Type-Options, Referrer-Policy,
   X-Frame-Options and frame-ancestors.
@@ -14,15 +20,20 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 from collections.abc import Callable
 
 from flask import Flask, Response, request
 from werkzeug.security import generate_password_hash
 
+from portal import DASH_CALLBACK_PATH, ids
 from portal.config import Settings
 from portal.login import Login
 
 OPEN_API_PATHS = ("/api/health",)
+STATE_CHANGING_INPUTS = frozenset(
+    {ids.MODEL_ACTIVATE, ids.DATA_UPLOAD, ids.DATA_TRAIN, ids.DATA_CANCEL}
+)
 
 
 def parse_users(spec: str | None) -> dict[str, str]:
@@ -86,14 +97,65 @@ def _login_refusal(login: Login) -> Response | None:
     )
 
 
+def loopback(bind: str) -> bool:
+    """Whether a bind address (``host``, ``host:port``, ``[v6]:port``, ``unix:path``) takes only
+    local connections; a host name other than localhost counts as public."""
+    if bind.startswith("unix:"):
+        return True
+    host = bind[1:].partition("]")[0] if bind.startswith("[") else bind
+    if host.count(":") == 1:
+        host = host.partition(":")[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_problem(settings: Settings, binds: list[str]) -> str | None:
+    """Why the server must not start on ``binds``, or None."""
+    if not settings.api_token or settings.portal_users or settings.portal_open:
+        return None
+    public = [bind for bind in binds if not loopback(bind)]
+    if not public:
+        return None
+    return (
+        f"CLV_API_TOKEN protects the API but the portal pages, which show the same data, are "
+        f"open on {', '.join(public)}: set CLV_PORTAL_USERS, bind to 127.0.0.1, or set "
+        f"CLV_PORTAL_OPEN=1 if the pages are meant to be open"
+    )
+
+
+def refuse_exposed_start(settings: Settings, binds: list[str]) -> None:
+    """Exit with the exposure problem's message (before serving), if there is one."""
+    problem = exposure_problem(settings, binds)
+    if problem:
+        raise SystemExit(f"error: {problem}")
+
+
+def changes_state(body, callback_map: dict) -> bool:
+    """Whether a callback request runs a callback triggered by a state-changing control (looked up
+    on the server by its output, whatever inputs the body names)."""
+    entry = callback_map.get(body.get("output")) if isinstance(body, dict) else None
+    return entry is not None and any(
+        item.get("id") in STATE_CHANGING_INPUTS for item in entry["inputs"]
+    )
+
+
 def register_security(
-    server: Flask, settings: Settings, script_hashes: Callable[[], list[str]]
+    server: Flask,
+    settings: Settings,
+    script_hashes: Callable[[], list[str]],
+    callback_map: dict,
 ) -> None:
-    """Install the token check, the portal login and the response headers.
+    """Install the token check, the portal login, the state-changing callbacks' guard and the
+    response headers.
 
     Args:
         script_hashes: returns the CSP hashes of Dash's inline scripts; called once, at the first
             response, when Dash has set itself up (pages add inline scripts then).
+        callback_map: the Dash app's callbacks (filled at its first request).
     """
     from portal.api import error_response
 
@@ -122,6 +184,23 @@ def register_security(
 
     # first of all before-request hooks: nobody learns anything, not even which routes exist
     server.before_request_funcs.setdefault(None, []).insert(0, _access)
+
+    if settings.api_token and not users:
+
+        @server.before_request  # after Dash's own setup, which fills callback_map
+        def _state_changes_need_the_token():
+            if (
+                request.path == DASH_CALLBACK_PATH
+                and request.method == "POST"
+                and changes_state(request.get_json(silent=True), callback_map)
+                and not _token_ok(settings.api_token)
+            ):
+                return Response(
+                    "This action needs a portal login: set CLV_PORTAL_USERS.",
+                    403,
+                    mimetype="text/plain",
+                )
+            return None
 
     @server.after_request
     def _headers(response: Response) -> Response:

@@ -1,11 +1,15 @@
 """API token, portal login and security headers."""
 
+import runpy
+from types import SimpleNamespace
+
 import pytest
 
 from portal import login as login_module
-from portal.config import Settings
+from portal import registry
+from portal.config import REPO_ROOT, Settings
 from portal.login import Login, Verdict
-from portal.security import hash_password, parse_users
+from portal.security import exposure_problem, hash_password, loopback, parse_users
 from tests.conftest import fresh_app
 
 TOKEN = "s3cret-token"
@@ -108,6 +112,13 @@ SEGMENT_CALLBACK = {
         {**SEGMENT_CALLBACK, "output": 3},
         {**SEGMENT_CALLBACK, "inputs": {"id": "x"}},
         {**SEGMENT_CALLBACK, "changedPropIds": "segments-top-pct-slider.value"},
+        {**SEGMENT_CALLBACK, "inputs": SEGMENT_CALLBACK["inputs"][:1]},
+        {**SEGMENT_CALLBACK, "inputs": [3, 4]},
+        {**SEGMENT_CALLBACK, "state": [{"id": "x", "property": "value"}]},
+        {**SEGMENT_CALLBACK, "outputs": SEGMENT_CALLBACK["outputs"][:-1]},
+        {**SEGMENT_CALLBACK, "outputs": [{"id": "x", "property": "y"}] * 6},
+        {k: v for k, v in SEGMENT_CALLBACK.items() if k != "outputs"},
+        {**SEGMENT_CALLBACK, "output": "model-activate-result.children", "outputs": []},
     ],
 )
 def test_malformed_dash_callbacks_are_400(client, body):
@@ -200,3 +211,116 @@ def test_the_failure_window_and_the_remembered_login_expire(hash_calls):
     now[0] += login_module.REMEMBER_SECONDS
     assert login.attempt("c", "alice", "wonderland") == Verdict(True)
     assert len(hash_calls) == 5  # verified again once the memory expired
+
+
+def _rollback_body(version: str) -> dict:
+    return {
+        "output": "model-activate-result.children",
+        "outputs": {"id": "model-activate-result", "property": "children"},
+        "inputs": [{"id": "model-activate", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["model-activate.n_clicks"],
+        "state": [{"id": "model-version-pick", "property": "value", "value": version}],
+    }
+
+
+def _upload_body(callback_map: dict) -> dict:
+    """A data-page upload of a small CSV, to the callback the upload control triggers."""
+    (output,) = [k for k, v in callback_map.items() if v["inputs"][0]["id"] == "data-upload"]
+    declared = callback_map[output]["output"]
+    return {
+        "output": output,
+        "outputs": [{"id": o.component_id, "property": o.component_property} for o in declared],
+        "inputs": [{"id": "data-upload", "property": "contents", "value": "data:,YSxiCjEsMgo="}],
+        "changedPropIds": ["data-upload.contents"],
+        "state": [{"id": "data-upload", "property": "filename", "value": "x.csv"}],
+    }
+
+
+@pytest.fixture
+def activations(monkeypatch):
+    """The versions the model page's rollback callback asked the registry to activate."""
+    calls = []
+    monkeypatch.setattr(
+        registry, "activate_recorded", lambda data_dir, url, version: calls.append(version)
+    )
+    return calls
+
+
+def test_with_only_the_token_the_portal_changes_nothing_without_it(tmp_path, activations):
+    settings = Settings(data_dir=tmp_path, api_token=TOKEN)
+    app = fresh_app(settings)
+    client = app.server.test_client()
+    rollback = client.post("/_dash-update-component", json=_rollback_body("v1"))
+    assert rollback.status_code == 403
+    assert "CLV_PORTAL_USERS" in rollback.get_data(as_text=True)
+    upload = client.post("/_dash-update-component", json=_upload_body(app.callback_map))
+    assert upload.status_code == 403
+    assert activations == [] and not settings.uploads_dir.exists()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    tokened = client.post("/_dash-update-component", json=_rollback_body("v1"), headers=auth)
+    assert tokened.status_code == 200 and activations == ["v1"]
+
+
+def test_state_changing_callbacks_run_for_a_portal_user(tmp_path, activations):
+    users = f"alice:{hash_password('wonderland')}"
+    settings = Settings(data_dir=tmp_path, api_token=TOKEN, portal_users=users)
+    client = fresh_app(settings).server.test_client()
+    body = _rollback_body("v2")
+    assert client.post("/_dash-update-component", json=body).status_code == 401
+    assert activations == []
+    signed_in = client.post("/_dash-update-component", json=body, auth=("alice", "wonderland"))
+    assert signed_in.status_code == 200 and activations == ["v2"]
+
+
+def test_read_only_callbacks_stay_open_with_only_the_token(tmp_path, data_dir):
+    client = fresh_app(Settings(data_dir=data_dir, api_token=TOKEN)).server.test_client()
+    assert client.post("/_dash-update-component", json=SEGMENT_CALLBACK).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "bind, local",
+    [
+        ("127.0.0.1:8050", True),
+        ("127.0.0.2", True),
+        ("localhost:80", True),
+        ("[::1]:8050", True),
+        ("::1", True),
+        ("unix:/run/clv.sock", True),
+        ("0.0.0.0:8050", False),
+        ("[::]:8050", False),
+        (":8050", False),
+        ("10.0.0.5:8050", False),
+        ("portal.example.com:443", False),
+    ],
+)
+def test_loopback_binds(bind, local):
+    assert loopback(bind) is local
+
+
+def test_a_public_bind_with_only_the_token_is_refused(tmp_path):
+    token_only = Settings(data_dir=tmp_path, api_token=TOKEN)
+    problem = exposure_problem(token_only, ["127.0.0.1:8050", "0.0.0.0:8050"])
+    assert "open on 0.0.0.0:8050:" in problem
+    assert "CLV_PORTAL_USERS" in problem
+    assert exposure_problem(token_only, ["127.0.0.1:8050"]) is None
+    users = f"alice:{hash_password('wonderland')}"
+    for fine in (
+        Settings(data_dir=tmp_path),
+        Settings(data_dir=tmp_path, api_token=TOKEN, portal_users=users),
+        Settings(data_dir=tmp_path, api_token=TOKEN, portal_open=True),
+    ):
+        assert exposure_problem(fine, ["0.0.0.0:8050"]) is None
+    assert Settings.from_env({"CLV_PORTAL_OPEN": "1"}).portal_open
+
+
+def test_gunicorn_refuses_to_start_exposed(monkeypatch, tmp_path):
+    """gunicorn.conf.py's start hook exits before anything is bound or trained."""
+    hooks = runpy.run_path(str(REPO_ROOT / "gunicorn.conf.py"))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CLV_API_TOKEN", TOKEN)
+    monkeypatch.delenv("CLV_PORTAL_USERS", raising=False)
+    monkeypatch.delenv("CLV_PORTAL_OPEN", raising=False)
+    server = SimpleNamespace(cfg=SimpleNamespace(bind=["0.0.0.0:8050"]))
+    with pytest.raises(SystemExit, match="CLV_PORTAL_USERS"):
+        hooks["on_starting"](server)
+    assert list(tmp_path.iterdir()) == []
