@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import logging
 import os
@@ -69,7 +70,7 @@ def _train(args: argparse.Namespace) -> int:
             args.seed,
             database_url=settings.database_url,
             trained_by=args.trained_by,
-            progress=_print_progress if args.progress else None,
+            progress=functools.partial(_progress, settings.data_dir, args.progress),
         )
     except (IngestError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -101,8 +102,14 @@ def column_map(args: argparse.Namespace):
     )
 
 
-def _print_progress(done: int, total: int, message: str) -> None:
-    print(f"progress {done}/{total} {message}", flush=True)
+def _progress(data_dir: Path, echo: bool, done: int, total: int, message: str) -> None:
+    """Record a step for other requests to show (registry.running_progress); with --progress,
+    print it too."""
+    from portal import registry
+
+    registry.record_progress(data_dir, done, total, message)
+    if echo:
+        print(f"progress {done}/{total} {message}", flush=True)
 
 
 def cmd_models(args: argparse.Namespace) -> int:

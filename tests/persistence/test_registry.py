@@ -1,5 +1,6 @@
 """The model registry: versions, the atomic current pointer, rollback, kills and failures."""
 
+import json
 import os
 import shutil
 import signal
@@ -119,6 +120,8 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
     code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
     assert code == 0 and out.startswith("published ")
     first = out.split()[1]
+    recorded = json.loads((tmp_path / registry.TRAINING_PROGRESS).read_text())
+    assert recorded == {"done": 5, "total": 5, "message": "done"}  # the CLI recorded every step
     code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
     assert code == 0 and out.startswith(
         f"unchanged: the data fingerprint matches current version {first}"

@@ -1,9 +1,13 @@
 """Background training: the manager chosen by configuration, the CLI call, failure messages."""
 
+import base64
+import queue
+import threading
+
 import dash
 import pytest
 
-from portal import jobs
+from portal import jobs, registry, uploads
 from portal.__main__ import parser
 from portal.config import Settings
 from portal.ingest import ColumnMap
@@ -59,17 +63,52 @@ def test_failure_message_prefers_the_cli_error_line():
     assert jobs._failure("", -9) == "the training process exited with code -9"
 
 
-def test_the_data_page_is_told_when_a_training_run_is_in_progress(tmp_path):
-    import base64
-
-    from portal import registry, uploads
-
+@pytest.fixture
+def stored_upload(tmp_path):
+    """A configured DATA_DIR holding one small upload."""
     settings = Settings(data_dir=tmp_path)
     jobs.configure(settings)
     rows = base64.b64encode(b"customer_id,date,amount\na,2021-01-05,1\n").decode()
-    upload = uploads.save(settings.uploads_dir, "log.csv", f"data:text/csv;base64,{rows}", 99, "a")
+    return uploads.save(settings.uploads_dir, "log.csv", f"data:text/csv;base64,{rows}", 99, "a")
+
+
+def test_a_run_started_after_the_check_makes_the_cli_refuse(tmp_path, stored_upload, monkeypatch):
+    upload = stored_upload
+    monkeypatch.setattr(registry, "running_progress", lambda data_dir: None)  # checked too early
     held = registry.training_lock(tmp_path)  # another run (the CLI's or the page's) holds it
     with held, pytest.raises(jobs.TrainingFailed, match="a training run is already in progress"):
         jobs.train_upload(upload.id, ColumnMap(), lambda *_: None)
     assert registry.versions(tmp_path) == []
     assert len(list(upload.folder.glob("train-*.log"))) == 1  # each run writes its own log
+
+
+def test_a_second_request_is_shown_the_running_runs_progress(tmp_path, stored_upload, monkeypatch):
+    monkeypatch.setattr(jobs, "FOLLOW_SECONDS", 0.01)
+    seen, outcome = queue.Queue(), []
+
+    def second_request():
+        try:
+            jobs.train_upload(stored_upload.id, ColumnMap(), lambda *step: seen.put(step))
+        except jobs.RunInProgress as exc:
+            outcome.append(str(exc))
+
+    with registry.training_lock(tmp_path):  # the first run
+        registry.record_progress(tmp_path, 2, 5, "backtest")
+        follower = threading.Thread(target=second_request)
+        follower.start()
+        assert seen.get(timeout=60) == (2, 5, "backtest")
+        registry.record_progress(tmp_path, 3, 5, "final fit")
+        assert seen.get(timeout=60) == (3, 5, "final fit")
+        assert registry.running_progress(tmp_path) == (3, 5, "final fit")
+    follower.join(timeout=60)
+    assert not follower.is_alive() and seen.empty()
+    assert outcome[0].startswith("Another training run was in progress")
+    assert list(stored_upload.folder.glob("train-*.log")) == []  # nothing was started
+    assert registry.running_progress(tmp_path) is None
+
+
+def test_a_run_records_its_progress_from_the_start(tmp_path):
+    assert registry.running_progress(tmp_path) is None
+    (tmp_path / registry.TRAINING_PROGRESS).write_text('{"done": 5, "total": 5, "message": "done"}')
+    with registry.training_lock(tmp_path):
+        assert registry.running_progress(tmp_path) == (0, 1, "starting")  # not the last run's
