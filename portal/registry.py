@@ -28,6 +28,7 @@ POINTER = "final"
 METRICS = "metrics.json"
 STAGING_PREFIX = ".staging-"
 UNRECORDED = ".unrecorded"
+VERSION_MODE = 0o755
 TRAINING_LOCK = ".training.lock"
 TRAINING_PROGRESS = ".training.progress"
 
@@ -157,10 +158,14 @@ def running_progress(data_dir: Path) -> tuple[int, int, str] | None:
 
 
 def staging_dir(data_dir: Path) -> Path:
-    """A fresh hidden folder to write a version into; its name carries this process id."""
+    """A fresh hidden folder to write a version into; its name carries this process id. It is
+    readable by all (mkdtemp makes it 0700), so a server running as another user than the
+    training run (a cron retrain) can read the version."""
     folder = models_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder))
+    staging.chmod(VERSION_MODE)
+    return staging
 
 
 def remove_abandoned_staging(data_dir: Path) -> list[str]:

@@ -261,3 +261,9 @@ def test_a_second_training_of_one_data_dir_is_told_a_run_is_in_progress(
             pass
     assert code == 2 and "a training run is already in progress" in out
     assert registry.versions(tmp_path) == []
+
+
+def test_version_folders_are_readable_by_other_users(data_dir, tmp_path):
+    """A version trained by a cron job's user must be readable by the server's user."""
+    assert registry.staging_dir(tmp_path).stat().st_mode & 0o777 == 0o755
+    assert (data_dir / registry.POINTER).resolve().stat().st_mode & 0o777 == 0o755
