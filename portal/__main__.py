@@ -42,7 +42,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             return _train(args)
     except registry.TrainingInProgress as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return registry.IN_PROGRESS_EXIT
 
 
 def _train(args: argparse.Namespace) -> int:

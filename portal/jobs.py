@@ -27,6 +27,10 @@ _configured: list[Settings] = []
 
 
 FOLLOW_SECONDS = 0.5
+OTHER_RUN = (
+    "Another training run was in progress; its progress was shown here until it ended, and the "
+    "version it published, if any, is now served. Train again to train on this file."
+)
 
 
 class TrainingFailed(RuntimeError):
@@ -101,11 +105,7 @@ def train_upload(
     settings = configured()
     upload = uploads.load(settings.uploads_dir, upload_id)
     if follow_running(settings, progress):
-        raise RunInProgress(
-            "Another training run was in progress; its progress was shown here until it ended, "
-            "and the version it published, if any, is now served. Train again to train on "
-            "this file."
-        )
+        raise RunInProgress(OTHER_RUN)
     env = {
         **os.environ,
         "DATA_DIR": str(settings.data_dir.resolve()),
@@ -131,6 +131,9 @@ def train_upload(
             elif kind == "published":
                 version = rest
         child.wait()
+    if child.returncode == registry.IN_PROGRESS_EXIT:  # a run started after the check above
+        follow_running(settings, progress)
+        raise RunInProgress(OTHER_RUN)
     if child.returncode != 0 or version is None:
         raise TrainingFailed(_failure(log_path.read_text(), child.returncode))
     return json.loads((registry.version_dir(settings.data_dir, version) / METRICS).read_text())

@@ -31,6 +31,7 @@ UNRECORDED = ".unrecorded"
 VERSION_MODE = 0o755
 TRAINING_LOCK = ".training.lock"
 TRAINING_PROGRESS = ".training.progress"
+IN_PROGRESS_EXIT = 75  # the CLI's exit status when another run holds the training lock (EX_TEMPFAIL)
 
 
 class UnknownVersion(KeyError):

@@ -259,7 +259,8 @@ def test_a_second_training_of_one_data_dir_is_told_a_run_is_in_progress(
         )
         with pytest.raises(registry.TrainingInProgress), registry.training_lock(tmp_path):
             pass
-    assert code == 2 and "a training run is already in progress" in out
+    assert code == registry.IN_PROGRESS_EXIT == 75
+    assert "a training run is already in progress" in out
     assert registry.versions(tmp_path) == []
 
 
