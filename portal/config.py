@@ -87,9 +87,7 @@ class Settings:
             debug=_flag(env.get("DASH_DEBUG")),
             api_token=env.get("CLV_API_TOKEN") or None,
             portal_users=env.get("CLV_PORTAL_USERS") or None,
-            login_max_failures=int(
-                env.get("CLV_LOGIN_MAX_FAILURES", default.login_max_failures)
-            ),
+            login_max_failures=int(env.get("CLV_LOGIN_MAX_FAILURES", default.login_max_failures)),
             portal_open=_flag(env.get("CLV_PORTAL_OPEN")),
             database=env.get("DATABASE_URL") or None,
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", default.max_upload_bytes)),

@@ -52,9 +52,11 @@ def callback_body_problem(body, callback_map: dict) -> str | None:
     declared, outputs = entry["output"], body.get("outputs")
     if isinstance(declared, list) and not isinstance(outputs, list):
         return "outputs must be a list"
-    pairs = zip(declared, outputs, strict=False) if isinstance(declared, list) else [
-        (declared, outputs)
-    ]
+    pairs = (
+        zip(declared, outputs, strict=False)
+        if isinstance(declared, list)
+        else [(declared, outputs)]
+    )
     if not all(_well_formed_output(spec, given) for spec, given in pairs):
         return "outputs must name each output's id and property"
     try:

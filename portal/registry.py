@@ -31,7 +31,8 @@ UNRECORDED = ".unrecorded"
 VERSION_MODE = 0o755
 TRAINING_LOCK = ".training.lock"
 TRAINING_PROGRESS = ".training.progress"
-IN_PROGRESS_EXIT = 75  # the CLI's exit status when another run holds the training lock (EX_TEMPFAIL)
+# the CLI's exit status when another run holds the training lock (EX_TEMPFAIL)
+IN_PROGRESS_EXIT = 75
 
 
 class UnknownVersion(KeyError):

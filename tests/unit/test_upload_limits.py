@@ -63,7 +63,9 @@ def test_a_parquet_file_within_the_caps_is_read(bomb):
 
 
 def test_the_upload_of_a_parquet_bomb_is_refused_and_nothing_stays(bomb, tmp_path):
-    contents = "data:application/octet-stream;base64," + base64.b64encode(bomb.read_bytes()).decode()
+    contents = (
+        "data:application/octet-stream;base64," + base64.b64encode(bomb.read_bytes()).decode()
+    )
     limits = Limits(rows=100_000, decoded_bytes=2**30)
     with pytest.raises(uploads.UploadError, match="1,000,000 rows"):
         uploads.save(tmp_path / "up", "orders.parquet", contents, 2**20, "ann", limits)
