@@ -1,7 +1,7 @@
 """WSGI entry point: `gunicorn app:server` (and `celery -A app:celery_app worker` with Celery)."""
 
 from portal import create_app, jobs
-from portal.security import refuse_exposed_start
+from portal.exposure import refuse_exposed_start
 
 app = create_app()
 server = app.server

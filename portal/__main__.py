@@ -151,7 +151,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from portal import create_app
-    from portal.security import refuse_exposed_start
+    from portal.exposure import refuse_exposed_start
 
     settings = Settings.from_env()
     host = args.host or settings.host

@@ -8,8 +8,9 @@ import pytest
 from portal import login as login_module
 from portal import registry
 from portal.config import REPO_ROOT, Settings
+from portal.exposure import exposure_problem, loopback
 from portal.login import Login, Verdict
-from portal.security import exposure_problem, hash_password, loopback, parse_users
+from portal.security import hash_password, parse_users
 from tests.conftest import fresh_app
 
 TOKEN = "s3cret-token"
