@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import statistics
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -234,12 +235,11 @@ def main() -> dict:
     for label, limit in (("no limit (as before)", 10**9), ("limit 10/min", 10)):
         result[f"flood, {label}"] = flood(data_dir, limit)
         print(f"  wrong-password flood, {label}: {result[f'flood, {label}']}", flush=True)
-    scratch = root / f"scratch-{time.time_ns():x}"
-    scratch.mkdir()
-    result["expansion"] = expansion_refused(scratch)
-    print(f"  parquet expansion: {result['expansion']}", flush=True)
-    result["concurrent_training"] = concurrent_training(scratch / "data")
-    print(f"  concurrent training requests: {result['concurrent_training']}", flush=True)
+    with tempfile.TemporaryDirectory(dir=root) as scratch:
+        result["expansion"] = expansion_refused(Path(scratch))
+        print(f"  parquet expansion: {result['expansion']}", flush=True)
+        result["concurrent_training"] = concurrent_training(Path(scratch) / "data")
+        print(f"  concurrent training requests: {result['concurrent_training']}", flush=True)
     result["chunked"] = chunked_bodies(data_dir)
     print(f"  request bodies [declared, chunked] status: {result['chunked']}", flush=True)
     save("hardening", result)
