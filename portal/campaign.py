@@ -135,29 +135,31 @@ class Plan:
         }
 
 
-def plan(assumptions: Assumptions, revenue, ranking, ids) -> Plan:
-    """The profit curve of contacting the top k by ``ranking`` (descending), for k = 0..n.
+def plan(assumptions: Assumptions, revenue, order) -> Plan:
+    """The profit curve of contacting the first k customers of ``order``, for k = 0..n.
 
     Args:
         revenue: r_i (``extra_revenue``) per customer.
-        ranking: the values customers are ranked by.
-        ids: customer ids (the tie-break).
+        order: positions in contact order (``ranked``).
     """
-    revenue = np.asarray(revenue, dtype=float)
-    order = analytics.rank_order(ranking, ids)
-    ranked_revenue = revenue[order]
+    ranked_revenue = np.asarray(revenue, dtype=float)[order]
     profit = np.concatenate([[0.0], np.cumsum(customer_profit(assumptions, ranked_revenue))])
     cumulative_revenue = np.concatenate([[0.0], np.cumsum(ranked_revenue)])
     best = int(np.argmax(profit))  # the first maximum: the smallest audience earning it
     paying = np.flatnonzero(profit[1:] >= 0)
     return Plan(
-        customers=len(revenue),
+        customers=len(ranked_revenue),
         profit=profit,
         revenue=cumulative_revenue,
         best_count=best,
         break_even_count=int(paying[-1] + 1) if len(paying) else None,
         assumptions=assumptions,
     )
+
+
+def ranked(ranking, ids) -> np.ndarray:
+    """Contact order: ``ranking`` descending, ties in customer-id order."""
+    return analytics.rank_order(ranking, ids)
 
 
 def audience_size(n: int, top_pct: float | None = None, count: int | None = None) -> int:

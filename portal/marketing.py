@@ -126,6 +126,12 @@ def customer_fields(table: pd.DataFrame, population: Population) -> pd.DataFrame
     return out
 
 
+def mean_order_value(table: pd.DataFrame) -> float:
+    """All historic spend over all orders (purchase days): the population's order value."""
+    orders = float(table["frequency"].sum())
+    return float(table["monetary_total"].sum()) / orders if orders else 0.0
+
+
 def _top(values, ids, top_pct: float) -> np.ndarray:
     """Mask of the top ``top_pct``% by ``values`` (ceil(n X / 100) rows, ties by customer id)."""
     n = len(ids)

@@ -62,6 +62,34 @@ ROW = _obj(
     },
     required=["rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "segment"],
 )
+NULLABLE_STR = {"type": "string", "nullable": True}
+AUDIENCE_ROW = _obj(
+    {
+        "audience_rank": INT,
+        **ROW["properties"],
+        "p_active": NUM,
+        "churn_risk": NUM,
+        "expected_orders_6m": NUM,
+        "next_order_date": {**NULLABLE_STR, "format": "date"},
+        "avg_days_between_orders": NULLABLE_NUM,
+        "avg_order_value": NUM,
+        "historic_spend": NUM,
+        "total_clv": NUM,
+        "run_rate_6m": NUM,
+        "value_at_risk": NUM,
+        "group": NULLABLE_STR,
+    },
+    required=[
+        "audience_rank",
+        *ROW["required"],
+        "p_active",
+        "churn_risk",
+        "expected_orders_6m",
+        "historic_spend",
+        "total_clv",
+        "value_at_risk",
+    ],
+)
 PREDICTION = _obj(
     {
         "customer_id": {"type": "string", "nullable": True},
@@ -293,6 +321,44 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/audience": {
+                "get": {
+                    "summary": "A campaign audience: the top X% (or first count) by rank_by",
+                    "parameters": [
+                        _query(
+                            "rank_by",
+                            {
+                                "type": "string",
+                                "enum": ["predicted_clv", "value_at_risk", "p_purchase"],
+                                "default": "predicted_clv",
+                            },
+                            "what the audience is ranked by (descending)",
+                        ),
+                        _query(
+                            "top_pct",
+                            {
+                                "type": "number",
+                                "exclusiveMinimum": True,
+                                "minimum": 0,
+                                "maximum": 100,
+                                "default": 5,
+                            },
+                            "X in (0, 100]: the first ceil(n X / 100) customers; not with count",
+                        ),
+                        _query(
+                            "count",
+                            {"type": "integer", "minimum": 1, "maximum": 1000000000},
+                            "the first count customers (at most all); not with top_pct",
+                        ),
+                        LIMIT,
+                        OFFSET,
+                    ],
+                    "responses": {
+                        "200": {"description": "audience", **_json("Audience")},
+                        **_errors(422, 503),
+                    },
+                }
+            },
             "/api/customers/{customer_id}/history": {
                 "get": {
                     "summary": "A customer's predicted 6-month CLV in every recorded run",
@@ -399,6 +465,18 @@ def openapi_document() -> dict:
                         "sort": STR,
                         "order": STR,
                         "rows": {"type": "array", "items": ROW},
+                    }
+                ),
+                "Audience": _obj(
+                    {
+                        "version": STR,
+                        "rank_by": STR,
+                        "top_pct": NULLABLE_NUM,
+                        "count": INT,
+                        "customers_total": INT,
+                        "limit": INT,
+                        "offset": INT,
+                        "customers": {"type": "array", "items": AUDIENCE_ROW},
                     }
                 ),
                 "Meta": _obj(

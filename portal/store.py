@@ -22,7 +22,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from portal import analytics, explain
+from portal import analytics, campaign, explain, marketing
 from portal.extensions import cache
 from portal.model import ClvModel
 from portal.train import METRICS, MODEL, PREPARED
@@ -179,6 +179,20 @@ class Artifacts:
         mask[order[low:high]] = True
         return mask
 
+    @cached_property
+    def marketing(self) -> pd.DataFrame:
+        """The marketer fields of every customer (``portal.marketing``), in rank order."""
+        return marketing.customer_fields(self.table, self.model.population)
+
+    def contact_order(self, rank_by: str) -> np.ndarray:
+        """Positions in a campaign's contact order (``campaign.RANK_BY``), cached."""
+        key = ("contact", rank_by)
+        if key not in self._orders:
+            column = campaign.RANK_BY[rank_by]
+            source = self.marketing if column in self.marketing else self.table
+            self._orders[key] = campaign.ranked(source[column].to_numpy(dtype=float), self.ids)
+        return self._orders[key]
+
     def row(self, customer_id: str) -> pd.Series:
         """The scored row of one customer; raises UnknownCustomer."""
         key = str(customer_id).strip()
@@ -326,6 +340,37 @@ def table_page(
         selected = selected[mask[selected]]
     page = art.table.iloc[selected[offset : offset + limit]]
     return page, len(selected)
+
+
+AUDIENCE_COLUMNS = TABLE_COLUMNS + marketing.FIELDS
+
+
+def marketer_rows(art: Artifacts, positions: np.ndarray) -> pd.DataFrame:
+    """The scored rows at ``positions`` with their marketer fields (``AUDIENCE_COLUMNS``); the
+    next order's date as YYYY-MM-DD."""
+    rows = art.table.iloc[positions][TABLE_COLUMNS].join(art.marketing.iloc[positions])
+    rows["next_order_date"] = rows["next_order_date"].dt.strftime("%Y-%m-%d")  # NaT stays null
+    return rows[AUDIENCE_COLUMNS]
+
+
+def campaign_plan(art: Artifacts, assumptions: campaign.Assumptions, rank_by: str) -> campaign.Plan:
+    """The expected profit curve of a campaign on this version's customers."""
+    revenue = campaign.extra_revenue(
+        assumptions,
+        art.predicted,
+        art.marketing["p_active"].to_numpy(),
+        marketing.mean_order_value(art.table),
+    )
+    return campaign.plan(assumptions, revenue, art.contact_order(rank_by))
+
+
+@cache.memoize()
+def groups(art: Artifacts) -> dict:
+    """Customers and value of every named group (``portal.marketing.GROUPS``)."""
+    rows = marketing.group_summary(
+        art.predicted, art.marketing["historic_spend"], art.marketing["group"], art.actual
+    )
+    return {"version": art.version, "customers": art.n, "groups": rows}
 
 
 @cache.memoize()

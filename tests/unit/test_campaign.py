@@ -18,7 +18,7 @@ PREDICTED = np.array([row[5] for row in ROWS])  # 90 20 10 15 150 70 5 8 60 60
 def uplift_plan(**kwargs) -> campaign.Plan:
     assumptions = Assumptions(**{"effect": "uplift", "uplift": 0.1, "margin": 0.5, **kwargs})
     revenue = campaign.extra_revenue(assumptions, PREDICTED, None, 0.0)
-    return campaign.plan(assumptions, revenue, PREDICTED, IDS)
+    return campaign.plan(assumptions, revenue, campaign.ranked(PREDICTED, IDS))
 
 
 def test_hand_computed_curve():
@@ -76,7 +76,7 @@ def test_optimum_is_the_brute_force_best_cut(rank_by, cost):
     ranking = {"predicted": PREDICTED, "reversed": -PREDICTED, "p_active": rng.random(10)}[rank_by]
     assumptions = Assumptions(contact_cost=cost, margin=0.4, discount=0.05, uplift=0.3)
     revenue = campaign.extra_revenue(assumptions, PREDICTED, None, 0.0)
-    plan = campaign.plan(assumptions, revenue, ranking, IDS)
+    plan = campaign.plan(assumptions, revenue, campaign.ranked(ranking, IDS))
     ranked = sorted(range(10), key=lambda i: (-ranking[i], IDS[i]))
     brute = [sum((0.4 - 0.05) * revenue[i] - cost for i in ranked[:k]) for k in range(11)]
     assert plan.profit == pytest.approx(brute)
@@ -91,7 +91,7 @@ def test_optimum_over_every_subset_when_ranked_by_profit():
     """Ranked by the customer's own profit, the best prefix is the best of all 2^10 subsets."""
     assumptions = Assumptions(contact_cost=4.0, margin=0.5, uplift=0.1)
     revenue = campaign.extra_revenue(assumptions, PREDICTED, None, 0.0)
-    plan = campaign.plan(assumptions, revenue, revenue, IDS)
+    plan = campaign.plan(assumptions, revenue, campaign.ranked(revenue, IDS))
     profit = campaign.customer_profit(assumptions, revenue)
     best = max(
         sum(profit[list(subset)])

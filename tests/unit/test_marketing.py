@@ -206,3 +206,9 @@ def test_group_summary(table, fields):
 def test_horizon_days():
     assert marketing.horizon_days("2024-01-01") == 182
     assert marketing.horizon_days("1998-01-01") == 181
+
+
+def test_mean_order_value(table):
+    """All historic spend (3,620) over all orders (26 purchase days)."""
+    assert marketing.mean_order_value(table) == pytest.approx(3620 / 26)
+    assert marketing.mean_order_value(table.iloc[:0]) == 0.0
