@@ -7,7 +7,6 @@ import logging
 import math
 import re
 
-import numpy as np
 from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
@@ -197,9 +196,7 @@ def audience():
     offset = number_arg("offset", 0, 0, 10**9)
     art = artifacts()
     size = campaign.audience_size(art.n, top_pct, count)
-    positions = art.contact_order(rank_by)[:size][offset : offset + limit]
-    rows = store.marketer_rows(art, positions)
-    rows.insert(0, "audience_rank", offset + 1 + np.arange(len(rows)))
+    rows = store.audience(art, rank_by, size, offset, limit)
     return jsonify(
         {
             "version": art.version,

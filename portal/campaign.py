@@ -116,6 +116,19 @@ class Plan:
         """Expected profit of contacting k customers drawn at random."""
         return self.everyone * k / self.customers if self.customers else 0.0
 
+    def curve(self, points: int) -> dict:
+        """The curve at about ``points`` evenly spaced cuts (always the optimum and break-even),
+        in % contacted, with a random audience's profit beside it; and the summary."""
+        cuts = np.round(np.linspace(0, self.customers, points + 1)).astype(int)
+        marked = [k for k in (self.best_count, self.break_even_count) if k is not None]
+        cuts = np.unique(np.concatenate([cuts, marked]))
+        return {
+            "x": [self.pct(int(k)) for k in cuts],
+            "profit": self.profit[cuts].tolist(),
+            "random": [self.random(int(k)) for k in cuts],
+            **self.summary(),
+        }
+
     def summary(self) -> dict:
         """The optimum (count, %, profit, ROI, budget), break-even and the comparisons."""
         k = self.best_count

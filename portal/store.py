@@ -345,12 +345,17 @@ def table_page(
 AUDIENCE_COLUMNS = TABLE_COLUMNS + marketing.FIELDS
 
 
-def marketer_rows(art: Artifacts, positions: np.ndarray) -> pd.DataFrame:
-    """The scored rows at ``positions`` with their marketer fields (``AUDIENCE_COLUMNS``); the
-    next order's date as YYYY-MM-DD."""
+def audience(
+    art: Artifacts, rank_by: str, count: int, offset: int = 0, limit: int | None = None
+) -> pd.DataFrame:
+    """Rows [offset, offset + limit) of the first ``count`` customers in contact order, numbered
+    from 1 (``audience_rank``), with their marketer fields; the next order's date as YYYY-MM-DD."""
+    stop = count if limit is None else min(count, offset + limit)
+    positions = art.contact_order(rank_by)[offset:stop]
     rows = art.table.iloc[positions][TABLE_COLUMNS].join(art.marketing.iloc[positions])
     rows["next_order_date"] = rows["next_order_date"].dt.strftime("%Y-%m-%d")  # NaT stays null
-    return rows[AUDIENCE_COLUMNS]
+    rows.insert(0, "audience_rank", np.arange(offset + 1, offset + 1 + len(rows)))
+    return rows[["audience_rank", *AUDIENCE_COLUMNS]]
 
 
 def campaign_plan(art: Artifacts, assumptions: campaign.Assumptions, rank_by: str) -> campaign.Plan:

@@ -121,3 +121,12 @@ def test_audience_size():
     assert campaign.audience_size(23570, top_pct=5) == 1179
     assert campaign.audience_size(10, count=3) == 3
     assert campaign.audience_size(10, count=30) == 10
+
+
+def test_sampled_curve_keeps_the_optimum_and_break_even():
+    plan = uplift_plan(contact_cost=5.0)  # best 1 (10%), break-even 3 (30%)
+    curve = plan.curve(2)  # cuts 0, 5, 10 plus 1 and 3
+    assert curve["x"] == [0.0, 10.0, 30.0, 50.0, 100.0]
+    assert curve["profit"] == pytest.approx([0, 2.5, 0.5, -3.5, plan.everyone])
+    assert curve["random"] == pytest.approx([0, 0.1, 0.3, 0.5, 1.0] * np.array(plan.everyone))
+    assert curve["best_pct"] == 10.0 and curve["break_even_pct"] == 30.0

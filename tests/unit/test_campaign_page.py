@@ -1,0 +1,114 @@
+"""The campaign page's callbacks called directly on the CDNOW backtest."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash import no_update
+
+from portal.train import PREPARED
+from tests.unit.test_callbacks import request_ctx  # noqa: F401  (fixture)
+
+DEFAULT_BOXES = (1.0, 30.0, "uplift", 10.0, 5.0, None, 0.0)  # cost, margin, effect, ...
+
+
+@pytest.fixture(scope="module")
+def predicted(data_dir):
+    table = pd.read_parquet(data_dir / "final" / PREPARED)
+    return table.sort_values(["predicted_clv_6m", "customer_id"], ascending=[False, True])
+
+
+def best_by_hand(predicted, cost, margin, uplift):
+    profit = np.concatenate(
+        [[0], np.cumsum(margin * uplift * predicted["predicted_clv_6m"] - cost)]
+    )
+    return int(np.argmax(profit)), float(profit.max())
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_default_plan(predicted):
+    from portal.pages import campaign
+
+    alert, kpis, figure, rows, note = campaign.update_plan("predicted_clv", *DEFAULT_BOXES)
+    count, profit = best_by_hand(predicted, 1.0, 0.3, 0.1)
+    assert alert is None
+    assert 0 < count < len(predicted)
+    assert f"{count:,} of 23,570 customers" in str(kpis)
+    assert f"${profit:,.2f}" in str(kpis)
+    assert len(rows) == min(count, campaign.GRID_ROWS) and f"{count:,}" in note
+    assert [r["customer_id"] for r in rows] == predicted["customer_id"].iloc[: len(rows)].tolist()
+    best = figure["data"][2]
+    assert best["x"][0] == pytest.approx(100 * count / 23570)
+    assert best["y"][0] == pytest.approx(profit)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_dearer_contact_and_thinner_margin_shrink_the_audience(predicted):
+    from portal.pages import campaign
+
+    boxes = (3.0, 20.0, "uplift", 10.0, 5.0, None, 0.0)
+    _, kpis, _, rows, _ = campaign.update_plan("predicted_clv", *boxes)
+    count, _ = best_by_hand(predicted, 3.0, 0.2, 0.1)
+    assert count < best_by_hand(predicted, 1.0, 0.3, 0.1)[0]
+    assert f"{count:,} of 23,570 customers" in str(kpis) and len(rows) == count
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_response_effect_uses_p_active_and_the_mean_order_value(data_dir):
+    from portal import store
+    from portal.extensions import final_dir
+    from portal.pages import campaign
+
+    art = store.current(final_dir())
+    table = pd.read_parquet(data_dir / "final" / PREPARED)
+    mean_order = table["monetary_total"].sum() / table["frequency"].sum()
+    boxes = (0.5, 50.0, "response", 10.0, 5.0, None, 0.0)
+    _, kpis, _, rows, _ = campaign.update_plan("p_purchase", *boxes)
+    order = art.contact_order("p_purchase")
+    revenue = 0.05 * art.marketing["p_active"].to_numpy()[order] * mean_order
+    cumulative = np.concatenate([[0], np.cumsum(0.5 * revenue - 0.5)])
+    assert f"{int(np.argmax(cumulative)):,} of 23,570" in str(kpis)
+    p = [r["p_purchase"] for r in rows]
+    assert p == sorted(p, reverse=True)
+
+
+@pytest.mark.usefixtures("request_ctx")
+@pytest.mark.parametrize(
+    "boxes, message",
+    [
+        ((None, 30.0, "uplift", 10.0, 5.0, None, 0.0), "enter a number for: contact cost"),
+        ((1.0, 130.0, "uplift", 10.0, 5.0, None, 0.0), "margin is a share: at most 1"),
+        ((1.0, 30.0, "uplift", 10.0, 5.0, -5, 0.0), "order_value must be a finite number"),
+    ],
+)
+def test_bad_boxes_give_a_named_alert(boxes, message):
+    from portal.pages import campaign
+
+    alert, *rest = campaign.update_plan("predicted_clv", *boxes)
+    assert message in str(alert.children)
+    assert rest == [no_update] * 4
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_download_is_the_whole_audience_with_every_field(predicted):
+    from portal import store
+    from portal.pages import campaign
+
+    boxes = (3.0, 20.0, "uplift", 10.0, 5.0, None, 0.0)
+    count, _ = best_by_hand(predicted, 3.0, 0.2, 0.1)
+    data = campaign.download_audience(1, "predicted_clv", *boxes)
+    csv = pd.read_csv(io.StringIO(data["content"]), dtype={"customer_id": str})
+    assert list(csv.columns) == ["audience_rank", *store.AUDIENCE_COLUMNS]
+    assert len(csv) == count
+    assert csv["customer_id"].tolist() == predicted["customer_id"].iloc[:count].tolist()
+    rows = campaign.update_plan("predicted_clv", *boxes)[3]
+    assert csv["customer_id"].tolist()[: len(rows)] == [r["customer_id"] for r in rows]
+    assert campaign.download_audience(None, "predicted_clv", *boxes) is no_update
+
+
+def test_only_the_chosen_effects_boxes_are_editable():
+    from portal.pages import campaign
+
+    assert campaign.toggle_effect_inputs("uplift") == (False, True, True)
+    assert campaign.toggle_effect_inputs("response") == (True, False, False)
