@@ -36,10 +36,11 @@ COLUMNS = [
 ]
 
 
-def number_input(id_: str, label: str, value, unit: str, prefix: bool = False, **limits):
-    """A labelled number box with its unit."""
+def number_input(id_: str, label: str, value, unit: str, prefix: bool = False, **options):
+    """A labelled number box with its unit (no browser-side limits: out of range, the browser
+    would send nothing, and the page names the problem instead)."""
     unit_text = dbc.InputGroupText(unit)
-    box = dbc.Input(id=id_, type="number", value=value, min=0, debounce=True, **limits)
+    box = dbc.Input(id=id_, type="number", value=value, debounce=True, **options)
     return html.Div(
         [
             dbc.Label(label, html_for=id_, className="small mb-1"),
@@ -88,7 +89,6 @@ def inputs_panel(art: store.Artifacts) -> html.Div:
                             "Gross margin",
                             DEFAULTS["margin"],
                             "%",
-                            max=100,
                             step=0.1,
                         ),
                         md=4,
@@ -125,7 +125,6 @@ def inputs_panel(art: store.Artifacts) -> html.Div:
                                 "Uplift on predicted 6-month spend",
                                 DEFAULTS["uplift"],
                                 "%",
-                                max=100,
                                 step=0.1,
                             ),
                             number_input(
@@ -133,7 +132,6 @@ def inputs_panel(art: store.Artifacts) -> html.Div:
                                 "Discount on the extra revenue",
                                 DEFAULTS["discount"],
                                 "%",
-                                max=100,
                                 step=0.1,
                             ),
                         ],
@@ -146,7 +144,6 @@ def inputs_panel(art: store.Artifacts) -> html.Div:
                                 "Response rate",
                                 DEFAULTS["response"],
                                 "%",
-                                max=100,
                                 step=0.1,
                                 disabled=True,
                             ),
@@ -253,26 +250,33 @@ def read_assumptions(cost, margin, effect, uplift, response, order_value, discou
     """Campaign assumptions from the page's boxes (percentages become shares).
 
     Raises:
-        campaign.InvalidAssumptions: an empty or invalid box, named.
+        campaign.InvalidAssumptions: empty or out-of-range boxes, named in the page's units.
     """
-    boxes = {
-        "contact cost": cost,
-        "gross margin": margin,
-        "uplift": uplift,
-        "response rate": response,
-        "discount": discount,
-    }
-    empty = [name for name, value in boxes.items() if value is None or value == ""]
+    shares = {"gross margin": margin, "uplift": uplift, "response rate": response}
+    shares["discount"] = discount
+    empty = [name for name, v in {"contact cost": cost, **shares}.items() if v in (None, "")]
     if empty:
         raise campaign.InvalidAssumptions(f"enter a number for: {', '.join(empty)}")
     try:
+        problems = [
+            f"{name} must be between 0 and 100%"
+            for name, v in shares.items()
+            if not 0 <= float(v) <= 100
+        ]
+        if float(cost) < 0:
+            problems.insert(0, "contact cost must be at least 0")
+        order_value = None if order_value in (None, "") else float(order_value)
+        if order_value is not None and order_value < 0:
+            problems.append("order value must be at least 0")
+        if problems:
+            raise campaign.InvalidAssumptions("; ".join(problems))
         return campaign.Assumptions(
             contact_cost=float(cost),
             margin=float(margin) / 100,
             effect=effect,
             uplift=float(uplift) / 100,
             response_rate=float(response) / 100,
-            order_value=None if order_value in (None, "") else float(order_value),
+            order_value=order_value,
             discount=float(discount) / 100,
         )
     except (TypeError, ValueError) as exc:

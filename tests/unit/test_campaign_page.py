@@ -78,8 +78,10 @@ def test_response_effect_uses_p_active_and_the_mean_order_value(data_dir):
     "boxes, message",
     [
         ((None, 30.0, "uplift", 10.0, 5.0, None, 0.0), "enter a number for: contact cost"),
-        ((1.0, 130.0, "uplift", 10.0, 5.0, None, 0.0), "margin is a share: at most 1"),
-        ((1.0, 30.0, "uplift", 10.0, 5.0, -5, 0.0), "order_value must be a finite number"),
+        ((1.0, 130.0, "uplift", 10.0, 5.0, None, 0.0), "gross margin must be between 0 and 100%"),
+        ((-1, 30.0, "uplift", 10.0, 5.0, -5, -2), "contact cost must be at least 0; discount "),
+        ((1.0, 30.0, "uplift", 10.0, 5.0, -5, 0.0), "order value must be at least 0"),
+        ((1.0, 30.0, "uplift", "x", 5.0, None, 0.0), "could not convert string to float"),
     ],
 )
 def test_bad_boxes_give_a_named_alert(boxes, message):
