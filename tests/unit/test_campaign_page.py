@@ -114,3 +114,9 @@ def test_only_the_chosen_effects_boxes_are_editable():
 
     assert campaign.toggle_effect_inputs("uplift") == (False, True, True)
     assert campaign.toggle_effect_inputs("response") == (True, False, False)
+
+
+def test_money_shows_the_sign_before_the_symbol():
+    from portal.components import money
+
+    assert money(-9471.654) == "-$9,471.65" and money(5848.99) == "$5,848.99"
