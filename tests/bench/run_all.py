@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import bench_campaign
 import bench_history
 import bench_libraries
 import bench_portal
@@ -18,6 +19,7 @@ STEPS = [
     ("Boosting library (same hurdle, CDNOW)", bench_libraries.main),
     ("Model quality", bench_quality.main),
     ("Model quality on a grid of SYNTHETIC businesses", bench_scenarios.main),
+    ("Campaign planner against held-out backtests", bench_campaign.main),
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
     ("Prediction history (1M SYNTHETIC customers)", bench_history.main),
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
