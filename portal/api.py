@@ -166,6 +166,7 @@ def table():
         descending=order == "desc",
         query=request.args.get("q", ""),
         segment=segment,
+        group=request.args.get("group") or None,
     )
     columns = store.TABLE_COLUMNS + (["actual_6m"] if art.has_actuals else [])
     return jsonify(

@@ -17,6 +17,7 @@ SEGMENTS_DOWNLOAD = "segments-download"
 CUSTOMERS_GRID = "customers-grid"
 CUSTOMERS_SEARCH = "customers-search"
 CUSTOMERS_SEGMENT = "customers-segment"
+CUSTOMERS_GROUP = "customers-group"
 CUSTOMERS_TOTAL = "customers-total"
 CUSTOMERS_LOCATION = "customers-location"
 

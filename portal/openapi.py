@@ -314,6 +314,11 @@ def openapi_document() -> dict:
                         ),
                         _query("q", STR, "customer id prefix"),
                         _query("segment", STR, "Elite, High, Medium or Low"),
+                        _query(
+                            "group",
+                            STR,
+                            "High value at risk, New with promise, Rising or Lapsed",
+                        ),
                     ],
                     "responses": {
                         "200": {"description": "rows", **_json("Table")},

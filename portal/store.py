@@ -320,8 +320,9 @@ def table_page(
     query: str = "",
     segment: str | None = None,
     max_rank: int | None = None,
+    group: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Filter (id prefix, segment, rank <= max_rank), sort and page the scored table.
+    """Filter (id prefix, segment, named group, rank <= max_rank), sort and page the scored table.
 
     Returns:
         The page of rows and the number of rows matching the filters.
@@ -329,7 +330,7 @@ def table_page(
     selected = art.order(sort, descending)
     if max_rank is not None and selected is art.ranked:
         selected, max_rank = selected[:max_rank], None  # rank order: the top is a prefix
-    if max_rank is not None or segment or query:
+    if max_rank is not None or segment or query or group:
         mask = np.ones(art.n, dtype=bool)
         if max_rank is not None:
             mask[max_rank:] = False
@@ -337,6 +338,8 @@ def table_page(
             mask &= art.segment_mask(segment)
         if query:
             mask &= art.prefix_mask(query.strip())
+        if group:
+            mask &= art.marketing["group"].to_numpy() == group
         selected = selected[mask[selected]]
     page = art.table.iloc[selected[offset : offset + limit]]
     return page, len(selected)

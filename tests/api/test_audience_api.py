@@ -122,3 +122,33 @@ def test_audience_without_artifacts_is_503(empty_settings):
 
     client = fresh_app(empty_settings).server.test_client()
     error_of(client.get("/api/audience"), 503, "not_ready")
+
+
+def test_table_filters_by_named_group(client, table, population):
+    """The groups recomputed from the parquet: the top 20% by historic spend (ties by id) with
+    P(active) < 0.5 are at risk; no order in 6 months and P(purchase) < 0.2 is lapsed unless at
+    risk. CDNOW has no customer newer than 282 days, and none rising."""
+    params = population.bgnbd
+    x = table["frequency"].to_numpy() - 1
+    T = table["tenure_days"].to_numpy() / 7
+    t_x = np.where(x > 0, T - table["recency_days"].to_numpy() / 7, 0.0)
+    dropped = (
+        params.a
+        / (params.b + x - 1)
+        * ((params.alpha + T) / (params.alpha + t_x)) ** (params.r + x)
+    )
+    p_active = 1 / (1 + np.where(x > 0, dropped, 0.0))
+    by_spend = table.reset_index().sort_values(
+        ["monetary_total", "customer_id"], ascending=[False, True]
+    )["customer_id"]
+    high_value = table.index.isin(by_spend.iloc[: int(np.ceil(len(table) * 0.2))])
+    at_risk = high_value & (p_active < 0.5)
+    lapsed = (
+        ~at_risk & (table["orders_6m"] == 0).to_numpy() & (table["p_purchase"] < 0.2).to_numpy()
+    )
+    for name, mask in (("High value at risk", at_risk), ("Lapsed", lapsed)):
+        body = client.get("/api/table", query_string={"group": name, "limit": 1000}).get_json()
+        assert body["total"] == mask.sum() > 0
+        assert {r["customer_id"] for r in body["rows"]} <= set(table.index[mask])
+    for name in ("New with promise", "Rising", "No such group"):
+        assert client.get("/api/table", query_string={"group": name}).get_json()["total"] == 0

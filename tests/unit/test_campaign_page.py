@@ -120,3 +120,19 @@ def test_money_shows_the_sign_before_the_symbol():
     from portal.components import money
 
     assert money(-9471.654) == "-$9,471.65" and money(5848.99) == "$5,848.99"
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_customers_grid_filters_by_group_and_shows_marketer_fields():
+    from portal.pages import customers
+
+    response, total = customers.update_rows(
+        {"startRow": 0, "endRow": 50}, None, "all", "High value at risk"
+    )
+    rows = response["rowData"]
+    assert total == "1,214 customers match" and len(rows) == 50
+    assert {r["group"] for r in rows} == {"High value at risk"}
+    assert all(r["churn_risk"] > 0.5 for r in rows)
+    everyone, _ = customers.update_rows({"startRow": 0, "endRow": 50}, None, "all", "all")
+    assert everyone["rowCount"] == 23570
+    assert everyone["rowData"][0]["next_order_date"] > "1998-01-01"
