@@ -102,6 +102,13 @@ PREDICTION = _obj(
         "features": {"type": "object", "additionalProperties": NULLABLE_NUM},
         "past": {"type": "object", "additionalProperties": NULLABLE_NUM},
         "actual_6m": NULLABLE_NUM,
+        "marketer": _obj(
+            {
+                k: v
+                for k, v in AUDIENCE_ROW["properties"].items()
+                if k not in ROW["properties"] and k != "audience_rank"
+            }
+        ),
         "defaulted_features": {"type": "array", "items": STR},
         "model_version": STR,
         "what_if": BOOL,

@@ -361,6 +361,18 @@ def audience(
     return rows[["audience_rank", *AUDIENCE_COLUMNS]]
 
 
+def marketer_fields(art: Artifacts, position: int) -> dict:
+    """One customer's marketer fields (row ``position`` in rank order) as JSON-safe values."""
+    fields = art.marketing.iloc[position]
+    date = fields["next_order_date"]
+    values = {k: v for k, v in fields.items() if k not in ("next_order_date", "group")}
+    return {
+        **{k: float(v) if np.isfinite(v) else None for k, v in values.items()},
+        "next_order_date": None if pd.isna(date) else date.strftime("%Y-%m-%d"),
+        "group": fields["group"],
+    }
+
+
 def campaign_plan(art: Artifacts, assumptions: campaign.Assumptions, rank_by: str) -> campaign.Plan:
     """The expected profit curve of a campaign on this version's customers."""
     revenue = campaign.extra_revenue(

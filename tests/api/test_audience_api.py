@@ -152,3 +152,30 @@ def test_table_filters_by_named_group(client, table, population):
         assert {r["customer_id"] for r in body["rows"]} <= set(table.index[mask])
     for name in ("New with promise", "Rising", "No such group"):
         assert client.get("/api/table", query_string={"group": name}).get_json()["total"] == 0
+
+
+def test_stored_prediction_carries_the_marketer_fields(client):
+    audience = client.get("/api/audience?rank_by=value_at_risk&count=3").get_json()["customers"]
+    for row in audience:
+        body = client.post(
+            "/api/predict?explain=false", json={"customer_id": row["customer_id"]}
+        ).get_json()
+        marketer = body["marketer"]
+        assert set(marketer) == {
+            "p_active",
+            "churn_risk",
+            "expected_orders_6m",
+            "next_order_date",
+            "avg_days_between_orders",
+            "avg_order_value",
+            "historic_spend",
+            "total_clv",
+            "run_rate_6m",
+            "value_at_risk",
+            "group",
+        }
+        for key, value in marketer.items():
+            expected = pytest.approx(row[key], abs=1e-9) if isinstance(value, float) else row[key]
+            assert value == expected  # the audience rows are JSON with 10 decimals
+    what_if = {"features": {"frequency": 2, "recency_days": 10, "tenure_days": 100}}
+    assert "marketer" not in client.post("/api/predict", json=what_if).get_json()

@@ -136,3 +136,15 @@ def test_customers_grid_filters_by_group_and_shows_marketer_fields():
     everyone, _ = customers.update_rows({"startRow": 0, "endRow": 50}, None, "all", "all")
     assert everyone["rowCount"] == 23570
     assert everyone["rowData"][0]["next_order_date"] > "1998-01-01"
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_predict_page_shows_the_marketer_fields(client):
+    from portal.pages import predict
+
+    row = client.get("/api/audience?rank_by=value_at_risk&count=1").get_json()["customers"][0]
+    view, _ = predict.update_prediction(1, row["customer_id"], [])
+    text = str(view)
+    assert f"churn risk {row['churn_risk'] * 100:.1f}%" in text
+    assert f"next order (if active): {row['next_order_date']}" in text
+    assert f"${row['total_clv']:,.2f}" in text and row["group"] in text
