@@ -133,11 +133,18 @@ def mean_order_value(table: pd.DataFrame) -> float:
 
 
 def _top(values, ids, top_pct: float) -> np.ndarray:
-    """Mask of the top ``top_pct``% by ``values`` (ceil(n X / 100) rows, ties by customer id)."""
-    n = len(ids)
-    mask = np.zeros(n, dtype=bool)
-    if n:
-        mask[analytics.rank_order(values, ids)[: analytics.elite_size(n, top_pct)]] = True
+    """Mask of the top ``top_pct``% by ``values``: ceil(n X / 100) rows, ties at the cut by
+    customer id, as ``analytics.rank_order`` would take them (without sorting everyone)."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    k = analytics.elite_size(n, top_pct)
+    cut = -np.partition(-values, k - 1)[k - 1]
+    mask = values > cut
+    tied = np.flatnonzero(values == cut)
+    chosen = tied[np.argsort(np.asarray(ids)[tied].astype(str), kind="stable")[: k - mask.sum()]]
+    mask[chosen] = True
     return mask
 
 

@@ -141,7 +141,11 @@ class Artifacts:
 
     @cached_property
     def _orders(self) -> dict:
-        return {("rank", False): self.ranked, ("predicted_clv_6m", True): self.ranked}
+        return {
+            ("rank", False): self.ranked,
+            ("predicted_clv_6m", True): self.ranked,
+            ("contact", "predicted_clv"): self.ranked,  # ranked at training time the same way
+        }
 
     def order(self, column: str, descending: bool) -> np.ndarray:
         """Row positions sorted by ``column`` (stable: ties stay in rank order), cached."""
@@ -184,13 +188,21 @@ class Artifacts:
         """The marketer fields of every customer (``portal.marketing``), in rank order."""
         return marketing.customer_fields(self.table, self.model.population)
 
+    @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each row's place in customer-id order: an integer tie-break, cheaper than the ids."""
+        order, _ = self._ids_sorted
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[order] = np.arange(self.n)
+        return rank
+
     def contact_order(self, rank_by: str) -> np.ndarray:
         """Positions in a campaign's contact order (``campaign.RANK_BY``), cached."""
         key = ("contact", rank_by)
         if key not in self._orders:
             column = campaign.RANK_BY[rank_by]
             source = self.marketing if column in self.marketing else self.table
-            self._orders[key] = campaign.ranked(source[column].to_numpy(dtype=float), self.ids)
+            self._orders[key] = campaign.ranked(source[column].to_numpy(dtype=float), self.id_rank)
         return self._orders[key]
 
     def row(self, customer_id: str) -> pd.Series:

@@ -212,3 +212,16 @@ def test_mean_order_value(table):
     """All historic spend (3,620) over all orders (26 purchase days)."""
     assert marketing.mean_order_value(table) == pytest.approx(3620 / 26)
     assert marketing.mean_order_value(table.iloc[:0]) == 0.0
+
+
+@pytest.mark.parametrize("top_pct", [0.5, 5.0, 20.0, 50.0, 100.0])
+def test_top_share_takes_the_ranking_prefix(top_pct):
+    """The top X% mask equals the first ceil(n X / 100) of analytics.rank_order, ties included."""
+    from portal import analytics
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 20, 1_000).astype(float)  # many ties at every cut
+    ids = np.array([f"{i:05d}" for i in rng.permutation(1_000)])
+    expected = np.zeros(1_000, dtype=bool)
+    expected[analytics.rank_order(values, ids)[: analytics.elite_size(1_000, top_pct)]] = True
+    assert np.array_equal(marketing._top(values, ids, top_pct), expected)
