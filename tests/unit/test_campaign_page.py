@@ -148,3 +148,24 @@ def test_predict_page_shows_the_marketer_fields(client):
     assert f"churn risk {row['churn_risk'] * 100:.1f}%" in text
     assert f"next order (if active): {row['next_order_date']}" in text
     assert f"${row['total_clv']:,.2f}" in text and row["group"] in text
+
+
+def test_profit_figure_marks_the_optimum_and_break_even():
+    from portal import figures
+
+    curve = {
+        "x": [0.0, 10.0, 30.0, 100.0],
+        "profit": [0.0, 2.5, 0.5, -20.0],
+        "random": [0.0, -2.0, -6.0, -20.0],
+        "best_pct": 10.0,
+        "best_profit": 2.5,
+        "break_even_pct": 30.0,
+    }
+    fig = figures.make_profit_figure(curve)
+    ranked, random, best = fig.data
+    assert list(ranked.y) == curve["profit"] and list(random.y) == curve["random"]
+    assert (best.x[0], best.y[0], best.text[0]) == (10.0, 2.5, "best: top 10.0%")
+    lines = [s for s in fig.layout.shapes if s.x0 == 30.0]
+    assert len(lines) == 1 and "break-even 30.0%" in fig.layout.annotations[0].text
+    no_break_even = figures.make_profit_figure({**curve, "break_even_pct": None})
+    assert all(s.x0 != 30.0 for s in no_break_even.layout.shapes)
