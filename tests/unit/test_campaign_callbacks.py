@@ -1,4 +1,5 @@
-"""The campaign page's callbacks called directly on the CDNOW backtest."""
+"""The campaign page's callbacks (and the marketer fields on the customers and predict pages)
+called directly on the CDNOW backtest."""
 
 import io
 
