@@ -170,3 +170,17 @@ def test_profit_figure_marks_the_optimum_and_break_even():
     assert len(lines) == 1 and "break-even 30.0%" in fig.layout.annotations[0].text
     no_break_even = figures.make_profit_figure({**curve, "break_even_pct": None})
     assert all(s.x0 != 30.0 for s in no_break_even.layout.shapes)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_segment_csv_has_the_marketer_fields(client):
+    from portal import store
+    from portal.pages import segments
+
+    data = segments.download_segment(1, 1.0)
+    csv = pd.read_csv(io.StringIO(data["content"]), dtype={"customer_id": str})
+    assert list(csv.columns) == store.AUDIENCE_COLUMNS and len(csv) == 236
+    assert csv["rank"].tolist() == list(range(1, 237))
+    api = client.get("/api/audience?top_pct=1&limit=1000").get_json()["customers"]
+    assert csv["churn_risk"].to_numpy() == pytest.approx([r["churn_risk"] for r in api], abs=1e-9)
+    assert csv["group"].fillna("").tolist() == [r["group"] or "" for r in api]
