@@ -8,7 +8,7 @@ DATA_DIR ?= data
 ARTIFACTS := $(DATA_DIR)/final/metrics.json
 CDNOW_CUTOFF := 1998-01-01
 
-.PHONY: run dev test train bench bench-quality bench-scenarios bench-campaign chromium schemathesis screenshots clean
+.PHONY: run dev test train bench bench-quality bench-scenarios bench-intervals bench-campaign chromium schemathesis screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ bench: $(VENV)/.dev-installed  ## benchmarks: print figures, write bench/results
 
 bench-quality: $(VENV)/.dev-installed  ## CDNOW + the original SYNTHETIC backtest (~1 min)
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_quality.py 2>&1 | grep --line-buffered -v " INFO "
+
+bench-intervals: $(VENV)/.dev-installed  ## coverage of the 80% intervals: CDNOW + 19 SYNTHETIC backtests (~6 min)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_intervals.py 2>&1 | grep --line-buffered -v " INFO "
 
 bench-scenarios: $(VENV)/.dev-installed  ## the grid of 36 SYNTHETIC backtests (~10 min)
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scenarios.py 2>&1 | grep --line-buffered -v " INFO "

@@ -11,25 +11,21 @@ from pathlib import Path
 
 from portal.config import Settings
 
-METRIC_NAMES = (
-    "normalized_gini",
-    "top_decile_capture",
-    "spearman",
-    "mae",
-    "rmse",
-    "calibration",
-    "decile_mape",
-)
-
 
 def metrics_table(backtest: dict) -> str:
     """The backtest figures of the model and baselines as a fixed-width text table."""
+    from portal.analytics import BACKTEST_METRICS
+
     methods = [k for k, v in backtest.items() if isinstance(v, dict) and "mae" in v]
-    head = f"{'method':<20}" + "".join(f"{m[:12]:>13}" for m in METRIC_NAMES)
+    head = f"{'method':<20}" + "".join(f"{m.name[:12]:>13}" for m in BACKTEST_METRICS)
     lines = [head, "-" * len(head)]
     for method in methods:
         values = backtest[method]
-        lines.append(f"{method:<20}" + "".join(f"{values[m]:>13.3f}" for m in METRIC_NAMES))
+        cells = (values.get(m.name) for m in BACKTEST_METRICS)
+        lines.append(
+            f"{method:<20}"
+            + "".join("            —" if v is None else f"{v:>13.3f}" for v in cells)
+        )
     return "\n".join(lines)
 
 

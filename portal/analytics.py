@@ -14,6 +14,27 @@ from scipy import stats
 DECILES = 10
 
 
+@dataclass(frozen=True)
+class Metric:
+    """One figure of ``point_metrics``: its key, its label, and how it is shown."""
+
+    name: str
+    label: str
+    fmt: str
+
+
+# the one list of backtest figures: metrics.json keys, the CLI table and the model page
+BACKTEST_METRICS = (
+    Metric("normalized_gini", "Normalized Gini", "{:.3f}"),
+    Metric("top_decile_capture", "Top-decile capture", "{:.1%}"),
+    Metric("spearman", "Spearman", "{:.3f}"),
+    Metric("mae", "MAE ($)", "{:.2f}"),
+    Metric("rmse", "RMSE ($)", "{:.2f}"),
+    Metric("calibration", "Calibration (Σp/Σy)", "{:.3f}"),
+    Metric("decile_mape", "Decile MAPE", "{:.3f}"),
+)
+
+
 def rank_order(p, ids) -> np.ndarray:
     """Indices sorting by prediction descending, ties in customer-id order."""
     return np.lexsort((np.asarray(ids), -np.asarray(p, dtype=float)))
@@ -50,13 +71,23 @@ def gini(curve: np.ndarray) -> float:
 
 def normalized_gini(y, p, ids) -> float:
     """Gini(model) / Gini(oracle); 1 is a perfect ranking, 0 random."""
-    oracle = gini(oracle_curve(y))
-    return gini(gain_curve(y, p, ids)) / oracle if oracle > 0 else 0.0
+    return gini_ratio(gain_curve(y, p, ids), oracle_curve(y))
+
+
+def gini_ratio(model_curve: np.ndarray, oracle: np.ndarray) -> float:
+    """Normalized Gini from the two gain curves (0 when the oracle has no spread)."""
+    best = gini(oracle)
+    return gini(model_curve) / best if best > 0 else 0.0
 
 
 def top_decile_capture(y, p, ids) -> float:
     """g at k = floor(n / 10)."""
-    return float(gain_curve(y, p, ids)[len(np.asarray(y)) // 10])
+    return top_decile_of_curve(gain_curve(y, p, ids))
+
+
+def top_decile_of_curve(curve: np.ndarray) -> float:
+    """g at k = floor(n / 10) of a gain curve over n customers."""
+    return float(curve[(len(curve) - 1) // 10])
 
 
 def sample_curve(curve: np.ndarray, points: int) -> tuple[list[float], list[float]]:

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from portal import campaign, db, registry, scoring, store
+from portal import campaign, db, intervals, registry, scoring, store
 from portal.extensions import final_dir, settings
 from portal.openapi import openapi_document
 
@@ -232,6 +232,7 @@ def meta():
             "model_inputs": m["model_inputs"],
             "feature_importance": m["feature_importance"],
             "backtest": {k: v for k, v in m["backtest"].items() if k != "deciles"},
+            "intervals": m.get("intervals", intervals.summary(None, None)),
             "library_versions": art.model.library_versions,
         }
     )

@@ -17,6 +17,31 @@ def money(value: float | None) -> str:
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
+# a customer's central 80% interval, as AG Grid columns (blank for a version without intervals)
+INTERVAL_COLUMNS = [
+    {
+        "field": field,
+        "headerName": name,
+        "headerTooltip": tip,
+        "sortable": False,
+        "valueFormatter": {
+            "function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"
+        },
+    }
+    for field, name, tip in (
+        ("clv_p10", "P10", "10% chance of spending less"),
+        ("clv_p90", "P90", "10% chance of spending more"),
+    )
+]
+
+
+def money_range(low: float | None, high: float | None, level: float | None) -> str:
+    """'80% range $1.00 – $2.00', or '' where the version has no intervals."""
+    if low is None or high is None or level is None:
+        return ""
+    return f"{level:.0%} range {money(low)} – {money(high)}"
+
+
 def pct(value: float | None, digits: int = 1) -> str:
     """A 0..1 share as a percentage string."""
     return "—" if value is None else f"{value * 100:.{digits}f}%"

@@ -33,6 +33,8 @@ FEATURE_COLUMNS = [
     "spend_same_months_last_year",
 ]
 SEASONAL_FEATURES = ["spend_same_months_last_year"]
+# features that are NaN by definition for some customers (see above): a what-if may leave them null
+MAY_BE_MISSING = ("gap_mean_days", "gap_std_days", "repeat_spend_mean", *SEASONAL_FEATURES)
 QUANTITY_COLUMNS = ["quantity_total", "quantity_mean"]
 
 

@@ -210,9 +210,14 @@ def make_importance_figure(importance: dict[str, float], top: int = 15) -> go.Fi
 
 
 def make_customer_figure(
-    past_6m: float, past_12m_half: float, predicted: float, actual: float | None = None
+    past_6m: float,
+    past_12m_half: float,
+    predicted: float,
+    actual: float | None = None,
+    band: tuple[float | None, float | None, float | None] = (None, None, None),
 ) -> go.Figure:
-    """The customer's past spend next to the predicted (and, in a backtest, actual) next 6 months."""
+    """The customer's past spend next to the predicted (and, in a backtest, actual) next 6 months;
+    ``band`` (low, high, level) shades the prediction's interval where the version has one."""
     fig = _base("Past spend vs predicted next 6 months", "", "Spend ($)")
     labels = ["Last 6 months", "Half of last 12 months", "Predicted next 6 months"]
     values = [past_6m, past_12m_half, predicted]
@@ -228,8 +233,58 @@ def make_customer_figure(
         hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
         name="Spend",
     )
+    low, high, level = band
+    if level is not None:
+        at = labels.index("Predicted next 6 months")
+        fig.add_shape(
+            type="rect",
+            x0=at - 0.45,
+            x1=at + 0.45,
+            y0=low,
+            y1=high,
+            fillcolor=COLORS["model"],
+            opacity=0.18,
+            line={"color": COLORS["model"], "dash": "dot"},
+        )
+        fig.add_annotation(
+            x=at, y=high, text=f"{level:.0%} range", showarrow=False, yshift=10, name="band"
+        )
     fig.update_yaxes(tickprefix="$")
     fig.update_layout(showlegend=False)
+    return fig
+
+
+def make_coverage_figure(deciles: list[dict], level: float) -> go.Figure:
+    """Backtest coverage of the interval per decile: strict (actual inside [P10, P90]) and PIT
+    (the mass at 0 shared out), against the nominal level."""
+    fig = _base(
+        f"Coverage of the {level:.0%} interval in the backtest", "Decile", "Share of customers"
+    )
+    x = [d["decile"] for d in deciles]
+    fig.add_bar(
+        x=x,
+        y=[d["coverage"] for d in deciles],
+        name="actual inside [P10, P90]",
+        marker_color=COLORS["random"],
+        hovertemplate="decile %{x}: %{y:.1%}<extra>strict</extra>",
+    )
+    fig.add_bar(
+        x=x,
+        y=[d["pit_coverage"] for d in deciles],
+        name="PIT coverage",
+        marker_color=COLORS["model"],
+        hovertemplate="decile %{x}: %{y:.1%}<extra>PIT</extra>",
+    )
+    fig.add_hline(
+        y=level,
+        line_dash="dash",
+        line_color=COLORS["actual"],
+        annotation_text=f"nominal {level:.0%}",
+        annotation_position="top left",
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(dtick=1)
+    fig.update_layout(barmode="group", height=360)
     return fig
 
 

@@ -59,6 +59,8 @@ MODEL_VERSIONS = "model-versions-table"
 MODEL_VERSION_PICK = "model-version-pick"
 MODEL_ACTIVATE = "model-activate"
 MODEL_ACTIVATE_RESULT = "model-activate-result"
+MODEL_COVERAGE = "model-coverage"
+MODEL_COVERAGE_GRAPH = "model-coverage-graph"
 
 PREDICT_HISTORY = "predict-history-graph"
 

@@ -33,6 +33,7 @@ from portal import bgnbd, gammagamma
 from portal.bgnbd import DAYS_PER_WEEK
 from portal.clock import BusinessClock
 from portal.features import HORIZON_MONTHS, add_months
+from portal.intervals import IntervalModel
 
 HORIZON_WEEKS = 26.0
 BGNBD_COLUMNS = ["bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_expected_value"]
@@ -185,6 +186,7 @@ class ClvModel:
     horizon_months: int = HORIZON_MONTHS
     total_correction: float = 1.0
     validation: dict | None = None
+    intervals: IntervalModel | None = None
     version: str = ""
     trained_at: str = ""
     library_versions: dict[str, str] = field(default_factory=dict)

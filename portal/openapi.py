@@ -46,11 +46,19 @@ LIMIT = _query(
 OFFSET = _query(
     "offset", {"type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0}, "rows to skip"
 )
+INTERVAL = {  # a customer's central interval of horizon spend (null: the version has none)
+    "clv_p10": NULLABLE_NUM,
+    "clv_p50": NULLABLE_NUM,
+    "clv_p90": NULLABLE_NUM,
+}
+LEVEL = {"interval_level": NULLABLE_NUM}
+TOTAL_RANGE = {"predicted_low": NULLABLE_NUM, "predicted_high": NULLABLE_NUM, **LEVEL}
 ROW = _obj(
     {
         "rank": INT,
         "customer_id": STR,
         "predicted_clv_6m": NUM,
+        **INTERVAL,
         "p_purchase": NUM,
         "decile": INT,
         "segment": STR,
@@ -60,7 +68,7 @@ ROW = _obj(
         "spend_6m": NUM,
         "actual_6m": NUM,
     },
-    required=["rank", "customer_id", "predicted_clv_6m", "p_purchase", "decile", "segment"],
+    required=["rank", "customer_id", "predicted_clv_6m", *INTERVAL, "p_purchase", "decile", "segment"],
 )
 NULLABLE_STR = {"type": "string", "nullable": True}
 AUDIENCE_ROW = _obj(
@@ -94,6 +102,8 @@ PREDICTION = _obj(
     {
         "customer_id": {"type": "string", "nullable": True},
         "predicted_clv_6m": NUM,
+        **INTERVAL,
+        **LEVEL,
         "p_purchase": NUM,
         "rank": INT,
         "decile": INT,
@@ -117,6 +127,8 @@ PREDICTION = _obj(
     required=[
         "customer_id",
         "predicted_clv_6m",
+        *INTERVAL,
+        *LEVEL,
         "p_purchase",
         "rank",
         "decile",
@@ -169,9 +181,22 @@ ELITE_SUMMARY = _obj(
         "predicted_value": NUM,
         "share_of_predicted": NUM,
         "share_of_actual": NULLABLE_NUM,
+        **TOTAL_RANGE,
     }
 )
 NUMBERS = {"type": "array", "items": NUM}
+INTERVALS_META = _obj(  # how the served version's intervals were made, and its total's range
+    {
+        "available": BOOL,
+        "note": STR,
+        "level": NUM,
+        "calibrated_on": STR,
+        "shift_sd": NUM,
+        "purchase_recalibration": _obj({"slope": NUM, "intercept": NUM}),
+        "total": _obj({"total": NUM, "low": NUM, "high": NUM, "sd": NUM}),
+    },
+    required=["available"],
+)
 HISTORY_POINT = _obj(
     {
         "version": STR,
@@ -506,6 +531,7 @@ def openapi_document() -> dict:
                         "model_inputs": {"type": "array", "items": STR},
                         "feature_importance": {"type": "object", "additionalProperties": NUM},
                         "backtest": {"type": "object"},
+                        "intervals": INTERVALS_META,
                         "library_versions": {"type": "object"},
                     }
                 ),

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
-from portal import db, registry, store
+from portal import db, intervals, registry, store
 from portal.analytics import decile_of_rank
 from portal.explain import explain_row
+from portal.features import MAY_BE_MISSING
 from portal.model import REQUIRED_INPUTS
 from portal.store import Artifacts
 from portal.train import segment_of
-
 
 MAX_DAYS = 36_525  # a century: the business clock is integrated day by day
 
@@ -67,6 +67,9 @@ def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) 
         "customer_id": str(values["customer_id"]),
         "predicted_clv_6m": float(values["predicted_clv_6m"]),
         "p_purchase": float(values["p_purchase"]),
+        **intervals.fields(
+            art.model.intervals, float(values["predicted_clv_6m"]), float(values["p_purchase"])
+        ),
         "rank": int(values["rank"]),
         "decile": int(values["decile"]),
         "segment": str(values["segment"]),
@@ -93,7 +96,7 @@ def validate_features(art: Artifacts, values: dict) -> tuple[dict, list[str]]:
     for name, value in values.items():
         if name not in known:
             continue
-        if value is None and name.startswith("gap_"):
+        if value is None and name in MAY_BE_MISSING:
             clean[name] = float("nan")
             continue
         number = _finite_number(value)
@@ -126,6 +129,7 @@ def whatif_prediction(art: Artifacts, values: dict, explain: bool = True) -> dic
         "customer_id": None,
         "predicted_clv_6m": predicted,
         "p_purchase": float(prediction.p_purchase[0]),
+        **intervals.fields(art.model.intervals, predicted, float(prediction.p_purchase[0])),
         **placement(art, predicted),
         "customers": art.n,
         "features": {k: _clean(v) for k, v in clean.items()},

@@ -22,7 +22,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from portal import analytics, campaign, explain, marketing
+from portal import analytics, campaign, explain, intervals, marketing
 from portal.extensions import cache
 from portal.model import ClvModel
 from portal.train import METRICS, MODEL, PREPARED
@@ -33,6 +33,7 @@ TABLE_COLUMNS = [
     "rank",
     "customer_id",
     "predicted_clv_6m",
+    *intervals.COLUMNS,
     "p_purchase",
     "decile",
     "segment",
@@ -254,6 +255,9 @@ class ArtifactStore:
             raise ArtifactsMissing(f"{folder / METRICS} lacks {', '.join(missing)}")
         table = table.sort_values("rank", kind="stable").reset_index(drop=True)
         table["customer_id"] = table["customer_id"].astype(str)
+        for column in intervals.COLUMNS:  # versions from before intervals: null columns
+            if column not in table or model.intervals is None:
+                table[column] = np.nan
         log.info("loaded artifacts version %s (%d customers)", metrics.get("version"), len(table))
         return Artifacts(
             version=metrics["version"], folder=folder, table=table, model=model, metrics=metrics
@@ -293,8 +297,8 @@ def gain_curve(art: Artifacts, points: int) -> dict:
         "model": g,
         "random": x,
         "oracle": o,
-        "normalized_gini": analytics.gini(model_curve) / analytics.gini(oracle),
-        "top_decile_capture": float(model_curve[art.n // 10]),
+        "normalized_gini": analytics.gini_ratio(model_curve, oracle),
+        "top_decile_capture": analytics.top_decile_of_curve(model_curve),
     }
 
 
@@ -316,10 +320,18 @@ def decile_lift(art: Artifacts) -> dict:
 @cache.memoize()
 def elite(art: Artifacts, top_pct: float) -> dict:
     """Elite summary for one version (customers are paged separately)."""
-    summary, _ = analytics.elite_summary(
+    summary, chosen = analytics.elite_summary(
         art.predicted, art.ids, top_pct, art.actual, order=art.ranked
     )
-    return {"version": art.version, **summary.__dict__}
+    return {"version": art.version, **summary.__dict__, **revenue_range(art, chosen)}
+
+
+def revenue_range(art: Artifacts, positions: np.ndarray | None = None) -> dict:
+    """The interval of the predicted total of the customers at ``positions`` (all by default)."""
+    rows = art.table if positions is None else art.table.iloc[positions]
+    return intervals.total_fields(
+        art.model.intervals, rows["predicted_clv_6m"].to_numpy(), rows["p_purchase"].to_numpy()
+    )
 
 
 def table_page(

@@ -30,14 +30,16 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from portal import analytics, classical, clock, db, features, registry, season
+from portal import analytics, classical, clock, db, features, intervals, registry, season
 from portal.clock import BusinessClock
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.explain import mean_abs_contributions
 from portal.ingest import ColumnMap, load_transactions, report
 from portal.model import (
+    CLASSICAL_COLUMN,
     ClvModel,
     Population,
+    Prediction,
     add_population_features,
     fit_boosters,
     fit_population,
@@ -51,6 +53,7 @@ MAX_TRAINING_ROWS = 600_000
 CORRECTION_RANGE = (0.5, 2.0)
 TRUSTED_CALIBRATION = (0.8, 1.25)
 IMPORTANCE_ROWS = 20_000
+HOLDOUT_SHARE = 0.25  # of the customers, held out to calibrate intervals without a validation window
 SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
 BASELINES = {
     "last_6m_repeated": lambda f: f["spend_6m"].clip(lower=0),
@@ -140,9 +143,14 @@ def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
     return names
 
 
-def fit_model(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> tuple[ClvModel, pd.DataFrame]:
+def fit_model(
+    days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, holdout_intervals: bool = False
+) -> tuple[ClvModel, pd.DataFrame]:
     """Train on snapshots whose labels end by ``cutoff``; returns the (uncorrected) model and the
     features of every customer known at the cutoff.
+
+    ``holdout_intervals``: also calibrate the model's intervals on customers held out of a second
+    fit (``holdout_interval_model``), for a history too short for a validation window.
 
     Where a season can be seen at ``cutoff`` (``season.season_visible``), the business clock is
     fitted on the history before it; without one the seasonal features and context are left out.
@@ -170,38 +178,89 @@ def fit_model(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> tuple[ClvM
         cutoff=str(cutoff.date()),
         training_cutoffs=[str(c.date()) for c in cuts],
     )
+    if holdout_intervals:
+        model.intervals = holdout_interval_model(snapshots, cuts[-1], model.inputs, seed)
     return model, current
 
 
-def validation_correction(
-    days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, earlier: Scored | None = None
-) -> dict | None:
-    """Check the total on the most recent fully observed window before ``cutoff``.
+def holdout_interval_model(
+    snapshots: list[pd.DataFrame], latest_cutoff: pd.Timestamp, inputs: list[str], seed: int
+) -> intervals.IntervalModel | None:
+    """Intervals calibrated on HOLDOUT_SHARE of the customers: a second hurdle is fitted on every
+    snapshot without them and scores them at the latest snapshot, whose labels it never saw."""
+    latest = snapshots[-1]
+    rng = np.random.default_rng(seed)
+    held = rng.random(len(latest)) < HOLDOUT_SHARE
+    held_ids = latest.index[held]
+    classifier, regressor = fit_boosters(
+        [s[~s.index.isin(held_ids)] for s in snapshots], inputs, seed
+    )
+    design = latest.loc[held, inputs]
+    prediction = Prediction(
+        p_purchase=classifier.predict_proba(design)[:, 1],
+        spend_if_purchase=regressor.predict(design),
+        classical=design[CLASSICAL_COLUMN].to_numpy(),
+    )
+    actual = latest.loc[held, "actual_6m"].to_numpy()
+    described = f"{held.sum():,} customers held out at {latest_cutoff.date()}"
+    return intervals.fit(prediction.clv, prediction.p_purchase, actual, described)
 
-    A model trained only on labels that end by ``cutoff - 6 months`` scores the customers known
-    then, and its predicted total is compared with what they spent in the 6 months up to
-    ``cutoff``. The model's total is corrected (by actual / predicted) only when that check is off
-    by more than TRUSTED_CALIBRATION allows (within it, the check's own error, its model having six
-    months less history, is as large as what it would correct: see the README's scenario grid), and
-    only when that model sees a season exactly when the scored model does. None when the history is
-    too short for that model. ``earlier``: that model, already fitted and scored (production mode's
-    backtest), so it is not fitted twice.
+
+@dataclass
+class ValidationWindow:
+    """The most recent fully observed 6 months before a scoring cutoff, scored by a model trained
+    only on labels that end where the window starts (its own total correction undone)."""
+
+    cutoff: pd.Timestamp
+    model: ClvModel
+    predicted: np.ndarray
+    p_purchase: np.ndarray
+    actual: np.ndarray
+
+
+def validation_window(
+    days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, earlier: Scored | None = None
+) -> ValidationWindow | None:
+    """The validation window before ``cutoff``; None when the history is too short for its model.
+
+    ``earlier``: that model, already fitted and scored (production mode's backtest), so it is not
+    fitted twice.
     """
-    validation = features.add_months(cutoff, -features.HORIZON_MONTHS)
+    start = features.add_months(cutoff, -features.HORIZON_MONTHS)
     if earlier is None:
         try:
-            model, known = fit_model(days, validation, seed)
+            model, known = fit_model(days, start, seed)
         except TrainError:
             return None
-        predicted = float(model.predict(known).clv.sum())
+        prediction = model.predict(known)
+        ids, predicted, p_purchase = known.index, prediction.clv, prediction.p_purchase
     else:
-        model, known = earlier.model, earlier.table.set_index("customer_id")
-        predicted = float(known["predicted_clv_6m"].sum()) / model.total_correction
-    actual = float(features.build_labels(days, known.index, validation)["actual_6m"].sum())
+        model, table = earlier.model, earlier.table
+        ids = table["customer_id"]
+        predicted = table["predicted_clv_6m"].to_numpy() / model.total_correction
+        p_purchase = table["p_purchase"].to_numpy()
+    actual = features.build_labels(days, ids, start)["actual_6m"].to_numpy()
+    return ValidationWindow(start, model, predicted, p_purchase, actual)
+
+
+def validation_correction(
+    window: ValidationWindow | None, first_day: pd.Timestamp, cutoff: pd.Timestamp
+) -> dict | None:
+    """Check the total on the validation window (None without one).
+
+    The window's predicted total is compared with what its customers spent. The model's total is
+    corrected (by actual / predicted) only when that check is off by more than TRUSTED_CALIBRATION
+    allows (within it, the check's own error, its model having six months less history, is as
+    large as what it would correct: see the README's scenario grid), and only when that model sees
+    a season exactly when the scored model does.
+    """
+    if window is None:
+        return None
+    predicted, actual = float(window.predicted.sum()), float(window.actual.sum())
     if predicted <= 0 or actual <= 0:
         return {
-            "cutoff": str(validation.date()),
-            "customers": len(known),
+            "cutoff": str(window.cutoff.date()),
+            "customers": len(window.actual),
             "applied": False,
             "factor": 1.0,
             "note": "no spend predicted or made in the validation window: nothing to check",
@@ -209,18 +268,30 @@ def validation_correction(
     calibration = predicted / actual
     low, high = TRUSTED_CALIBRATION
     # a check whose model could not see the season the scored model sees says nothing about it
-    comparable = (model.population.clock is None) == (
-        not season.season_visible(days["date"].min(), cutoff)
+    comparable = (window.model.population.clock is None) == (
+        not season.season_visible(first_day, cutoff)
     )
     applied = comparable and not low <= calibration <= high
     return {
-        "cutoff": str(validation.date()),
-        "customers": len(known),
+        "cutoff": str(window.cutoff.date()),
+        "customers": len(window.actual),
         "calibration": calibration,
         "comparable": comparable,
         "applied": applied,
         "factor": float(np.clip(1 / calibration, *CORRECTION_RANGE)) if applied else 1.0,
     }
+
+
+def interval_model(window: ValidationWindow | None) -> intervals.IntervalModel | None:
+    """Prediction intervals calibrated on the validation window (None without one)."""
+    if window is None:
+        return None
+    return intervals.fit(
+        window.predicted,
+        window.p_purchase,
+        window.actual,
+        calibrated_on=f"the validation window from {window.cutoff.date()}",
+    )
 
 
 def correction_summary(model: ClvModel) -> dict:
@@ -258,22 +329,30 @@ def season_summary(model: ClvModel, first_date: pd.Timestamp) -> dict:
 def fit_and_score(
     days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, earlier: Scored | None = None
 ) -> Scored:
-    """Train on snapshots before ``cutoff``, correct the total on the validation window and
-    score every customer known at ``cutoff``. ``earlier``: the run scored 6 months before, if
+    """Train on snapshots before ``cutoff``, correct the total and calibrate the intervals on the
+    validation window, and score every customer known at ``cutoff``. ``earlier``: the run scored 6 months before, if
     there is one (it is the validation window's model)."""
-    model, current = fit_model(days, cutoff, seed)
-    model.validation = validation_correction(days, cutoff, seed, earlier)
+    window = validation_window(days, cutoff, seed, earlier)
+    model, current = fit_model(days, cutoff, seed, holdout_intervals=window is None)
+    model.validation = validation_correction(window, days["date"].min(), cutoff)
     if model.validation and model.validation["applied"]:
         model.total_correction = model.validation["factor"]
     log.info("scoring %d customers as of %s", len(current), cutoff.date())
-    return Scored(model=model, table=score_table(model, current))
-
-
-def score_table(model: ClvModel, current: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer: id, features, prediction, P(purchase), rank, decile, segment."""
     prediction = model.predict(current)
+    calibrated = interval_model(window) if window else model.intervals
+    model.intervals = calibrated.with_edges(prediction.clv) if calibrated else None
+    return Scored(model=model, table=score_table(model, current, prediction))
+
+
+def score_table(model: ClvModel, current: pd.DataFrame, prediction: Prediction) -> pd.DataFrame:
+    """One row per customer: id, features, prediction, its interval, P(purchase), rank, decile,
+    segment."""
     table = current.reset_index()
     table["predicted_clv_6m"] = prediction.clv
+    if model.intervals is not None:
+        bounds = model.intervals.quantiles(prediction.clv, prediction.p_purchase)
+        for j, column in enumerate(intervals.COLUMNS):
+            table[column] = bounds[:, j]
     table["p_purchase"] = prediction.p_purchase
     ids = table["customer_id"].to_numpy()
     order = analytics.rank_order(prediction.clv, ids)
@@ -378,6 +457,7 @@ def train_frame(
     )
     metrics_backtest["correction"]["backtest_calibration_after"] = calibration
     metrics_backtest["season"] = season_summary(back.model, days["date"].min())
+    metrics_backtest["intervals"] = intervals.backtest_summary(back.model.intervals, back.table)
     if production:
         step(f"final model: training on all history, scoring at {score_cutoff.date()}")
         final = fit_and_score(days, score_cutoff, seed, earlier=back)
@@ -410,6 +490,7 @@ def train_frame(
         "backtest": metrics_backtest,
         "correction": correction_summary(model),
         "season": season_summary(model, days["date"].min()),
+        "intervals": intervals.summary(model.intervals, final.table),
         "seed": seed,
         "trained_by": trained_by,
     }

@@ -31,6 +31,7 @@ COLUMNS = [
         "cellClass": "link-cell",
     },
     {"field": "predicted_clv_6m", "headerName": "Predicted 6m", "valueFormatter": MONEY},
+    *c.INTERVAL_COLUMNS,
     {
         "field": "p_purchase",
         "headerName": "P(purchase)",

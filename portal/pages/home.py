@@ -18,12 +18,16 @@ def layout(**_):
         return alert
     elite = store.elite(art, TOP_PCT)
     backtest = art.metrics["backtest"]
+    revenue = store.revenue_range(art)
+    revenue_note = c.money_range(
+        revenue["predicted_low"], revenue["predicted_high"], revenue["interval_level"]
+    )
     cards = [
         c.kpi_card("Customers", f"{art.n:,}", "scored", id_="home-kpi-customers"),
         c.kpi_card(
             "Predicted 6-month revenue",
             c.money(float(art.predicted.sum())),
-            f"from {art.metrics['cutoff']}",
+            ", ".join(filter(None, [revenue_note, f"from {art.metrics['cutoff']}"])),
             id_="home-kpi-revenue",
         ),
         c.kpi_card(

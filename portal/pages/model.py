@@ -5,8 +5,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import analytics, db, figures, ids, registry, store
 from portal import components as c
-from portal import db, figures, ids, registry, store
 from portal.extensions import final_dir, settings
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
@@ -17,30 +17,29 @@ METHODS = {
     "half_last_12m": "Half of last 12 months",
     "bgnbd_gamma_gamma": "BG/NBD + Gamma-Gamma",
 }
-METRICS = [
-    ("normalized_gini", "Normalized Gini", "{:.3f}"),
-    ("top_decile_capture", "Top-decile capture", "{:.1%}"),
-    ("spearman", "Spearman", "{:.3f}"),
-    ("mae", "MAE ($)", "{:.2f}"),
-    ("rmse", "RMSE ($)", "{:.2f}"),
-    ("calibration", "Calibration (Σp/Σy)", "{:.3f}"),
-    ("decile_mape", "Decile MAPE", "{:.3f}"),
-]
 
 
 def metrics_table(backtest: dict) -> dbc.Table:
     """Backtest figures of the model and the naive baselines."""
     rows = [
         html.Tr(
-            [html.Td(label)] + [html.Td(fmt.format(backtest[key][m])) for m, _, fmt in METRICS],
+            [html.Td(label)]
+            + [
+                html.Td(shown(backtest[key].get(m.name), m.fmt)) for m in analytics.BACKTEST_METRICS
+            ],
             className="table-primary" if key == "model" else "",
         )
         for key, label in METHODS.items()
         if key in backtest
     ]
     return c.data_table(
-        ["Method"] + [label for _, label, _ in METRICS], rows, "model-metrics-table"
+        ["Method"] + [m.label for m in analytics.BACKTEST_METRICS], rows, "model-metrics-table"
     )
+
+
+def shown(value: float | None, fmt: str) -> str:
+    """A figure as the page shows it; '—' for one an older version did not record."""
+    return "—" if value is None else fmt.format(value)
 
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -83,6 +82,33 @@ def correction_text(correction: dict | None) -> str:
         )
     why = "within 0.8-1.25" if correction["comparable"] else "its model could not see the season"
     return f"{check} ({why}: not corrected); backtest calibration {after:.3f}"
+
+
+def intervals_view(backtest_intervals: dict | None) -> html.Div:
+    """Backtest coverage of the prediction intervals, overall, per decile and for the total."""
+    if not backtest_intervals or not backtest_intervals.get("available"):
+        note = (backtest_intervals or {}).get("note", "this version was trained before intervals")
+        return html.P(
+            f"No prediction intervals: {note}.", className="text-muted", id=ids.MODEL_COVERAGE
+        )
+    level, total = backtest_intervals["level"], backtest_intervals["total"]
+    summary = (
+        f"{level:.0%} intervals calibrated on {backtest_intervals['calibrated_on']}. "
+        f"Backtest coverage: {backtest_intervals['coverage']:.1%} of customers spent within "
+        f"[P10, P90]; PIT coverage {backtest_intervals['pit_coverage']:.1%}. The total's range "
+        f"{c.money(total['low'])} – {c.money(total['high'])} "
+        f"{'held' if total['contains_actual'] else 'missed'} the actual {c.money(total['actual'])}."
+    )
+    return html.Div(
+        [
+            html.H5("How sure: prediction intervals"),
+            html.P(summary, id=ids.MODEL_COVERAGE),
+            c.graph(
+                ids.MODEL_COVERAGE_GRAPH,
+                figures.make_coverage_figure(backtest_intervals["deciles"], level),
+            ),
+        ]
+    )
 
 
 def details(metrics: dict) -> dbc.Card:
@@ -144,6 +170,7 @@ def layout(**_):
                 f"({m['backtest']['customers']:,} customers)"
             ),
             metrics_table(m["backtest"]),
+            intervals_view(m["backtest"].get("intervals")),
             dbc.Row(
                 [
                     dbc.Col(details(m), lg=5),

@@ -84,7 +84,12 @@ def layout(customer_id: str | None = None, **_):
 def result_view(p: dict) -> html.Div:
     """KPI cards, the past-vs-predicted chart and the feature table of one prediction."""
     cards = [
-        c.kpi_card("Predicted 6-month CLV", c.money(p["predicted_clv_6m"]), id_="predict-clv"),
+        c.kpi_card(
+            "Predicted 6-month CLV",
+            c.money(p["predicted_clv_6m"]),
+            c.money_range(p["clv_p10"], p["clv_p90"], p["interval_level"]),
+            id_="predict-clv",
+        ),
         c.kpi_card("P(purchase in 6 months)", c.pct(p["p_purchase"]), id_="predict-p"),
         c.kpi_card(
             "Decile",
@@ -128,6 +133,7 @@ def result_view(p: dict) -> html.Div:
         (past["spend_12m"] or 0.0) / 2,
         p["predicted_clv_6m"],
         p["actual_6m"],
+        band=(p["clv_p10"], p["clv_p90"], p["interval_level"]),
     )
     table = dbc.Table(
         html.Tbody(
@@ -247,6 +253,12 @@ def update_whatif(values, feature_ids):
             html.Span("What-if prediction: ", className="fw-semibold"),
             html.Span(
                 c.money(p["predicted_clv_6m"]), id="predict-whatif-clv", className="fs-5 fw-bold"
+            ),
+            html.Span(
+                f" ({c.money_range(p['clv_p10'], p['clv_p90'], p['interval_level'])})"
+                if p["interval_level"]
+                else "",
+                id="predict-whatif-range",
             ),
             html.Span(
                 f"  ·  P(purchase) {c.pct(p['p_purchase'])}  ·  decile {p['decile']}"

@@ -25,6 +25,7 @@ COLUMNS = [
         "headerName": "Predicted 6m ($)",
         "valueFormatter": {"function": "d3.format('$,.2f')(params.value)"},
     },
+    *c.INTERVAL_COLUMNS,
     {
         "field": "p_purchase",
         "headerName": "P(purchase)",
@@ -157,7 +158,12 @@ def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
             id_="segments-count",
         ),
         c.kpi_card(
-            "Predicted 6-month value", c.money(summary["predicted_value"]), id_="segments-value"
+            "Predicted 6-month value",
+            c.money(summary["predicted_value"]),
+            c.money_range(
+                summary["predicted_low"], summary["predicted_high"], summary["interval_level"]
+            ),
+            id_="segments-value",
         ),
         c.kpi_card(
             "Share of predicted value", c.pct(summary["share_of_predicted"]), id_="segments-share"

@@ -6,12 +6,13 @@ import time
 
 import bench_campaign
 import bench_history
+import bench_intervals
 import bench_libraries
 import bench_portal
 import bench_quality
 import bench_reliability
-import bench_scenarios
 import bench_scale
+import bench_scenarios
 import bench_serving
 from common import machine
 
@@ -19,6 +20,7 @@ STEPS = [
     ("Boosting library (same hurdle, CDNOW)", bench_libraries.main),
     ("Model quality", bench_quality.main),
     ("Model quality on a grid of SYNTHETIC businesses", bench_scenarios.main),
+    ("Prediction intervals (CDNOW and SYNTHETIC backtests)", bench_intervals.main),
     ("Campaign planner against held-out backtests", bench_campaign.main),
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
     ("Prediction history (1M SYNTHETIC customers)", bench_history.main),

@@ -95,6 +95,35 @@ def test_predict_matches_api_and_what_if_updates(portal, client):
     assert_clean_console(portal)
 
 
+def test_pages_show_the_80pct_ranges(portal, client):
+    meta = client.get("/api/meta").get_json()["intervals"]["total"]
+    visit(portal, "/")
+    portal.wait_for_contains_text(
+        "#home-kpi-revenue .kpi-note", f"80% range {money(meta['low'])} – {money(meta['high'])}"
+    )
+    visit(portal, "/segments")
+    summary = client.get("/api/elite?top_pct=5&limit=1").get_json()["summary"]
+    portal.wait_for_contains_text(
+        "#segments-value .kpi-note",
+        f"80% range {money(summary['predicted_low'])} – {money(summary['predicted_high'])}",
+    )
+    top = client.get("/api/table?limit=1").get_json()["rows"][0]
+    portal.wait_for_text_to_equal(
+        "#segments-grid .ag-row[row-index='0'] .ag-cell[col-id='clv_p90']", money(top["clv_p90"])
+    )
+    expected = client.post("/api/predict", json={"customer_id": "14048"}).get_json()
+    visit(portal, "/predict?customer_id=14048")
+    band = f"80% range {money(expected['clv_p10'])} – {money(expected['clv_p90'])}"
+    portal.wait_for_text_to_equal("#predict-clv .kpi-note", band)
+    portal.wait_for_contains_text("#predict-whatif-range", band)
+    portal.wait_for_contains_text("#predict-past-graph", "80% range")
+    visit(portal, "/model")
+    portal.wait_for_element("#model-coverage-graph .main-svg")
+    coverage = client.get("/api/meta").get_json()["backtest"]["intervals"]["pit_coverage"]
+    portal.wait_for_contains_text("#model-coverage", f"PIT coverage {coverage:.1%}")
+    assert_clean_console(portal)
+
+
 def test_predict_unknown_id_shows_alert(portal):
     visit(portal, "/predict")
     box = portal.find_element("#predict-customer-id")

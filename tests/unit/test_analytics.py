@@ -86,3 +86,22 @@ def test_point_metrics():
 
 def test_gain_curve_without_any_spend_is_the_diagonal():
     assert A.gain_curve(np.zeros(4), P, IDS) == pytest.approx([0, 0.25, 0.5, 0.75, 1])
+
+
+def test_one_list_of_backtest_figures_names_what_point_metrics_computes():
+    from portal.__main__ import metrics_table
+
+    y, p = np.array([0.0, 5.0, 1.0, 0.0]), np.array([0.1, 4.0, 2.0, 0.5])
+    computed = A.point_metrics(y, p, np.arange(4))
+    assert [m.name for m in A.BACKTEST_METRICS] == [
+        k for k in computed if k != "decile_mape_left_out"
+    ]
+    # an older version without a figure shows a dash instead of failing
+    older = {k: v for k, v in computed.items() if k != "decile_mape"}
+    assert metrics_table({"model": older}).splitlines()[-1].endswith("—")
+
+
+def test_gain_curves_without_spread_give_gini_zero_not_nan():
+    flat = A.oracle_curve(np.zeros(5))
+    assert A.gini_ratio(flat, flat) == 0.0
+    assert A.top_decile_of_curve(np.linspace(0, 1, 21)) == pytest.approx(0.1)

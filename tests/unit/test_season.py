@@ -12,7 +12,13 @@ import pytest
 
 from portal import clock, season, synth
 from portal.features import build_features, daily
-from portal.train import fit_and_score, fit_model, season_summary, validation_correction
+from portal.train import (
+    fit_and_score,
+    fit_model,
+    season_summary,
+    validation_correction,
+    validation_window,
+)
 
 CUTOFF = pd.Timestamp("2021-07-01")
 
@@ -126,8 +132,12 @@ def test_production_reuses_its_backtest_as_the_validation_model():
     days = daily(log)
     backtest, score = pd.Timestamp("2021-12-01"), pd.Timestamp("2022-06-01")
     back = fit_and_score(days, backtest, seed=0)
-    reused = validation_correction(days, score, seed=0, earlier=back)
-    fresh = validation_correction(days, score, seed=0)
+    first = days["date"].min()
+    reused = validation_correction(validation_window(days, score, 0, earlier=back), first, score)
+    fresh = validation_correction(validation_window(days, score, 0), first, score)
     assert reused["cutoff"] == fresh["cutoff"] == "2021-12-01"
     assert reused["calibration"] == pytest.approx(fresh["calibration"], rel=1e-9)
     assert reused["applied"] == fresh["applied"]
+    # the production model's intervals are calibrated on that window, its backtest's predictions
+    final = fit_and_score(days, score, seed=0, earlier=back)
+    assert final.model.intervals.calibrated_on == "the validation window from 2021-12-01"
