@@ -408,6 +408,24 @@ def campaign_plan(art: Artifacts, assumptions: campaign.Assumptions, rank_by: st
     return campaign.plan(assumptions, revenue, art.contact_order(rank_by))
 
 
+def profit_range(art: Artifacts, plan: campaign.Plan, rank_by: str) -> dict | None:
+    """The interval of the chosen audience's profit: the range of its predicted 6-month spend
+    (``revenue_range``) through the uplift effect's profit formula. None for the response effect,
+    an empty audience or a version without intervals."""
+    a, k = plan.assumptions, plan.best_count
+    if a.effect != "uplift" or k == 0:
+        return None
+    spend = revenue_range(art, art.contact_order(rank_by)[:k])
+    if spend["predicted_low"] is None:
+        return None
+    per_spend = (a.margin - a.discount) * a.uplift
+    return {
+        "low": per_spend * spend["predicted_low"] - k * a.contact_cost,
+        "high": per_spend * spend["predicted_high"] - k * a.contact_cost,
+        "level": spend["interval_level"],
+    }
+
+
 @cache.memoize()
 def groups(art: Artifacts) -> dict:
     """Customers and value of every named group (``portal.marketing.GROUPS``)."""

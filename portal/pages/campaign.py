@@ -347,7 +347,7 @@ def plan_view(art: store.Artifacts, assumptions: campaign.Assumptions, rank_by: 
         c.kpi_card(
             "Expected profit there",
             c.money(curve["best_profit"]),
-            f"random audience of that size: {c.money(curve['random_profit_at_best'])}",
+            profit_note(store.profit_range(art, plan, rank_by), curve["random_profit_at_best"]),
             id_="campaign-profit",
         ),
         c.kpi_card(
@@ -370,6 +370,15 @@ def plan_view(art: store.Artifacts, assumptions: campaign.Assumptions, rank_by: 
         else f"All {k:,} customers shown; the CSV has the same rows and every field."
     )
     return c.kpi_row(cards), figures.make_profit_figure(curve).to_plotly_json(), rows, note
+
+
+def profit_note(band: dict | None, random_profit: float) -> str:
+    """The profit's interval (when there is one) and a random audience's profit."""
+    random = f"random audience of that size: {c.money(random_profit)}"
+    if band is None:
+        return random
+    level = f"{band['level']:.0%}"
+    return f"{level} range {c.money(band['low'])} to {c.money(band['high'])}; {random}"
 
 
 def audience_rows(art: store.Artifacts, rank_by: str, count: int) -> list[dict]:

@@ -184,3 +184,23 @@ def test_segment_csv_has_the_marketer_fields(client):
     api = client.get("/api/audience?top_pct=1&limit=1000").get_json()["customers"]
     assert csv["churn_risk"].to_numpy() == pytest.approx([r["churn_risk"] for r in api], abs=1e-9)
     assert csv["group"].fillna("").tolist() == [r["group"] or "" for r in api]
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_the_chosen_audience_has_a_profit_band(predicted, data_dir):
+    """Uplift effect: 0.3 x 0.1 x the audience's spend range - k x cost, the spend range being
+    the version's interval of the top k's total; none for the response effect."""
+    import joblib
+
+    from portal.pages import campaign
+
+    count, profit = best_by_hand(predicted, 1.0, 0.3, 0.1)
+    model = joblib.load(data_dir / "final" / "model.joblib")
+    top = predicted.iloc[:count]
+    total = model.intervals.total(top["predicted_clv_6m"], top["p_purchase"])
+    low, high = 0.03 * total["low"] - count, 0.03 * total["high"] - count
+    assert low < profit < high
+    kpis = str(campaign.update_plan("predicted_clv", *DEFAULT_BOXES)[1])
+    assert f"80% range ${low:,.2f} to ${high:,.2f}" in kpis
+    response = (1.0, 30.0, "response", 10.0, 5.0, None, 0.0)
+    assert "range" not in str(campaign.update_plan("predicted_clv", *response)[1])
