@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import bench_campaign
+import bench_hardening
 import bench_history
 import bench_intervals
 import bench_libraries
@@ -27,6 +28,7 @@ STEPS = [
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
     ("Portal (1M SYNTHETIC customers)", bench_portal.main),
     ("Reliability (1M SYNTHETIC customers)", bench_reliability.main),
+    ("Hardening (issue #15: logins, expansion, concurrent training, bodies)", bench_hardening.main),
 ]
 
 
