@@ -8,7 +8,7 @@ DATA_DIR ?= data
 ARTIFACTS := $(DATA_DIR)/final/metrics.json
 CDNOW_CUTOFF := 1998-01-01
 
-.PHONY: run dev test train bench bench-quality bench-scenarios bench-intervals chromium schemathesis screenshots clean
+.PHONY: run dev test train bench bench-quality bench-scenarios bench-intervals bench-campaign chromium schemathesis screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-intervals: $(VENV)/.dev-installed  ## coverage of the 80% intervals: CDNOW
 
 bench-scenarios: $(VENV)/.dev-installed  ## the grid of 36 SYNTHETIC backtests (~10 min)
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scenarios.py 2>&1 | grep --line-buffered -v " INFO "
+
+bench-campaign: $(VENV)/.dev-installed  ## the campaign planner's profit against held-out backtests (~6 min)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_campaign.py 2>&1 | grep --line-buffered -v " INFO "
 
 clean:
 	rm -rf $(VENV) .pytest_cache  # keeps DATA_DIR: model versions, uploads and history are data

@@ -11,8 +11,10 @@ from portal.extensions import final_dir
 
 
 def money(value: float | None) -> str:
-    """$1,234.56 for display only (values stay floats everywhere else)."""
-    return "—" if value is None else f"${value:,.2f}"
+    """$1,234.56 (-$1,234.56) for display only (values stay floats everywhere else)."""
+    if value is None:
+        return "—"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 # a customer's central 80% interval, as AG Grid columns (blank for a version without intervals)

@@ -197,11 +197,11 @@ def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
     prevent_initial_call=True,
 )
 def download_segment(n_clicks, top_pct):
-    """The whole segment as CSV."""
+    """The whole segment as CSV, with the marketer fields."""
     if not n_clicks:
         return no_update
     art = store.current(final_dir())
     top_pct = clamp_pct(top_pct)
     count = store.elite(art, top_pct)["count"]
-    page, _ = store.table_page(art, limit=count, max_rank=count)
-    return send_csv(page[store.TABLE_COLUMNS], f"clv_top_{top_pct:g}pct_{art.version}.csv")
+    rows = store.audience(art, "predicted_clv", count)[store.AUDIENCE_COLUMNS]
+    return send_csv(rows, f"clv_top_{top_pct:g}pct_{art.version}.csv")
