@@ -260,21 +260,17 @@ def make_coverage_figure(deciles: list[dict], level: float) -> go.Figure:
     fig = _base(
         f"Coverage of the {level:.0%} interval in the backtest", "Decile", "Share of customers"
     )
-    x = [d["decile"] for d in deciles]
-    fig.add_bar(
-        x=x,
-        y=[d["coverage"] for d in deciles],
-        name="actual inside [P10, P90]",
-        marker_color=COLORS["random"],
-        hovertemplate="decile %{x}: %{y:.1%}<extra>strict</extra>",
-    )
-    fig.add_bar(
-        x=x,
-        y=[d["pit_coverage"] for d in deciles],
-        name="PIT coverage",
-        marker_color=COLORS["model"],
-        hovertemplate="decile %{x}: %{y:.1%}<extra>PIT</extra>",
-    )
+    for key, name, color in (
+        ("coverage", "actual inside [P10, P90]", COLORS["random"]),
+        ("pit_coverage", "PIT coverage", COLORS["model"]),
+    ):
+        fig.add_bar(
+            x=[d["decile"] for d in deciles],
+            y=[d[key] for d in deciles],
+            name=name,
+            marker_color=color,
+            hovertemplate=f"decile %{{x}}: %{{y:.1%}}<extra>{name}</extra>",
+        )
     fig.add_hline(
         y=level,
         line_dash="dash",

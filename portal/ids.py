@@ -11,6 +11,7 @@ SEGMENTS_INPUT = "segments-top-pct"
 SEGMENTS_KPIS = "segments-kpis"
 SEGMENTS_PARETO = "segments-pareto-graph"
 SEGMENTS_GRID = "segments-grid"
+SEGMENTS_GRID_NOTE = "segments-grid-note"
 SEGMENTS_DOWNLOAD_BUTTON = "segments-download-button"
 SEGMENTS_DOWNLOAD = "segments-download"
 

@@ -1,7 +1,6 @@
 """Campaign planner: whom to contact, what it costs and returns; and the named groups."""
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
@@ -203,32 +202,12 @@ def layout(**_):
             html.Div(id=ids.CAMPAIGN_ALERT),
             html.Div(id=ids.CAMPAIGN_KPIS),
             c.graph(ids.CAMPAIGN_GRAPH, {}),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.H5("The most profitable audience", className="mb-0"),
-                            dbc.Button(
-                                [html.I(className="bi bi-download me-2"), "Download CSV"],
-                                id=ids.CAMPAIGN_DOWNLOAD_BUTTON,
-                                color="primary",
-                                size="sm",
-                            ),
-                        ],
-                        className="d-flex justify-content-between align-items-center mb-2",
-                    ),
-                    dag.AgGrid(
-                        id=ids.CAMPAIGN_GRID,
-                        columnDefs=COLUMNS,
-                        rowData=[],
-                        defaultColDef={"sortable": True, "resizable": True, "minWidth": 110},
-                        columnSize="responsiveSizeToFit",
-                        dashGridOptions={"pagination": True, "paginationPageSize": 20},
-                        style={"height": "480px"},
-                    ),
-                    html.Small(id=ids.CAMPAIGN_GRID_NOTE, className="text-muted"),
-                ],
-                className="panel",
+            c.grid_panel(
+                "The most profitable audience",
+                ids.CAMPAIGN_DOWNLOAD_BUTTON,
+                ids.CAMPAIGN_GRID,
+                COLUMNS,
+                ids.CAMPAIGN_GRID_NOTE,
             ),
             dcc.Download(id=ids.CAMPAIGN_DOWNLOAD),
             html.Div(
