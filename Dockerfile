@@ -15,7 +15,7 @@ RUN groupadd --gid 1000 clv && useradd --create-home --uid 1000 --gid 1000 clv \
 WORKDIR /app
 
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install -r requirements.txt
 
 COPY --chown=1000:1000 . .
 USER 1000:1000
