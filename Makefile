@@ -12,7 +12,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 DOCKERFILE := Dockerfile
 COMPOSE_FILE := compose.yaml
 COMPOSE_SCHEMA := tests/data/compose-spec.json
-SHELL_SCRIPTS := .ci/run $(wildcard .ci/*.sh)
+SHELL_SCRIPTS := .ci/run $(wildcard .ci/*.sh) bin/post_compile
 
 .PHONY: run dev test train lint lint-python lint-workflows lint-docker lint-compose lint-shell format \
 	bench bench-quality bench-scenarios chromium schemathesis screenshots clean

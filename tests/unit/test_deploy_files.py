@@ -170,3 +170,9 @@ def test_app_json_variables_change_the_running_app(name):
     assert f'"{name}"' in readers
     if name.startswith("CLV_"):
         assert Settings.from_env({name: "x"}) != Settings.from_env({})
+
+
+def test_heroku_bakes_the_same_version_as_the_image():
+    hook = REPO / "bin" / "post_compile"
+    baked = next(args for args in arguments("RUN") if "portal train" in args)
+    assert baked in hook.read_text()
