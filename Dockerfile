@@ -1,8 +1,9 @@
-# clv-portal: slim image, non-root, dependencies cached apart from the code, a CDNOW version baked in.
+# clv-portal: slim, non-root, dependencies cached apart from the code, a CDNOW version baked in.
 # Linted by hadolint (`make lint`); the one rule ignored is explained where it is ignored.
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PORT=8050 DATA_DIR=/data WEB_CONCURRENCY=2
 # LightGBM needs the OpenMP runtime; curl runs the health check.
 # DL3008 (pin apt versions): Debian replaces a package version on its mirror with each security or
@@ -19,9 +20,9 @@ RUN pip install -r requirements.txt
 
 COPY --chown=1000:1000 . .
 USER 1000:1000
-# The baked version: a Docker volume mounted empty at /data starts with it (Docker copies the image's
-# /data into a new named volume); any other empty DATA_DIR is trained into at start-up
-# (gunicorn.conf.py). Code, including the shipped CDNOW log in /app/data/raw, stays outside the volume.
+# The baked version: Docker copies the image's /data into a new named volume mounted there; any
+# other empty DATA_DIR is trained into at start-up (gunicorn.conf.py). The code, with the shipped
+# CDNOW log in /app/data/raw, stays outside the volume.
 RUN python -m portal train --cutoff 1998-01-01
 VOLUME ["/data"]
 

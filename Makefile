@@ -48,7 +48,7 @@ chromium:  ## Debian's chromium + chromium-driver for the browser tests
 test: $(VENV)/.dev-installed chromium  ## the whole test suite
 	$(BIN)/python -m pytest --headless
 
-lint: lint-python lint-workflows lint-docker lint-compose lint-shell  ## every linter; .ci/run runs it first
+lint: lint-python lint-workflows lint-docker lint-compose lint-shell  ## all linters (.ci/run: first)
 
 lint-python: $(VENV)/.dev-installed  ## ruff over the whole repository (pyproject.toml)
 	$(BIN)/ruff check .

@@ -12,7 +12,8 @@ while ((SECONDS < deadline)); do
         echo "$container: healthy"
         exit 0
     fi
-    if [ "$status" = unhealthy ] || [ "$(docker inspect --format '{{.State.Running}}' "$container")" != true ]; then
+    running="$(docker inspect --format '{{.State.Running}}' "$container")"
+    if [ "$status" = unhealthy ] || [ "$running" != true ]; then
         break
     fi
     sleep 5
