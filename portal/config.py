@@ -71,7 +71,7 @@ class Settings:
         return SHIPPED_TRANSACTIONS
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read settings from ``env`` (default: os.environ)."""
         env = os.environ if env is None else env
         default = cls()

@@ -68,7 +68,15 @@ ROW = _obj(
         "spend_6m": NUM,
         "actual_6m": NUM,
     },
-    required=["rank", "customer_id", "predicted_clv_6m", *INTERVAL, "p_purchase", "decile", "segment"],
+    required=[
+        "rank",
+        "customer_id",
+        "predicted_clv_6m",
+        *INTERVAL,
+        "p_purchase",
+        "decile",
+        "segment",
+    ],
 )
 NULLABLE_STR = {"type": "string", "nullable": True}
 AUDIENCE_ROW = _obj(
