@@ -43,7 +43,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     """train / retrain, holding the DATA_DIR's training lock."""
     from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
-    from portal.train import TrainError, train_frame, unchanged
+    from portal.train import TrainError, backtest_available, train_frame, unchanged
 
     settings = Settings.from_env()
     if args.transactions is None:
@@ -72,11 +72,15 @@ def _train(args: argparse.Namespace) -> int:
         return 2
     print(f"published {document['version']}", flush=True)
     print(f"cutoff {document['cutoff']}  customers {document['customers']}  {document['seconds']}s")
+    backtest = document["backtest"]
+    if not backtest_available(document):
+        print(f"warning: {backtest['note']}", flush=True)
+        return 0
     print(
-        f"backtest at {document['backtest']['cutoff']} "
-        f"({document['backtest']['customers']} customers, 6-month horizon):"
+        f"backtest at {backtest['cutoff']} "
+        f"({backtest['customers']} customers, 6-month horizon):"
     )
-    print(metrics_table(document["backtest"]))
+    print(metrics_table(backtest))
     return 0
 
 
@@ -123,9 +127,11 @@ def cmd_models(args: argparse.Namespace) -> int:
     recorded = db.list_versions(settings.database_url)
     for row in registry.with_availability(settings.data_dir, recorded):
         mark = "*" if row["version"] == current else " " if row["available"] else "-"
+        gini = row["normalized_gini"]
         print(
             f"{mark} {row['version']:<28} {row['mode']:<10} cutoff {row['cutoff']:<10} "
-            f"customers {row['customers']:>8}  by {row['trained_by']}"
+            f"customers {row['customers']:>8}  by {row['trained_by']:<12} "
+            f"gini {'— (no backtest)' if gini is None else f'{gini:.3f}'}"
         )
     return 0
 

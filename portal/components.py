@@ -97,6 +97,17 @@ def kpi_row(cards: list) -> dbc.Row:
     return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True, className="mb-3") for c in cards])
 
 
+def no_backtest_alert(backtest: dict, id_: str) -> dbc.Alert | None:
+    """A warning when a version has no backtest (its history was too short); None when it has."""
+    if backtest.get("available", True):  # versions before the flag always had one
+        return None
+    return dbc.Alert(
+        [html.I(className="bi bi-exclamation-triangle me-2"), backtest["note"] + "."],
+        color="warning",
+        id=id_,
+    )
+
+
 def not_ready(message: str) -> dbc.Alert:
     """Shown instead of a page when there are no artifacts to read."""
     return dbc.Alert(

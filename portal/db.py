@@ -193,14 +193,16 @@ def _bulk_insert_predictions(conn, scores: pd.DataFrame) -> None:
 
 
 def list_versions(url: str) -> list[dict]:
-    """Every recorded version, newest first, with its backtest Gini instead of all its metrics."""
+    """Every recorded version, newest first, with its backtest Gini (None without a backtest)
+    instead of all its metrics."""
     with engine(url).connect() as conn:
         newest_first = (model_versions.c.trained_at.desc(), model_versions.c.version.desc())
         rows = conn.execute(select(model_versions).order_by(*newest_first))
         listed = []
         for row in rows:
             plain = _plain(row._asdict())
-            plain["normalized_gini"] = plain.pop("metrics")["model"]["normalized_gini"]
+            model = plain.pop("metrics").get("model") or {}  # none without a backtest
+            plain["normalized_gini"] = model.get("normalized_gini")
             listed.append(plain)
         return listed
 

@@ -1,6 +1,7 @@
 """Component ids, page-prefixed kebab-case."""
 
 HOME_GAIN = "home-gain-graph"
+HOME_NO_BACKTEST = "home-no-backtest"
 
 LIFT_GRAPH = "lift-graph"
 LIFT_CALIBRATION = "lift-calibration-graph"
@@ -53,6 +54,7 @@ DATA_SHEET_ROW = "data-sheet-row"
 DATA_UPLOAD_MESSAGE = "data-upload-message"
 DATA_DECIMAL = "data-decimal"
 DATA_DATE_SAMPLES = "data-date-samples"
+DATA_NO_BACKTEST = "data-no-backtest"
 
 MODEL_VERSIONS = "model-versions-table"
 MODEL_VERSION_PICK = "model-version-pick"
@@ -60,5 +62,6 @@ MODEL_ACTIVATE = "model-activate"
 MODEL_ACTIVATE_RESULT = "model-activate-result"
 MODEL_COVERAGE = "model-coverage"
 MODEL_COVERAGE_GRAPH = "model-coverage-graph"
+MODEL_NO_BACKTEST = "model-no-backtest"
 
 PREDICT_HISTORY = "predict-history-graph"
