@@ -533,9 +533,26 @@ def train_frame(
     step("saving the version and its predictions")
     document["seconds"] = round(time.perf_counter() - started, 2)
     publish(Path(data_dir), final.table, model, document, database_url)
+    monitor_older_versions(Path(data_dir), database_url, days, document)
     step.done()
     log.info("published version %s in %.1fs", document["version"], document["seconds"])
     return document
+
+
+def monitor_older_versions(
+    data_dir: Path, database_url: str | None, days: pd.DataFrame, document: dict
+) -> None:
+    """Evaluate the older versions against this run's log (``portal.monitoring``); a failure
+    there is logged and never undoes the published version."""
+    from portal import monitoring  # it reads versions as this module writes them
+
+    url = database_url or Settings(data_dir=data_dir).database_url
+    try:
+        monitoring.evaluate_all(
+            data_dir, url, days, document["data"]["fingerprint"], exclude=document["version"]
+        )
+    except Exception:
+        log.exception("monitoring the older versions failed; the new version is published")
 
 
 def publish(

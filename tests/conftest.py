@@ -62,6 +62,21 @@ def short_data_dir(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def monitored_data_dir(short_data_dir, tmp_path_factory) -> Path:
+    """A copy of ``short_data_dir`` whose version monitoring judged on the full CDNOW log."""
+    from portal import features, monitoring
+    from portal.train import fingerprint
+
+    root = tmp_path_factory.mktemp("monitored") / "data"
+    shutil.copytree(short_data_dir, root, symlinks=True)
+    log = cdnow_until()
+    monitoring.evaluate_all(
+        root, Settings(data_dir=root).database_url, features.daily(log), fingerprint(log)
+    )
+    return root
+
+
 @pytest.fixture
 def settings(data_dir) -> Settings:
     return Settings(data_dir=data_dir)
