@@ -5,9 +5,10 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
-from portal import store
-from portal.extensions import final_dir
+from portal import ids, monitoring, registry, store
+from portal.extensions import final_dir, settings
 
 
 def money(value: float | None) -> str:
@@ -105,6 +106,26 @@ def no_backtest_alert(backtest: dict, id_: str) -> dbc.Alert | None:
         [html.I(className="bi bi-exclamation-triangle me-2"), backtest["note"] + "."],
         color="warning",
         id=id_,
+    )
+
+
+def monitoring_banner(version: str) -> dbc.Alert | None:
+    """The overview's warning when the serving version's realised figures leave their bounds."""
+    config = settings()
+    try:
+        found = monitoring.detail(config.data_dir, config.database_url, version)["warnings"]
+    except (SQLAlchemyError, registry.UnknownVersion):
+        return None
+    if not found:
+        return None
+    return dbc.Alert(
+        [
+            html.I(className="bi bi-exclamation-octagon me-2"),
+            f"The serving version's realised figures: {'; '.join(found)}. ",
+            html.A("See monitoring", href="/monitoring"),
+        ],
+        color="danger",
+        id=ids.HOME_MONITORING_WARNING,
     )
 
 

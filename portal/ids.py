@@ -65,3 +65,13 @@ MODEL_COVERAGE_GRAPH = "model-coverage-graph"
 MODEL_NO_BACKTEST = "model-no-backtest"
 
 PREDICT_HISTORY = "predict-history-graph"
+
+HOME_MONITORING_WARNING = "home-monitoring-warning"
+
+MONITORING_TABLE = "monitoring-table"
+MONITORING_TOTALS = "monitoring-totals-graph"
+MONITORING_QUALITY = "monitoring-quality-graph"
+MONITORING_VERSION = "monitoring-version"
+MONITORING_DECILES = "monitoring-deciles-graph"
+MONITORING_EMPTY = "monitoring-empty"
+MONITORING_DRIFT = "monitoring-drift-table"

@@ -67,6 +67,7 @@ def layout(**_):
                 "Predicted spend over the next 6 months for every customer, "
                 "and how well the ranking held up on data the model never saw.",
             ),
+            c.monitoring_banner(art.version),
             c.no_backtest_alert(backtest, ids.HOME_NO_BACKTEST),
             c.kpi_row(cards),
             graph,
