@@ -329,7 +329,8 @@ EVALUATION_FIELDS = (
 
 def overview(data_dir: Path, url: str) -> list[dict]:
     """Every recorded version, oldest cutoff first, with its latest evaluation (None before any),
-    its warnings and its drift summary: what /api/monitoring and the page show."""
+    its warnings and its drift at training (``drift_summary``): what /api/monitoring and the
+    page show."""
     stored = {row["version"]: row for row in stored_rows(url)}
     recorded = sorted(db.list_versions(url), key=lambda v: (v["cutoff"], v["trained_at"]))
     return [_summary(data_dir, row, stored.get(row["version"])) for row in recorded]
@@ -365,7 +366,23 @@ def _summary(data_dir: Path, row: dict, evaluation: dict | None, full: bool = Fa
         "backtest_calibration": backtest.get("calibration"),
         "evaluation": shown,
         "warnings": warnings(judged) if evaluation else [],
+        "drift": drift_summary(metrics.get("drift"), full),
     }
+
+
+def drift_summary(found: dict | None, full: bool = False) -> dict | None:
+    """A version's drift at training (None for versions before it was recorded): the features
+    flagged and the largest PSI; ``full`` adds every feature's PSI and bins."""
+    if not found:
+        return None
+    summary = {
+        "threshold": found["threshold"],
+        "flagged": found["flagged"],
+        "max_psi": max((f["psi"] for f in found["features"]), default=None),
+    }
+    if full:
+        summary["features"] = found["features"]
+    return summary
 
 
 def _version_metrics(data_dir: Path, version: str) -> dict:

@@ -219,8 +219,26 @@ EVALUATION = {  # a version's predictions against the spend realised in its obse
 }
 
 
-def _monitored(evaluation: dict) -> dict:
-    """A version's monitoring entry with the given evaluation object (null before any)."""
+DRIFT = {  # PSI of the inputs between the training snapshots and the scored population
+    "threshold": NUM,
+    "flagged": {"type": "array", "items": STR},
+    "max_psi": NULLABLE_NUM,
+}
+DRIFT_FEATURE = _obj(
+    {
+        "feature": STR,
+        "psi": NUM,
+        "flagged": BOOL,
+        "edges": {"type": "array", "items": NUM},
+        "reference": {"type": "array", "items": NUM},
+        "scored": {"type": "array", "items": NUM},
+    }
+)
+
+
+def _monitored(evaluation: dict, drift: dict) -> dict:
+    """A version's monitoring entry with the given evaluation object (null before any) and
+    drift object (null for versions trained before drift was recorded)."""
     return _obj(
         {
             "version": STR,
@@ -232,11 +250,12 @@ def _monitored(evaluation: dict) -> dict:
             "backtest_calibration": NULLABLE_NUM,
             "evaluation": {**evaluation, "nullable": True},
             "warnings": {"type": "array", "items": STR},
+            "drift": {**drift, "nullable": True},
         }
     )
 
 
-MONITORED = _monitored(_obj(EVALUATION))
+MONITORED = _monitored(_obj(EVALUATION), _obj(DRIFT))
 MONITORED_DETAIL = _monitored(
     _obj(
         {
@@ -244,7 +263,8 @@ MONITORED_DETAIL = _monitored(
             "deciles": {"type": "array", "items": {"$ref": "#/components/schemas/Decile"}},
             "intervals": {"type": "object", "nullable": True},
         }
-    )
+    ),
+    _obj({**DRIFT, "features": {"type": "array", "items": DRIFT_FEATURE}}),
 )
 
 

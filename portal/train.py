@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from portal import analytics, classical, clock, db, features, intervals, registry, season
+from portal import analytics, classical, clock, db, drift, features, intervals, registry, season
 from portal.clock import BusinessClock
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.explain import mean_abs_contributions
@@ -204,6 +204,8 @@ def fit_model(
         cutoff=str(cutoff.date()),
         training_cutoffs=[str(c.date()) for c in cuts],
     )
+    inputs = [c for c in model.inputs if c not in population.context]  # context: constant
+    model.feature_bins = drift.reference_bins(pd.concat(snapshots), inputs)
     if holdout_intervals:
         model.intervals = holdout_interval_model(snapshots, cuts[-1], model.inputs, seed)
     return model, current
@@ -527,6 +529,9 @@ def train_frame(
         "correction": correction_summary(model),
         "season": season_summary(model, days["date"].min()),
         "intervals": intervals.summary(model.intervals, final.table),
+        "drift": drift.report(
+            model.feature_bins, add_population_features(final.table, model.population)
+        ),
         "seed": seed,
         "trained_by": trained_by,
     }

@@ -26,8 +26,10 @@ HEADERS = [
     "Top-decile",
     "Decile MAPE",
     "Coverage",
+    "Drift",
     "",
 ]
+DRIFT_HEADERS = ["Feature", "PSI", ""]
 
 
 def _cell(value, fmt: str) -> str:
@@ -60,8 +62,50 @@ def version_row(v: dict, current: str | None) -> html.Tr:
             html.Td(_cell(e["coverage"], "{:.1%}")),
         ]
     return html.Tr(
-        [html.Td(html.Code(v["version"])), html.Td(v["cutoff"]), *cells, html.Td(status)],
+        [
+            html.Td(html.Code(v["version"])),
+            html.Td(v["cutoff"]),
+            *cells,
+            html.Td(drift_text(v["drift"])),
+            html.Td(status),
+        ],
         className="table-danger" if v["warnings"] else "",
+    )
+
+
+def drift_text(found: dict | None) -> str:
+    """The drift column: which inputs moved (PSI above the threshold) since training."""
+    if found is None:
+        return "not recorded"
+    if not found["flagged"]:
+        return f"none above {found['threshold']}"
+    return f"{len(found['flagged'])} above {found['threshold']}: {', '.join(found['flagged'])}"
+
+
+def drift_table(found: dict | None) -> html.Div:
+    """Every input's PSI between the training snapshots and the scored population."""
+    if found is None:
+        return html.P("Drift was not recorded for this version.", className="text-muted")
+    rows = [
+        html.Tr(
+            [
+                html.Td(f["feature"]),
+                html.Td(f"{f['psi']:.3f}"),
+                html.Td(dbc.Badge("drifted", color="danger") if f["flagged"] else ""),
+            ],
+            className="table-danger" if f["flagged"] else "",
+        )
+        for f in found["features"]
+    ]
+    return html.Div(
+        [
+            html.H5("Drift: inputs at scoring vs the training snapshots"),
+            html.P(
+                f"Population stability index per input; above {found['threshold']} is flagged.",
+                className="text-muted",
+            ),
+            c.data_table(DRIFT_HEADERS, rows, ids.MONITORING_DRIFT_TABLE),
+        ]
     )
 
 
@@ -115,13 +159,18 @@ def layout(**_):
                 className="panel",
             ),
             c.graph(ids.MONITORING_DECILES, {}),
+            html.Div(id=ids.MONITORING_DRIFT),
         ]
     )
 
 
-@callback(Output(ids.MONITORING_DECILES, "figure"), Input(ids.MONITORING_VERSION, "value"))
-def update_deciles(version):
-    """Predicted vs realised by decile for the chosen version."""
+@callback(
+    Output(ids.MONITORING_DECILES, "figure"),
+    Output(ids.MONITORING_DRIFT, "children"),
+    Input(ids.MONITORING_VERSION, "value"),
+)
+def update_version(version):
+    """Predicted vs realised by decile, and drift, for the chosen version."""
     config = settings()
     try:
         detail = monitoring.detail(config.data_dir, config.database_url, version)
@@ -129,4 +178,5 @@ def update_deciles(version):
         raise dash.exceptions.PreventUpdate from None
     if detail["evaluation"] is None:
         raise dash.exceptions.PreventUpdate
-    return figures.make_decile_figure(detail["evaluation"]["deciles"], version)
+    deciles = figures.make_decile_figure(detail["evaluation"]["deciles"], version)
+    return deciles, drift_table(detail["drift"])

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -68,8 +69,8 @@ def test_one_version_adds_deciles_and_coverage(client, truth):
     name, table, actual, _ = truth
     body = client.get(f"/api/monitoring/{name}").get_json()
     listed = client.get("/api/monitoring").get_json()["versions"][0]
-    assert {k: v for k, v in body.items() if k != "evaluation"} == {
-        k: v for k, v in listed.items() if k != "evaluation"
+    assert {k: v for k, v in body.items() if k not in ("evaluation", "drift")} == {
+        k: v for k, v in listed.items() if k not in ("evaluation", "drift")
     }
     e = body["evaluation"]
     assert {k: e[k] for k in listed["evaluation"]} == listed["evaluation"]
@@ -100,3 +101,29 @@ def test_an_empty_data_dir_lists_nothing(empty_settings):
     client = fresh_app(empty_settings).server.test_client()
     assert client.get("/api/monitoring").get_json() == {"current": None, "versions": []}
     assert client.get("/api/monitoring/x").status_code == 404
+
+
+def test_drift_of_the_inputs_since_training(client, truth):
+    """PSI of each input between the training snapshots (bins stored with the model) and the
+    scored customers: here by hand from the stored bins and the version's parquet."""
+    name, table, _, metrics = truth
+    listed = client.get("/api/monitoring").get_json()["versions"][0]["drift"]
+    detail = client.get(f"/api/monitoring/{name}").get_json()["drift"]
+    features = detail["features"]
+    assert {f["feature"] for f in features} >= {"recency_days", "spend_6m", "bgnbd_p_alive"}
+    assert "tenure_days" not in {f["feature"] for f in features}  # not a model input
+    assert listed == {k: detail[k] for k in ("threshold", "flagged", "max_psi")}
+    assert listed["threshold"] == 0.2
+    assert listed["flagged"] == [f["feature"] for f in features if f["psi"] > 0.2]
+    assert listed["max_psi"] == max(f["psi"] for f in features)
+    assert [f["psi"] for f in features] == sorted((f["psi"] for f in features), reverse=True)
+    assert features == metrics["drift"]["features"]
+    recency = next(f for f in features if f["feature"] == "recency_days")
+    values = table["recency_days"].to_numpy(dtype=float)
+    edges = [-np.inf, *recency["edges"], np.inf]
+    scored = [((values > lo) & (values <= hi)).mean() for lo, hi in zip(edges, edges[1:])]
+    scored.append(float(np.isnan(values).mean()))
+    assert recency["scored"] == pytest.approx(scored)
+    ref, now = np.maximum(recency["reference"], 1e-4), np.maximum(scored, 1e-4)
+    assert recency["psi"] == pytest.approx(float(np.sum((now - ref) * np.log(now / ref))))
+    assert sum(recency["reference"]) == pytest.approx(1.0)

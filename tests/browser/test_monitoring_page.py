@@ -44,6 +44,9 @@ def test_the_monitoring_page_shows_each_version_and_its_deciles(dash_duo, monito
     duo.wait_for_element("#monitoring-totals-graph .main-svg")
     duo.wait_for_element("#monitoring-quality-graph .main-svg")
     duo.wait_for_contains_text("#monitoring-deciles-graph", f"Deciles of {row['version']}")
+    top = monitoring.detail(monitored_data_dir, url, row["version"])["drift"]["features"][0]
+    duo.wait_for_contains_text("#monitoring-drift-table tbody tr:nth-child(1)", top["feature"])
+    assert f"{top['psi']:.3f}" in duo.find_element("#monitoring-drift-table tbody tr").text
     visit(duo, "/")
     duo.wait_for_element("#home-kpi-gini")
     assert not duo.driver.find_elements("css selector", "#home-monitoring-warning")
