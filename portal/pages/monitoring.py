@@ -30,6 +30,7 @@ HEADERS = [
     "",
 ]
 DRIFT_HEADERS = ["Feature", "PSI", ""]
+SHOWN_FLAGS = 3  # the most drifted inputs named in the table; the version's drift table has all
 
 
 def _cell(value, fmt: str) -> str:
@@ -79,7 +80,9 @@ def drift_text(found: dict | None) -> str:
         return "not recorded"
     if not found["flagged"]:
         return f"none above {found['threshold']}"
-    return f"{len(found['flagged'])} above {found['threshold']}: {', '.join(found['flagged'])}"
+    flagged = found["flagged"]
+    more = f" and {len(flagged) - SHOWN_FLAGS} more" if len(flagged) > SHOWN_FLAGS else ""
+    return f"{len(flagged)} above {found['threshold']}: {', '.join(flagged[:SHOWN_FLAGS])}{more}"
 
 
 def drift_table(found: dict | None) -> html.Div:
