@@ -196,8 +196,11 @@ def evaluate_version(version: Version, days: pd.DataFrame) -> dict | None:
     ids = version.table["customer_id"].astype(str)
     known = ids.isin(days.loc[days["date"] < seen.cutoff, "customer_id"].astype(str).unique())
     if known.mean() < MIN_KNOWN_SHARE:
-        log.warning("monitoring: the log knows %.0f%% of %s's customers; skipped",
-                    100 * known.mean(), version.name)
+        log.warning(
+            "monitoring: the log knows %.0f%% of %s's customers; skipped",
+            100 * known.mean(),
+            version.name,
+        )
         return None
     model = version.model
     population = model.population if model is not None else None
@@ -253,7 +256,9 @@ def save(url: str, result: dict) -> None:
     row["observed_to"] = date.fromisoformat(row["observed_to"])
     row["version"] = result["version"]
     row["evaluated_at"] = datetime.now(timezone.utc).replace(microsecond=0)
-    row["details"] = json_ready({k: v for k, v in result.items() if k not in SCALARS + ("version",)})
+    row["details"] = json_ready(
+        {k: v for k, v in result.items() if k not in SCALARS + ("version",)}
+    )
     table = db.monitoring
     with db.engine(url).begin() as conn:
         conn.execute(delete(table).where(table.c.version == result["version"]))

@@ -80,7 +80,10 @@ def make_decile_figure(deciles: list[dict], version: str) -> go.Figure:
     fig = _base(f"Deciles of {version}", "Decile (1 = highest predicted)", "Mean spend ($)")
     x = [d["decile"] for d in deciles]
     fig.add_bar(
-        x=x, y=[d["mean_predicted"] for d in deciles], name="Predicted", marker_color=COLORS["model"]
+        x=x,
+        y=[d["mean_predicted"] for d in deciles],
+        name="Predicted",
+        marker_color=COLORS["model"],
     )
     fig.add_bar(
         x=x, y=[d["mean_actual"] for d in deciles], name="Realised", marker_color=COLORS["actual"]

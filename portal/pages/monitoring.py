@@ -139,7 +139,9 @@ def layout(**_):
     return html.Div(
         [
             header,
-            c.data_table(HEADERS, [version_row(v, current) for v in versions], ids.MONITORING_TABLE),
+            c.data_table(
+                HEADERS, [version_row(v, current) for v in versions], ids.MONITORING_TABLE
+            ),
             dbc.Row(
                 [
                     dbc.Col(

@@ -1,5 +1,6 @@
 """/api/monitoring and /api/monitoring/<version>, field by field against independent figures."""
 
+import itertools
 import json
 
 import numpy as np
@@ -41,10 +42,22 @@ def test_monitoring_lists_every_version_with_its_evaluation(client, truth):
     assert row["backtest_gini"] is None and row["backtest_calibration"] is None
     e = row["evaluation"]
     assert set(e) == {
-        "observed_to", "fraction_observed", "expected_share", "share_rule", "evaluated_at",
-        "data_fingerprint", "predicted_total_horizon", "predicted_total", "predicted_low",
-        "predicted_high", "realised_total", "normalized_gini", "top_decile_capture",
-        "calibration", "decile_mape", "coverage",
+        "observed_to",
+        "fraction_observed",
+        "expected_share",
+        "share_rule",
+        "evaluated_at",
+        "data_fingerprint",
+        "predicted_total_horizon",
+        "predicted_total",
+        "predicted_low",
+        "predicted_high",
+        "realised_total",
+        "normalized_gini",
+        "top_decile_capture",
+        "calibration",
+        "decile_mape",
+        "coverage",
     }
     assert e["observed_to"] == "1998-07-01" and e["fraction_observed"] == 1.0
     assert e["expected_share"] == 1.0 and e["share_rule"] == "complete"
@@ -121,7 +134,7 @@ def test_drift_of_the_inputs_since_training(client, truth):
     recency = next(f for f in features if f["feature"] == "recency_days")
     values = table["recency_days"].to_numpy(dtype=float)
     edges = [-np.inf, *recency["edges"], np.inf]
-    scored = [((values > lo) & (values <= hi)).mean() for lo, hi in zip(edges, edges[1:])]
+    scored = [((values > lo) & (values <= hi)).mean() for lo, hi in itertools.pairwise(edges)]
     scored.append(float(np.isnan(values).mean()))
     assert recency["scored"] == pytest.approx(scored)
     ref, now = np.maximum(recency["reference"], 1e-4), np.maximum(scored, 1e-4)

@@ -18,7 +18,9 @@ def test_shares_by_bin_with_missing_values_last():
 def test_psi_by_hand():
     assert drift.psi([0.5, 0.5], [0.5, 0.5]) == 0.0
     # 0.25 ln(0.5/0.25) + 0.25 ln(0.75/0.5)
-    assert drift.psi([0.5, 0.5], [0.75, 0.25]) == pytest.approx(0.25 * math.log(2) + 0.25 * math.log(1.5))
+    assert drift.psi([0.5, 0.5], [0.75, 0.25]) == pytest.approx(
+        0.25 * math.log(2) + 0.25 * math.log(1.5)
+    )
     # an empty bin counts as 1e-4, not 0: finite
     assert drift.psi([1.0, 0.0], [0.0, 1.0]) == pytest.approx(2 * (1 - 1e-4) * math.log(1e4))
 

@@ -116,8 +116,12 @@ def test_a_complete_horizon_is_not_pro_rated():
 
 
 def test_warnings_on_calibration_and_a_gini_drop():
-    fine = {"calibration": 1.05, "normalized_gini": 0.70, "backtest_gini": 0.74,
-            "fraction_observed": 1.0}
+    fine = {
+        "calibration": 1.05,
+        "normalized_gini": 0.70,
+        "backtest_gini": 0.74,
+        "fraction_observed": 1.0,
+    }
     assert monitoring.warnings(fine) == [] and monitoring.warnings(None) == []
     off = {**fine, "calibration": 1.12, "normalized_gini": 0.68}
     found = monitoring.warnings(off)
@@ -131,3 +135,19 @@ def test_json_ready_drops_nan_and_numpy_types():
     ready = monitoring.json_ready({"a": np.float64("nan"), "b": [np.int64(3), 1.5], "c": None})
     assert ready == {"a": None, "b": [3, 1.5], "c": None}
     assert type(ready["b"][0]) is int
+
+
+def test_a_version_without_its_model_is_pro_rated_by_time():
+    version = monitoring.Version("v1", CUTOFF, hand_table(), None, {})
+    result = monitoring.evaluate_version(version, features.daily(hand_log()))
+    assert result["share_rule"] == "time" and result["expected_share"] == 0.5
+    assert result["version"] == "v1" and result["backtest_gini"] is None
+    assert result["calibration"] == pytest.approx(260 / 120)
+
+
+def test_a_log_of_other_customers_or_before_the_cutoff_is_not_evaluated():
+    version = monitoring.Version("v1", CUTOFF, hand_table(), None, {})
+    strangers = hand_log().assign(customer_id=lambda f: "X" + f["customer_id"])
+    assert monitoring.evaluate_version(version, features.daily(strangers)) is None
+    early = hand_log()[lambda f: f["date"] < CUTOFF]
+    assert monitoring.evaluate_version(version, features.daily(early)) is None
