@@ -7,8 +7,16 @@ PORT ?= 8050
 DATA_DIR ?= data
 ARTIFACTS := $(DATA_DIR)/final/metrics.json
 CDNOW_CUTOFF := 1998-01-01
+# What `make lint` checks (a test points these at broken copies to see it fail).
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+DOCKERFILE := Dockerfile
+COMPOSE_FILE := compose.yaml
+COMPOSE_SCHEMA := tests/data/compose-spec.json
+SHELL_SCRIPTS := .ci/run $(wildcard .ci/*.sh) bin/post_compile
 
-.PHONY: run dev test train bench bench-quality bench-scenarios bench-intervals chromium schemathesis screenshots clean
+.PHONY: run dev test train lint lint-python lint-workflows lint-docker lint-compose lint-shell format \
+	bench bench-quality bench-scenarios bench-intervals bench-campaign chromium schemathesis \
+	screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +49,28 @@ chromium:  ## Debian's chromium + chromium-driver for the browser tests
 test: $(VENV)/.dev-installed chromium  ## the whole test suite
 	$(BIN)/python -m pytest --headless
 
+lint: lint-python lint-workflows lint-docker lint-compose lint-shell  ## all linters (.ci/run: first)
+
+lint-python: $(VENV)/.dev-installed  ## ruff over the whole repository (pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint-workflows: $(VENV)/.dev-installed  ## actionlint, with shellcheck on every run: step
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint $(WORKFLOWS)
+
+lint-docker: $(VENV)/.dev-installed  ## hadolint
+	$(BIN)/hadolint $(DOCKERFILE)
+
+lint-compose: $(VENV)/.dev-installed  ## the Compose file against the Compose specification's schema
+	$(BIN)/check-jsonschema --schemafile $(COMPOSE_SCHEMA) $(COMPOSE_FILE)
+
+lint-shell: $(VENV)/.dev-installed  ## shellcheck on the CI scripts
+	$(BIN)/shellcheck $(SHELL_SCRIPTS)
+
+format: $(VENV)/.dev-installed  ## fix what ruff can: imports, upgrades, then formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 schemathesis: $(VENV)/.dev-installed $(ARTIFACTS)  ## fuzz the API from its OpenAPI document
 	$(BIN)/python tests/bench/schemathesis_run.py
 
@@ -55,6 +85,9 @@ bench-intervals: $(VENV)/.dev-installed  ## coverage of the 80% intervals: CDNOW
 
 bench-scenarios: $(VENV)/.dev-installed  ## the grid of 36 SYNTHETIC backtests (~10 min)
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scenarios.py 2>&1 | grep --line-buffered -v " INFO "
+
+bench-campaign: $(VENV)/.dev-installed  ## the campaign planner's profit against held-out backtests (~6 min)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_campaign.py 2>&1 | grep --line-buffered -v " INFO "
 
 clean:
 	rm -rf $(VENV) .pytest_cache  # keeps DATA_DIR: model versions, uploads and history are data

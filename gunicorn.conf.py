@@ -15,9 +15,13 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def on_starting(server):
-    """Train on the shipped data when no artifacts exist (fresh Railway/Heroku/Docker boot)."""
+    """Refuse a bind that exposes pages the API token protects (portal.security), then train on the
+    shipped data when no artifacts exist (fresh Railway/Heroku/Docker boot)."""
+    from portal.config import Settings
+    from portal.exposure import refuse_exposed_start
     from portal.train import ensure_artifacts
 
+    refuse_exposed_start(Settings.from_env(), server.cfg.bind)
     ensure_artifacts()
 
 

@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         dash.Input("shell-navbar-toggler", "n_clicks"),
         dash.State("shell-navbar-collapse", "is_open"),
     )
-    register_security(server, settings, app.csp_hashes)
+    register_security(server, settings, app.csp_hashes, app.callback_map)
     jobs.configure(settings)
     _migrate_database(settings)
     return app

@@ -4,6 +4,7 @@ hash-password."""
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import logging
 import os
@@ -38,7 +39,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             return _train(args)
     except registry.TrainingInProgress as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return registry.IN_PROGRESS_EXIT
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -66,7 +67,7 @@ def _train(args: argparse.Namespace) -> int:
             args.seed,
             database_url=settings.database_url,
             trained_by=args.trained_by,
-            progress=_print_progress if args.progress else None,
+            progress=functools.partial(_progress, settings.data_dir, args.progress),
         )
     except (IngestError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -102,8 +103,14 @@ def column_map(args: argparse.Namespace):
     )
 
 
-def _print_progress(done: int, total: int, message: str) -> None:
-    print(f"progress {done}/{total} {message}", flush=True)
+def _progress(data_dir: Path, echo: bool, done: int, total: int, message: str) -> None:
+    """Record a step for other requests to show (registry.running_progress); with --progress,
+    print it too."""
+    from portal import registry
+
+    registry.record_progress(data_dir, done, total, message)
+    if echo:
+        print(f"progress {done}/{total} {message}", flush=True)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -195,10 +202,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from portal import create_app
+    from portal.exposure import refuse_exposed_start
 
     settings = Settings.from_env()
+    host = args.host or settings.host
+    refuse_exposed_start(settings, [host])
     app = create_app()
-    app.run(host=args.host or settings.host, port=args.port or settings.port, debug=args.debug)
+    app.run(host=host, port=args.port or settings.port, debug=args.debug)
     return 0
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from portal import db, intervals, monitoring, registry, scoring, store
+from portal import campaign, db, intervals, monitoring, registry, scoring, store
 from portal.extensions import final_dir, settings
 from portal.openapi import openapi_document
 
@@ -166,6 +166,7 @@ def table():
         descending=order == "desc",
         query=request.args.get("q", ""),
         segment=segment,
+        group=request.args.get("group") or None,
     )
     columns = store.TABLE_COLUMNS + (["actual_6m"] if art.has_actuals else [])
     return jsonify(
@@ -176,6 +177,37 @@ def table():
             "sort": sort,
             "order": order,
             "rows": records(page[columns]),
+        }
+    )
+
+
+@bp.get("/audience")
+def audience():
+    """The top X% (or the first ``count``) customers by ``rank_by``, paged, with marketer fields."""
+    rank_by = request.args.get("rank_by") or "predicted_clv"
+    if rank_by not in campaign.RANK_BY:
+        raise ApiError(
+            422, "invalid_parameter", f"rank_by must be one of {', '.join(campaign.RANK_BY)}"
+        )
+    if request.args.get("top_pct") and request.args.get("count"):
+        raise ApiError(422, "invalid_parameter", "give top_pct or count, not both")
+    count = number_arg("count", None, 1, 10**9)
+    top_pct = None if count else number_arg("top_pct", 5.0, 0.0, 100.0, float, low_open=True)
+    limit = number_arg("limit", 100, 1, MAX_LIMIT)
+    offset = number_arg("offset", 0, 0, 10**9)
+    art = artifacts()
+    size = campaign.audience_size(art.n, top_pct, count)
+    rows = store.audience(art, rank_by, size, offset, limit)
+    return jsonify(
+        {
+            "version": art.version,
+            "rank_by": rank_by,
+            "top_pct": top_pct,
+            "count": size,
+            "customers_total": art.n,
+            "limit": limit,
+            "offset": offset,
+            "customers": records(rows),
         }
     )
 

@@ -115,6 +115,19 @@ def expected_purchases(params: BgNbdParams, t: float, x, t_x, T) -> np.ndarray:
     return c * bracket * p_alive(params, x, t_x, T)
 
 
+def median_wait_if_alive(params: BgNbdParams, x, T) -> np.ndarray:
+    """Median weeks from T to the next purchase of a customer who is still alive at T.
+
+    Alive at T, the purchase rate's posterior is Gamma(r + x, alpha + T) (dropout happens only
+    at a purchase), so the wait is Lomax: P(no purchase in w) = ((alpha + T) / (alpha + T + w))
+    ^ (r + x), whose median is (alpha + T) (2^(1 / (r + x)) - 1). Its mean is infinite when
+    r + x <= 1, so the median is the usable figure.
+    """
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    with np.errstate(over="ignore"):
+        return (params.alpha + T) * np.expm1(np.log(2.0) / (params.r + x))
+
+
 SERIES_SWITCH = 1e-3
 SERIES_TOLERANCE = 1e-15
 SERIES_MAX_TERMS = 100_000

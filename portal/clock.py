@@ -46,6 +46,11 @@ class BusinessClock:
         grid, cumulative = _cumulative(self)
         return np.interp(np.asarray(day, dtype=float), grid, cumulative)
 
+    def day_at(self, operational) -> np.ndarray:
+        """The inverse of ``at``: days since the origin when C reaches ``operational``."""
+        grid, cumulative = _cumulative(self)
+        return np.interp(np.asarray(operational, dtype=float), cumulative, grid)
+
     def day_of(self, timestamp) -> float:
         """Days from the origin to ``timestamp``."""
         return float((pd.Timestamp(timestamp) - pd.Timestamp(self.origin)).days)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,8 +13,10 @@ from portal.extensions import final_dir, settings
 
 
 def money(value: float | None) -> str:
-    """$1,234.56 for display only (values stay floats everywhere else)."""
-    return "—" if value is None else f"${value:,.2f}"
+    """$1,234.56 (-$1,234.56) for display only (values stay floats everywhere else)."""
+    if value is None:
+        return "—"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 # a customer's central 80% interval, as AG Grid columns (blank for a version without intervals)
@@ -188,4 +191,35 @@ def data_table(headers: list[str], rows: list, id_: str) -> dbc.Table:
         responsive=True,
         size="sm",
         className="bg-white",
+    )
+
+
+def grid_panel(title: str, button_id: str, grid_id: str, columns: list, note_id: str) -> html.Div:
+    """A titled, paginated AG Grid with a "Download CSV" button and a note below it."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H5(title, className="mb-0"),
+                    dbc.Button(
+                        [html.I(className="bi bi-download me-2"), "Download CSV"],
+                        id=button_id,
+                        color="primary",
+                        size="sm",
+                    ),
+                ],
+                className="d-flex justify-content-between align-items-center mb-2",
+            ),
+            dag.AgGrid(
+                id=grid_id,
+                columnDefs=columns,
+                rowData=[],
+                defaultColDef={"sortable": True, "resizable": True, "minWidth": 110},
+                columnSize="responsiveSizeToFit",
+                dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                style={"height": "480px"},
+            ),
+            html.Small(id=note_id, className="text-muted"),
+        ],
+        className="panel",
     )

@@ -30,8 +30,12 @@ class Settings:
     debug: bool = False
     api_token: str | None = None
     portal_users: str | None = None
+    login_max_failures: int = 10
+    portal_open: bool = False
     database: str | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_rows: int = 5_000_000
+    max_upload_decoded_bytes: int = 1024 * 1024 * 1024
     celery_broker_url: str | None = None
 
     @property
@@ -50,6 +54,13 @@ class Settings:
         return self.data_dir / "uploads"
 
     @property
+    def upload_limits(self):
+        """What an uploaded file may expand to when the portal reads it (a readers.Limits)."""
+        from portal.readers import Limits
+
+        return Limits(rows=self.max_upload_rows, decoded_bytes=self.max_upload_decoded_bytes)
+
+    @property
     def jobs_dir(self) -> Path:
         """The diskcache of background training jobs."""
         return self.data_dir / "jobs"
@@ -60,7 +71,7 @@ class Settings:
         return SHIPPED_TRANSACTIONS
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read settings from ``env`` (default: os.environ)."""
         env = os.environ if env is None else env
         default = cls()
@@ -76,7 +87,13 @@ class Settings:
             debug=_flag(env.get("DASH_DEBUG")),
             api_token=env.get("CLV_API_TOKEN") or None,
             portal_users=env.get("CLV_PORTAL_USERS") or None,
+            login_max_failures=int(env.get("CLV_LOGIN_MAX_FAILURES", default.login_max_failures)),
+            portal_open=_flag(env.get("CLV_PORTAL_OPEN")),
             database=env.get("DATABASE_URL") or None,
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", default.max_upload_bytes)),
+            max_upload_rows=int(env.get("MAX_UPLOAD_ROWS", default.max_upload_rows)),
+            max_upload_decoded_bytes=int(
+                env.get("MAX_UPLOAD_DECODED_BYTES", default.max_upload_decoded_bytes)
+            ),
             celery_broker_url=env.get("CELERY_BROKER_URL") or None,
         )

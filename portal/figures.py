@@ -260,21 +260,17 @@ def make_coverage_figure(deciles: list[dict], level: float) -> go.Figure:
     fig = _base(
         f"Coverage of the {level:.0%} interval in the backtest", "Decile", "Share of customers"
     )
-    x = [d["decile"] for d in deciles]
-    fig.add_bar(
-        x=x,
-        y=[d["coverage"] for d in deciles],
-        name="actual inside [P10, P90]",
-        marker_color=COLORS["random"],
-        hovertemplate="decile %{x}: %{y:.1%}<extra>strict</extra>",
-    )
-    fig.add_bar(
-        x=x,
-        y=[d["pit_coverage"] for d in deciles],
-        name="PIT coverage",
-        marker_color=COLORS["model"],
-        hovertemplate="decile %{x}: %{y:.1%}<extra>PIT</extra>",
-    )
+    for key, name, color in (
+        ("coverage", "actual inside [P10, P90]", COLORS["random"]),
+        ("pit_coverage", "PIT coverage", COLORS["model"]),
+    ):
+        fig.add_bar(
+            x=[d["decile"] for d in deciles],
+            y=[d[key] for d in deciles],
+            name=name,
+            marker_color=color,
+            hovertemplate=f"decile %{{x}}: %{{y:.1%}}<extra>{name}</extra>",
+        )
     fig.add_hline(
         y=level,
         line_dash="dash",
@@ -394,4 +390,57 @@ def make_amount_figure(histogram: dict[str, list]) -> go.Figure:
     )
     fig.update_xaxes(tickprefix="$")
     fig.update_layout(showlegend=False, bargap=0.05)
+    return fig
+
+
+def make_profit_figure(curve: dict) -> go.Figure:
+    """Expected campaign profit over "contact the top X%", against random contact, with the
+    optimum and the break-even point marked.
+
+    Args:
+        curve: x (% contacted), profit, random (profit of a random audience of the same size),
+            best_pct, best_profit and break_even_pct (None when no cut pays).
+    """
+    fig = _base(
+        "Expected campaign profit by audience size",
+        "Customers contacted, best first (% of customers)",
+        "Expected profit",
+    )
+    fig.add_scatter(
+        x=curve["x"],
+        y=curve["profit"],
+        name="Ranked audience",
+        mode="lines",
+        line={"color": COLORS["model"], "width": 3},
+        hovertemplate="Top %{x:.1f}% → %{y:$,.2f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=curve["x"],
+        y=curve["random"],
+        name="Random audience",
+        mode="lines",
+        line={"color": COLORS["random"], "dash": "dash", "width": 2},
+        hovertemplate="Random %{x:.1f}% → %{y:$,.2f}<extra></extra>",
+    )
+    fig.add_hline(y=0, line_color="#6b7280", line_width=1)
+    fig.add_scatter(
+        x=[curve["best_pct"]],
+        y=[curve["best_profit"]],
+        mode="markers+text",
+        name="Most profitable",
+        text=[f"best: top {curve['best_pct']:.1f}%"],
+        textposition="top right",
+        marker={"size": 11, "color": COLORS["accent"]},
+        hovertemplate="Best: top %{x:.2f}% → %{y:$,.2f}<extra></extra>",
+    )
+    if curve["break_even_pct"] is not None:
+        fig.add_vline(
+            x=curve["break_even_pct"],
+            line_dash="dot",
+            line_color=COLORS["actual"],
+            annotation_text=f"break-even {curve['break_even_pct']:.1f}%",
+            annotation_position="bottom left",
+        )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    fig.update_yaxes(tickprefix="$")
     return fig

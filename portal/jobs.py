@@ -26,8 +26,19 @@ from portal.train import METRICS
 _configured: list[Settings] = []
 
 
+FOLLOW_SECONDS = 0.5
+OTHER_RUN = (
+    "Another training run was in progress; its progress was shown here until it ended, and the "
+    "version it published, if any, is now served. Train again to train on this file."
+)
+
+
 class TrainingFailed(RuntimeError):
     """The training process ended without publishing a version."""
+
+
+class RunInProgress(RuntimeError):
+    """Another run held the DATA_DIR's training lock: its progress was relayed until it ended."""
 
 
 def configure(settings: Settings) -> None:
@@ -87,10 +98,14 @@ def train_upload(
     """Train and publish a version from an upload; returns its metrics document.
 
     Raises:
+        RunInProgress: another run (the page's or the CLI's) was training this DATA_DIR: its
+            progress was relayed until it ended, and nothing was started.
         TrainingFailed: with the CLI's error message; the current version keeps serving.
     """
     settings = configured()
     upload = uploads.load(settings.uploads_dir, upload_id)
+    if follow_running(settings, progress):
+        raise RunInProgress(OTHER_RUN)
     env = {
         **os.environ,
         "DATA_DIR": str(settings.data_dir.resolve()),
@@ -116,9 +131,24 @@ def train_upload(
             elif kind == "published":
                 version = rest
         child.wait()
+    if child.returncode == registry.IN_PROGRESS_EXIT:  # a run started after the check above
+        follow_running(settings, progress)
+        raise RunInProgress(OTHER_RUN)
     if child.returncode != 0 or version is None:
         raise TrainingFailed(_failure(log_path.read_text(), child.returncode))
     return json.loads((registry.version_dir(settings.data_dir, version) / METRICS).read_text())
+
+
+def follow_running(settings: Settings, progress: Callable[[int, int, str], None]) -> bool:
+    """Relay the progress of the run training ``DATA_DIR`` until it ends; False if none ran."""
+    followed, last = False, None
+    while (current := registry.running_progress(settings.data_dir)) is not None:
+        followed = True
+        if current != last:
+            progress(*current)
+            last = current
+        time.sleep(FOLLOW_SECONDS)
+    return followed
 
 
 def _failure(log: str, code: int) -> str:

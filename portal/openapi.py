@@ -68,7 +68,43 @@ ROW = _obj(
         "spend_6m": NUM,
         "actual_6m": NUM,
     },
-    required=["rank", "customer_id", "predicted_clv_6m", *INTERVAL, "p_purchase", "decile", "segment"],
+    required=[
+        "rank",
+        "customer_id",
+        "predicted_clv_6m",
+        *INTERVAL,
+        "p_purchase",
+        "decile",
+        "segment",
+    ],
+)
+NULLABLE_STR = {"type": "string", "nullable": True}
+AUDIENCE_ROW = _obj(
+    {
+        "audience_rank": INT,
+        **ROW["properties"],
+        "p_active": NUM,
+        "churn_risk": NUM,
+        "expected_orders_6m": NUM,
+        "next_order_date": {**NULLABLE_STR, "format": "date"},
+        "avg_days_between_orders": NULLABLE_NUM,
+        "avg_order_value": NUM,
+        "historic_spend": NUM,
+        "total_clv": NUM,
+        "run_rate_6m": NUM,
+        "value_at_risk": NUM,
+        "group": NULLABLE_STR,
+    },
+    required=[
+        "audience_rank",
+        *ROW["required"],
+        "p_active",
+        "churn_risk",
+        "expected_orders_6m",
+        "historic_spend",
+        "total_clv",
+        "value_at_risk",
+    ],
 )
 PREDICTION = _obj(
     {
@@ -84,6 +120,13 @@ PREDICTION = _obj(
         "features": {"type": "object", "additionalProperties": NULLABLE_NUM},
         "past": {"type": "object", "additionalProperties": NULLABLE_NUM},
         "actual_6m": NULLABLE_NUM,
+        "marketer": _obj(
+            {
+                k: v
+                for k, v in AUDIENCE_ROW["properties"].items()
+                if k not in ROW["properties"] and k != "audience_rank"
+            }
+        ),
         "defaulted_features": {"type": "array", "items": STR},
         "model_version": STR,
         "what_if": BOOL,
@@ -381,9 +424,52 @@ def openapi_document() -> dict:
                         ),
                         _query("q", STR, "customer id prefix"),
                         _query("segment", STR, "Elite, High, Medium or Low"),
+                        _query(
+                            "group",
+                            STR,
+                            "High value at risk, New with promise, Rising or Lapsed",
+                        ),
                     ],
                     "responses": {
                         "200": {"description": "rows", **_json("Table")},
+                        **_errors(422, 503),
+                    },
+                }
+            },
+            "/api/audience": {
+                "get": {
+                    "summary": "A campaign audience: the top X% (or first count) by rank_by",
+                    "parameters": [
+                        _query(
+                            "rank_by",
+                            {
+                                "type": "string",
+                                "enum": ["predicted_clv", "value_at_risk", "p_purchase"],
+                                "default": "predicted_clv",
+                            },
+                            "what the audience is ranked by (descending)",
+                        ),
+                        _query(
+                            "top_pct",
+                            {
+                                "type": "number",
+                                "exclusiveMinimum": True,
+                                "minimum": 0,
+                                "maximum": 100,
+                                "default": 5,
+                            },
+                            "X in (0, 100]: the first ceil(n X / 100) customers; not with count",
+                        ),
+                        _query(
+                            "count",
+                            {"type": "integer", "minimum": 1, "maximum": 1000000000},
+                            "the first count customers (at most all); not with top_pct",
+                        ),
+                        LIMIT,
+                        OFFSET,
+                    ],
+                    "responses": {
+                        "200": {"description": "audience", **_json("Audience")},
                         **_errors(422, 503),
                     },
                 }
@@ -515,6 +601,18 @@ def openapi_document() -> dict:
                         "sort": STR,
                         "order": STR,
                         "rows": {"type": "array", "items": ROW},
+                    }
+                ),
+                "Audience": _obj(
+                    {
+                        "version": STR,
+                        "rank_by": STR,
+                        "top_pct": NULLABLE_NUM,
+                        "count": INT,
+                        "customers_total": INT,
+                        "limit": INT,
+                        "offset": INT,
+                        "customers": {"type": "array", "items": AUDIENCE_ROW},
                     }
                 ),
                 "Meta": _obj(

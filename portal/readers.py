@@ -4,7 +4,8 @@ Text is decoded as UTF-8 (with or without a byte-order mark), UTF-16 with a byte
 else Windows-1252 (which reads Latin-1 text identically); anything else is refused. Columns come
 back as text, except parquet's own types and spreadsheet columns holding only dates, so dates and
 amounts are then read one way per column (``portal.dates``, ``portal.amounts``). The encoding used
-is kept in ``frame.attrs["encoding"]``.
+is kept in ``frame.attrs["encoding"]``. ``Limits`` bound what a file may expand to: a parquet file's
+metadata is checked before it is read, text and workbooks are read up to one row past the cap.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import codecs
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
@@ -24,14 +27,26 @@ TEXT_SUFFIXES = (".txt", ".dat", ".tsv")
 DELIMITERS = ",;\t|"
 SNIFF_CHARS = 64 * 1024
 WINDOWS_1252 = "Windows-1252 (Latin-1)"
+CELL_BYTES = 8  # the least a decoded cell takes in memory
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most a file may expand to when read (MAX_UPLOAD_ROWS, MAX_UPLOAD_DECODED_BYTES)."""
+
+    rows: int
+    decoded_bytes: int
 
 
 class IngestError(ValueError):
     """Bad input: the message names the file, the column and the first offending rows."""
 
 
-def read_raw(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
-    """Read a file by its suffix (``sheet``: a workbook's sheet, the first by default)."""
+def read_raw(
+    path: str | Path, sheet: str | None = None, limits: Limits | None = None
+) -> pd.DataFrame:
+    """Read a file by its suffix (``sheet``: a workbook's sheet, the first by default); with
+    ``limits``, a file that expands beyond them is refused with IngestError."""
     path = Path(path)
     if not path.exists():
         raise IngestError(f"{path}: file not found")
@@ -41,14 +56,17 @@ def read_raw(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     if suffix == ".xls":
         raise IngestError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
     try:
+        nrows = limits.rows + 1 if limits else None
         if suffix in PARQUET_SUFFIXES:
+            if limits:
+                check_parquet(path, limits)
             frame = pd.read_parquet(path)
         elif suffix in SPREADSHEET_SUFFIXES:
-            frame = read_spreadsheet(path, sheet)
+            frame = read_spreadsheet(path, sheet, nrows)
         else:
             text, encoding = decode(path)
             sep = r"\s+" if suffix in TEXT_SUFFIXES else sniff_delimiter(text)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, nrows=nrows)
             frame.attrs["encoding"] = encoding
     except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
         if isinstance(exc, IngestError):
@@ -56,7 +74,32 @@ def read_raw(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
         raise IngestError(f"{path}: cannot be parsed ({exc})") from None
     if frame.empty:
         raise IngestError(f"{path}: the file has a header but no rows")
+    if limits and len(frame) > limits.rows:
+        raise IngestError(f"{path.name}: {_too_large(f'more than {limits.rows:,} rows', limits)}")
     return frame
+
+
+def check_parquet(path: Path, limits: Limits) -> None:
+    """Refuse a parquet file whose metadata says it expands beyond ``limits``, before reading it:
+    its rows, and its decoded size (the row groups' uncompressed bytes, or at least 8 bytes a
+    cell, whichever is larger)."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, ValueError) as exc:
+        raise IngestError(f"{path.name}: cannot be parsed as parquet ({exc})") from None
+    stored = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    decoded = max(stored, meta.num_rows * meta.num_columns * CELL_BYTES)
+    if meta.num_rows > limits.rows or decoded > limits.decoded_bytes:
+        rows = f"{meta.num_rows:,} rows, {decoded / 2**20:,.1f} MB decoded"
+        raise IngestError(f"{path.name}: {_too_large(rows, limits)}")
+
+
+def _too_large(found: str, limits: Limits) -> str:
+    return (
+        f"{found}; the portal reads at most {limits.rows:,} rows and "
+        f"{limits.decoded_bytes / 2**20:,.0f} MB decoded (MAX_UPLOAD_ROWS, "
+        f"MAX_UPLOAD_DECODED_BYTES): split the file or train from the command line"
+    )
 
 
 def decode(path: Path) -> tuple[str, str]:
@@ -104,12 +147,15 @@ def _workbook(path: Path) -> pd.ExcelFile:
         raise IngestError(f"{path}: is not a readable .xlsx workbook ({exc})") from None
 
 
-def read_spreadsheet(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """One sheet of an .xlsx workbook (the first unless named), cells as text or dates."""
+def read_spreadsheet(
+    path: Path, sheet: str | None = None, nrows: int | None = None
+) -> pd.DataFrame:
+    """One sheet of an .xlsx workbook (the first unless named; its first ``nrows`` rows if given),
+    cells as text or dates."""
     with _workbook(path) as book:
         if sheet not in (None, "") and sheet not in book.sheet_names:
             raise IngestError(f"{path}: no sheet named {sheet!r}; sheets: {book.sheet_names}")
-        frame = book.parse(sheet or book.sheet_names[0], dtype=object)
+        frame = book.parse(sheet or book.sheet_names[0], dtype=object, nrows=nrows)
     frame = frame.dropna(how="all")
     frame.columns = [str(column) for column in frame.columns]
     return frame.apply(_cells).reset_index(drop=True)

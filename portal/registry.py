@@ -28,6 +28,11 @@ POINTER = "final"
 METRICS = "metrics.json"
 STAGING_PREFIX = ".staging-"
 UNRECORDED = ".unrecorded"
+VERSION_MODE = 0o755
+TRAINING_LOCK = ".training.lock"
+TRAINING_PROGRESS = ".training.progress"
+# the CLI's exit status when another run holds the training lock (EX_TEMPFAIL)
+IN_PROGRESS_EXIT = 75
 
 
 class UnknownVersion(KeyError):
@@ -110,7 +115,7 @@ def training_lock(data_dir: Path) -> Iterator[None]:
         TrainingInProgress: another run holds it.
     """
     Path(data_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(data_dir) / ".training.lock", "w") as handle:
+    with open(Path(data_dir) / TRAINING_LOCK, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -118,16 +123,51 @@ def training_lock(data_dir: Path) -> Iterator[None]:
                 "a training run is already in progress for this data folder; wait for it to end"
             ) from None
         try:
+            record_progress(data_dir, 0, 1, "starting")  # not the previous run's
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def record_progress(data_dir: Path, done: int, total: int, message: str) -> None:
+    """Record the running run's progress in ``DATA_DIR/.training.progress`` (replaced in one step)
+    for other requests to show; call it holding ``training_lock``."""
+    target = Path(data_dir) / TRAINING_PROGRESS
+    temporary = target.with_name(f"{TRAINING_PROGRESS}.{uuid.uuid4().hex}")
+    temporary.write_text(json.dumps({"done": done, "total": total, "message": message}))
+    os.replace(temporary, target)
+
+
+def running_progress(data_dir: Path) -> tuple[int, int, str] | None:
+    """(steps done, steps in total, what comes next) of the run holding ``training_lock``, or None
+    when no run holds it (probed with a shared lock, released at once)."""
+    lock = Path(data_dir) / TRAINING_LOCK
+    if not lock.exists():
+        return None
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass
+        else:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return None
+    try:
+        recorded = json.loads((Path(data_dir) / TRAINING_PROGRESS).read_text())
+        return recorded["done"], recorded["total"], recorded["message"]
+    except (OSError, ValueError, KeyError):
+        return 0, 1, "starting"
+
+
 def staging_dir(data_dir: Path) -> Path:
-    """A fresh hidden folder to write a version into; its name carries this process id."""
+    """A fresh hidden folder to write a version into; its name carries this process id. It is
+    readable by all (mkdtemp makes it 0700), so a server running as another user than the
+    training run (a cron retrain) can read the version."""
     folder = models_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=folder))
+    staging.chmod(VERSION_MODE)
+    return staging
 
 
 def remove_abandoned_staging(data_dir: Path) -> list[str]:

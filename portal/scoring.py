@@ -60,7 +60,8 @@ def placement(art: Artifacts, predicted: float) -> dict:
 
 def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) -> dict:
     """The stored prediction of one customer with its features, past spend and explanation."""
-    values = art.row(customer_id).to_dict()
+    row = art.row(customer_id)
+    values = row.to_dict()
     raw = art.model.raw_features
     result = {
         "customer_id": str(values["customer_id"]),
@@ -76,6 +77,7 @@ def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) 
         "features": {c: _clean(values[c]) for c in raw},
         "past": {c: _clean(values[c]) for c in ("spend_6m", "spend_12m", "monetary_total")},
         "actual_6m": _clean(values["actual_6m"]) if art.has_actuals else None,
+        "marketer": store.marketer_fields(art, row.name),
         "model_version": art.version,
         "what_if": False,
     }

@@ -3,7 +3,12 @@
 * API token: with ``CLV_API_TOKEN`` set, every /api route except /api/health needs
   ``Authorization: Bearer <token>`` (compared in constant time); otherwise 401.
 * Portal login: with ``CLV_PORTAL_USERS`` set (``name:hash`` pairs separated by ``;``, hashes from
-  ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials.
+  ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials
+  (verified by ``portal.login``: once per session, limited failures per client).
+* State-changing Dash callbacks (rollback, upload, train, cancel): with only the API token
+  configured, each must carry the token (a browser cannot), so the portal never changes anything
+  unauthenticated; with portal users, the login covers them.
+* Start check (``portal.exposure``): no public bind with the API protected and the pages open.
 * Headers on every response: a Content-Security-Policy that Dash works with (its inline scripts are
   allowed by hash, nothing from other origins), X-Content-Type-Options, Referrer-Policy,
   X-Frame-Options and frame-ancestors.
@@ -16,11 +21,16 @@ import hmac
 from collections.abc import Callable
 
 from flask import Flask, Response, request
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
+from portal import DASH_CALLBACK_PATH, ids
 from portal.config import Settings
+from portal.login import Login
 
 OPEN_API_PATHS = ("/api/health",)
+STATE_CHANGING_INPUTS = frozenset(
+    {ids.MODEL_ACTIVATE, ids.DATA_UPLOAD, ids.DATA_TRAIN, ids.DATA_CANCEL}
+)
 
 
 def parse_users(spec: str | None) -> dict[str, str]:
@@ -63,26 +73,54 @@ def _token_ok(expected: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _login_ok(users: dict[str, str]) -> bool:
+def _login_refusal(login: Login) -> Response | None:
+    """None for a verified portal user; else 401 asking for credentials, or 429 when this client
+    failed too often."""
     auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username:
-        return False
-    hashed = users.get(auth.username)
-    return hashed is not None and check_password_hash(hashed, auth.password or "")
+    if auth is not None and auth.type == "basic" and auth.username:
+        verdict = login.attempt(request.remote_addr or "", auth.username, auth.password or "")
+        if verdict.ok:
+            return None
+        if verdict.retry_after is not None:
+            return Response(
+                "Too many failed logins: try again later.",
+                429,
+                {"Retry-After": str(verdict.retry_after)},
+            )
+    return Response(
+        "Login required.",
+        401,
+        {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'},
+    )
+
+
+def changes_state(body, callback_map: dict) -> bool:
+    """Whether a callback request runs a callback triggered by a state-changing control (looked up
+    on the server by its output, whatever inputs the body names)."""
+    entry = callback_map.get(body.get("output")) if isinstance(body, dict) else None
+    return entry is not None and any(
+        item.get("id") in STATE_CHANGING_INPUTS for item in entry["inputs"]
+    )
 
 
 def register_security(
-    server: Flask, settings: Settings, script_hashes: Callable[[], list[str]]
+    server: Flask,
+    settings: Settings,
+    script_hashes: Callable[[], list[str]],
+    callback_map: dict,
 ) -> None:
-    """Install the token check, the portal login and the response headers.
+    """Install the token check, the portal login, the state-changing callbacks' guard and the
+    response headers.
 
     Args:
         script_hashes: returns the CSP hashes of Dash's inline scripts; called once, at the first
             response, when Dash has set itself up (pages add inline scripts then).
+        callback_map: the Dash app's callbacks (filled at its first request).
     """
     from portal.api import error_response
 
     users = parse_users(settings.portal_users)
+    login = Login(users, settings.login_max_failures) if users else None
 
     @functools.cache
     def policy() -> str:
@@ -102,16 +140,27 @@ def register_security(
                 response.headers["WWW-Authenticate"] = 'Bearer realm="clv-portal"'
                 return response, status
             return None
-        if users and not _login_ok(users):
-            return Response(
-                "Login required.",
-                401,
-                {"WWW-Authenticate": 'Basic realm="clv-portal", charset="UTF-8"'},
-            )
-        return None
+        return _login_refusal(login) if login else None
 
     # first of all before-request hooks: nobody learns anything, not even which routes exist
     server.before_request_funcs.setdefault(None, []).insert(0, _access)
+
+    if settings.api_token and not users:
+
+        @server.before_request  # after Dash's own setup, which fills callback_map
+        def _state_changes_need_the_token():
+            if (
+                request.path == DASH_CALLBACK_PATH
+                and request.method == "POST"
+                and changes_state(request.get_json(silent=True), callback_map)
+                and not _token_ok(settings.api_token)
+            ):
+                return Response(
+                    "This action needs a portal login: set CLV_PORTAL_USERS.",
+                    403,
+                    mimetype="text/plain",
+                )
+            return None
 
     @server.after_request
     def _headers(response: Response) -> Response:

@@ -22,7 +22,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from portal import analytics, explain, intervals
+from portal import analytics, campaign, explain, intervals, marketing
 from portal.extensions import cache
 from portal.model import ClvModel
 from portal.train import METRICS, MODEL, PREPARED
@@ -142,7 +142,11 @@ class Artifacts:
 
     @cached_property
     def _orders(self) -> dict:
-        return {("rank", False): self.ranked, ("predicted_clv_6m", True): self.ranked}
+        return {
+            ("rank", False): self.ranked,
+            ("predicted_clv_6m", True): self.ranked,
+            ("contact", "predicted_clv"): self.ranked,  # ranked at training time the same way
+        }
 
     def order(self, column: str, descending: bool) -> np.ndarray:
         """Row positions sorted by ``column`` (stable: ties stay in rank order), cached."""
@@ -179,6 +183,28 @@ class Artifacts:
         mask = np.zeros(self.n, dtype=bool)
         mask[order[low:high]] = True
         return mask
+
+    @cached_property
+    def marketing(self) -> pd.DataFrame:
+        """The marketer fields of every customer (``portal.marketing``), in rank order."""
+        return marketing.customer_fields(self.table, self.model.population)
+
+    @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each row's place in customer-id order: an integer tie-break, cheaper than the ids."""
+        order, _ = self._ids_sorted
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[order] = np.arange(self.n)
+        return rank
+
+    def contact_order(self, rank_by: str) -> np.ndarray:
+        """Positions in a campaign's contact order (``campaign.RANK_BY``), cached."""
+        key = ("contact", rank_by)
+        if key not in self._orders:
+            column = campaign.RANK_BY[rank_by]
+            source = self.marketing if column in self.marketing else self.table
+            self._orders[key] = campaign.ranked(source[column].to_numpy(dtype=float), self.id_rank)
+        return self._orders[key]
 
     def row(self, customer_id: str) -> pd.Series:
         """The scored row of one customer; raises UnknownCustomer."""
@@ -318,8 +344,9 @@ def table_page(
     query: str = "",
     segment: str | None = None,
     max_rank: int | None = None,
+    group: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Filter (id prefix, segment, rank <= max_rank), sort and page the scored table.
+    """Filter (id prefix, segment, named group, rank <= max_rank), sort and page the scored table.
 
     Returns:
         The page of rows and the number of rows matching the filters.
@@ -327,7 +354,7 @@ def table_page(
     selected = art.order(sort, descending)
     if max_rank is not None and selected is art.ranked:
         selected, max_rank = selected[:max_rank], None  # rank order: the top is a prefix
-    if max_rank is not None or segment or query:
+    if max_rank is not None or segment or query or group:
         mask = np.ones(art.n, dtype=bool)
         if max_rank is not None:
             mask[max_rank:] = False
@@ -335,9 +362,77 @@ def table_page(
             mask &= art.segment_mask(segment)
         if query:
             mask &= art.prefix_mask(query.strip())
+        if group:
+            mask &= art.marketing["group"].to_numpy() == group
         selected = selected[mask[selected]]
     page = art.table.iloc[selected[offset : offset + limit]]
     return page, len(selected)
+
+
+AUDIENCE_COLUMNS = TABLE_COLUMNS + marketing.FIELDS
+
+
+def audience(
+    art: Artifacts, rank_by: str, count: int, offset: int = 0, limit: int | None = None
+) -> pd.DataFrame:
+    """Rows [offset, offset + limit) of the first ``count`` customers in contact order, numbered
+    from 1 (``audience_rank``), with their marketer fields; the next order's date as YYYY-MM-DD."""
+    stop = count if limit is None else min(count, offset + limit)
+    positions = art.contact_order(rank_by)[offset:stop]
+    rows = art.table.iloc[positions][TABLE_COLUMNS].join(art.marketing.iloc[positions])
+    rows["next_order_date"] = rows["next_order_date"].dt.strftime("%Y-%m-%d")  # NaT stays null
+    rows.insert(0, "audience_rank", np.arange(offset + 1, offset + 1 + len(rows)))
+    return rows[["audience_rank", *AUDIENCE_COLUMNS]]
+
+
+def marketer_fields(art: Artifacts, position: int) -> dict:
+    """One customer's marketer fields (row ``position`` in rank order) as JSON-safe values."""
+    fields = art.marketing.iloc[position]
+    date = fields["next_order_date"]
+    values = {k: v for k, v in fields.items() if k not in ("next_order_date", "group")}
+    return {
+        **{k: float(v) if np.isfinite(v) else None for k, v in values.items()},
+        "next_order_date": None if pd.isna(date) else date.strftime("%Y-%m-%d"),
+        "group": fields["group"],
+    }
+
+
+def campaign_plan(art: Artifacts, assumptions: campaign.Assumptions, rank_by: str) -> campaign.Plan:
+    """The expected profit curve of a campaign on this version's customers."""
+    revenue = campaign.extra_revenue(
+        assumptions,
+        art.predicted,
+        art.marketing["p_active"].to_numpy(),
+        marketing.mean_order_value(art.table),
+    )
+    return campaign.plan(assumptions, revenue, art.contact_order(rank_by))
+
+
+def profit_range(art: Artifacts, plan: campaign.Plan, rank_by: str) -> dict | None:
+    """The interval of the chosen audience's profit: the range of its predicted 6-month spend
+    (``revenue_range``) through the uplift effect's profit formula. None for the response effect,
+    an empty audience or a version without intervals."""
+    a, k = plan.assumptions, plan.best_count
+    if a.effect != "uplift" or k == 0:
+        return None
+    spend = revenue_range(art, art.contact_order(rank_by)[:k])
+    if spend["predicted_low"] is None:
+        return None
+    per_spend = (a.margin - a.discount) * a.uplift
+    return {
+        "low": per_spend * spend["predicted_low"] - k * a.contact_cost,
+        "high": per_spend * spend["predicted_high"] - k * a.contact_cost,
+        "level": spend["interval_level"],
+    }
+
+
+@cache.memoize()
+def groups(art: Artifacts) -> dict:
+    """Customers and value of every named group (``portal.marketing.GROUPS``)."""
+    rows = marketing.group_summary(
+        art.predicted, art.marketing["historic_spend"], art.marketing["group"], art.actual
+    )
+    return {"version": art.version, "customers": art.n, "groups": rows}
 
 
 @cache.memoize()

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
@@ -53,7 +53,8 @@ MAX_TRAINING_ROWS = 600_000
 CORRECTION_RANGE = (0.5, 2.0)
 TRUSTED_CALIBRATION = (0.8, 1.25)
 IMPORTANCE_ROWS = 20_000
-HOLDOUT_SHARE = 0.25  # of the customers, held out to calibrate intervals without a validation window
+# the share of customers held out to calibrate intervals where there is no validation window
+HOLDOUT_SHARE = 0.25
 SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
 BASELINES = {
     "last_6m_repeated": lambda f: f["spend_6m"].clip(lower=0),
@@ -503,7 +504,7 @@ def train_frame(
         final = back
 
     step("explaining the model (feature importance)")
-    trained_at = datetime.now(timezone.utc).replace(microsecond=0)
+    trained_at = datetime.now(UTC).replace(microsecond=0)
     model = final.model
     model.trained_at = trained_at.isoformat()
     model.library_versions = {

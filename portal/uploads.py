@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal.readers import SPREADSHEET_SUFFIXES, read_raw, sheet_names
+from portal.readers import (
+    PARQUET_SUFFIXES,
+    SPREADSHEET_SUFFIXES,
+    IngestError,
+    Limits,
+    check_parquet,
+    read_raw,
+    sheet_names,
+)
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".parquet", ".pq", ".xlsx")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -59,8 +67,16 @@ def safe_filename(name: str) -> str:
     return cleaned[: MAX_NAME - len(suffix)] + suffix if len(cleaned) > MAX_NAME else cleaned
 
 
-def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: str) -> Upload:
-    """Decode a dcc.Upload data URL and store it; raises UploadError."""
+def save(
+    uploads_dir: Path,
+    filename: str,
+    contents: str,
+    max_bytes: int,
+    user: str,
+    limits: Limits | None = None,
+) -> Upload:
+    """Decode a dcc.Upload data URL and store it; raises UploadError (also for a parquet file
+    whose metadata says it expands beyond ``limits``)."""
     name = safe_filename(filename)
     if Path(name).suffix.lower() not in SUFFIXES:
         raise UploadError(
@@ -87,9 +103,14 @@ def save(uploads_dir: Path, filename: str, contents: str, max_bytes: int, user: 
         folder.mkdir(parents=True)
         (folder / name).write_bytes(data)
         (folder / META).write_text(json.dumps(meta))
+        if limits and Path(name).suffix.lower() in PARQUET_SUFFIXES:
+            check_parquet(folder / name, limits)
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)  # no half-stored upload stays behind
         raise UploadError(f"{name!r} could not be stored ({exc.strerror}); try again") from None
+    except IngestError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UploadError(str(exc)) from None
     prune(uploads_dir)
     return load(uploads_dir, upload_id)
 
@@ -117,10 +138,11 @@ def load(uploads_dir: Path, upload_id: str | None) -> Upload:
     return Upload(id=upload_id, path=folder / meta["filename"], **meta)
 
 
-def read(upload: Upload, sheet: str | None = None) -> pd.DataFrame:
-    """The upload's rows as ingest reads them; the last two files are kept per process, since the
-    data page re-checks the same file on every mapping change. Treat the frame as read-only."""
-    return _read(str(upload.path), upload.path.stat().st_mtime_ns, sheet)
+def read(upload: Upload, sheet: str | None = None, limits: Limits | None = None) -> pd.DataFrame:
+    """The upload's rows as ingest reads them, within ``limits``; the last two files are kept per
+    process, since the data page re-checks the same file on every mapping change. Treat the frame
+    as read-only."""
+    return _read(str(upload.path), upload.path.stat().st_mtime_ns, sheet, limits)
 
 
 def sheets(upload: Upload) -> list[str]:
@@ -131,5 +153,5 @@ def sheets(upload: Upload) -> list[str]:
 
 
 @functools.lru_cache(maxsize=2)
-def _read(path: str, _modified: int, sheet: str | None) -> pd.DataFrame:
-    return read_raw(path, sheet)
+def _read(path: str, _modified: int, sheet: str | None, limits: Limits | None) -> pd.DataFrame:
+    return read_raw(path, sheet, limits)

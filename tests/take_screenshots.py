@@ -19,6 +19,7 @@ PAGES = {
     "overview": "/",
     "lift": "/lift",
     "segments": "/segments",
+    "campaign": "/campaign",
     "customers": "/customers",
     "predict": "/predict?customer_id=14048",
     "model": "/model",

@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 from portal import components as c
 from portal import ids, store
 from portal.extensions import final_dir
+from portal.marketing import GROUPS
 from portal.train import SEGMENTS
 
 dash.register_page(
@@ -19,6 +20,7 @@ dash.register_page(
 
 PAGE_SIZE = 50
 ALL_SEGMENTS = "all"
+ALL_GROUPS = "all"
 MONEY = {"function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"}
 COLUMNS = [
     {"field": "rank", "headerName": "Rank", "maxWidth": 110},
@@ -41,7 +43,18 @@ COLUMNS = [
     {"field": "frequency", "headerName": "Purchases"},
     {"field": "recency_days", "headerName": "Days since last"},
     {"field": "monetary_total", "headerName": "Spend to date", "valueFormatter": MONEY},
+    {
+        "field": "churn_risk",
+        "headerName": "Churn risk",
+        "sortable": False,
+        "valueFormatter": {
+            "function": "params.value == null ? '' : d3.format('.1%')(params.value)"
+        },
+    },
+    {"field": "next_order_date", "headerName": "Next order (if active)", "sortable": False},
+    {"field": "group", "headerName": "Group", "sortable": False},
 ]
+MARKETER_COLUMNS = ["churn_risk", "next_order_date", "group"]
 
 
 def make_grid() -> dag.AgGrid:
@@ -66,7 +79,7 @@ def make_grid() -> dag.AgGrid:
 
 
 def layout(**_):
-    """Search box, segment filter and the server-side grid."""
+    """Search box, segment and group filters and the server-side grid."""
     art, alert = c.load_artifacts()
     if alert:
         return alert
@@ -99,10 +112,20 @@ def layout(**_):
                             + [{"label": s, "value": s} for s, _ in SEGMENTS],
                             value=ALL_SEGMENTS,
                         ),
-                        md=3,
+                        md=2,
                         className="mb-2",
                     ),
-                    dbc.Col(html.Div(id=ids.CUSTOMERS_TOTAL, className="text-muted pt-2"), md=4),
+                    dbc.Col(
+                        dbc.Select(
+                            id=ids.CUSTOMERS_GROUP,
+                            options=[{"label": "All groups", "value": ALL_GROUPS}]
+                            + [{"label": g.name, "value": g.name} for g in GROUPS],
+                            value=ALL_GROUPS,
+                        ),
+                        md=2,
+                        className="mb-2",
+                    ),
+                    dbc.Col(html.Div(id=ids.CUSTOMERS_TOTAL, className="text-muted pt-2"), md=3),
                 ]
             ),
             html.Div(make_grid(), id="customers-grid-box", className="panel"),
@@ -115,14 +138,17 @@ def layout(**_):
     Output("customers-grid-box", "children"),
     Input(ids.CUSTOMERS_SEARCH, "value"),
     Input(ids.CUSTOMERS_SEGMENT, "value"),
+    Input(ids.CUSTOMERS_GROUP, "value"),
     prevent_initial_call=True,
 )
-def update_grid_box(_search, _segment):
+def update_grid_box(_search, _segment, _group):
     """New filters: replace the grid so it pages from the first row again."""
     return make_grid()
 
 
-def rows_for(request: dict, search: str | None, segment: str | None) -> tuple[list[dict], int]:
+def rows_for(
+    request: dict, search: str | None, segment: str | None, group: str | None = None
+) -> tuple[list[dict], int]:
     """Answer one getRowsRequest: sort model, filters, [startRow, endRow)."""
     art = store.current(final_dir())
     sort = (request.get("sortModel") or [{"colId": "rank", "sort": "asc"}])[0]
@@ -137,7 +163,10 @@ def rows_for(request: dict, search: str | None, segment: str | None) -> tuple[li
         descending=sort["sort"] == "desc",
         query=search or "",
         segment=None if segment in (None, "", ALL_SEGMENTS) else segment,
+        group=None if group in (None, "", ALL_GROUPS) else group,
     )
+    page = page.join(art.marketing.loc[page.index, MARKETER_COLUMNS])
+    page["next_order_date"] = page["next_order_date"].dt.strftime("%Y-%m-%d")
     return page[[col["field"] for col in COLUMNS]].to_dict("records"), total
 
 
@@ -147,12 +176,13 @@ def rows_for(request: dict, search: str | None, segment: str | None) -> tuple[li
     Input(ids.CUSTOMERS_GRID, "getRowsRequest"),
     State(ids.CUSTOMERS_SEARCH, "value"),
     State(ids.CUSTOMERS_SEGMENT, "value"),
+    State(ids.CUSTOMERS_GROUP, "value"),
 )
-def update_rows(request, search, segment):
+def update_rows(request, search, segment, group=None):
     """Serve the block of rows the grid asks for."""
     if not request:
         raise PreventUpdate
-    rows, total = rows_for(request, search, segment)
+    rows, total = rows_for(request, search, segment, group)
     return {"rowData": rows, "rowCount": total}, f"{total:,} customers match"
 
 

@@ -193,7 +193,12 @@ def receive_upload(contents, filename):
     config = settings()
     try:
         upload = uploads.save(
-            config.uploads_dir, filename, contents, config.max_upload_bytes, _user()
+            config.uploads_dir,
+            filename,
+            contents,
+            config.max_upload_bytes,
+            _user(),
+            config.upload_limits,
         )
         sheets = uploads.sheets(upload)
     except (uploads.UploadError, IngestError) as exc:
@@ -219,7 +224,7 @@ def show_file(upload_id, sheet):
         return None, True, None, *unchanged
     try:
         upload = uploads.load(settings().uploads_dir, upload_id)
-        frame = uploads.read(upload, sheet)
+        frame = uploads.read(upload, sheet, settings().upload_limits)
     except (uploads.UploadError, IngestError) as exc:
         alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
         return alert, True, None, *unchanged
@@ -272,7 +277,8 @@ def column_map(values) -> ColumnMap:
 def _frame(upload_id, sheet):
     """The upload's rows, or None when it is gone or unreadable."""
     try:
-        return uploads.read(uploads.load(settings().uploads_dir, upload_id), sheet)
+        upload = uploads.load(settings().uploads_dir, upload_id)
+        return uploads.read(upload, sheet, settings().upload_limits)
     except (uploads.UploadError, IngestError):
         return None
 
@@ -338,7 +344,7 @@ def check(upload_id, *values):
     columns = column_map(values)
     try:
         upload = uploads.load(settings().uploads_dir, upload_id)
-        frame = uploads.read(upload, columns.sheet)
+        frame = uploads.read(upload, columns.sheet, settings().upload_limits)
     except (uploads.UploadError, IngestError) as exc:
         return dbc.Alert(str(exc), color="danger"), True
     result = validate(frame, columns)
@@ -370,6 +376,9 @@ def train(set_progress, _clicks, upload_id, *values):
 
     try:
         document = jobs.train_upload(upload_id, column_map(values), relay)
+    except jobs.RunInProgress as exc:
+        set_progress((100, "the other training run has ended"))
+        return dbc.Alert(str(exc), color="info", id="data-train-other-run")
     except (jobs.TrainingFailed, uploads.UploadError) as exc:
         set_progress((0, "training failed"))
         return dbc.Alert(

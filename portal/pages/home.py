@@ -52,9 +52,7 @@ def layout(**_):
         ),
     ]
     if art.has_actuals:
-        graph = c.graph(
-            ids.HOME_GAIN, figures.make_gain_figure(store.gain_curve(art, 200))
-        )
+        graph = c.graph(ids.HOME_GAIN, figures.make_gain_figure(store.gain_curve(art, 200)))
     else:
         graph = html.P(
             "The gain curve needs actual spend: it appears for backtest models.",

@@ -99,6 +99,34 @@ def result_view(p: dict) -> html.Div:
         ),
         c.kpi_card("Segment", p["segment"], id_="predict-segment"),
     ]
+    m = p["marketer"]
+    next_order = m["next_order_date"] or "none within a century"
+    marketer_cards = [
+        c.kpi_card(
+            "P(active)",
+            c.pct(m["p_active"]),
+            f"churn risk {c.pct(m['churn_risk'])}",
+            id_="predict-active",
+        ),
+        c.kpi_card(
+            "Expected orders in 6 months",
+            f"{m['expected_orders_6m']:.2f}",
+            f"next order (if active): {next_order}",
+            id_="predict-orders",
+        ),
+        c.kpi_card(
+            "Total CLV",
+            c.money(m["total_clv"]),
+            f"{c.money(m['historic_spend'])} to date + predicted 6 months",
+            id_="predict-total",
+        ),
+        c.kpi_card(
+            "Group",
+            m["group"] or "—",
+            f"value at risk {c.money(m['value_at_risk'])}",
+            id_="predict-group",
+        ),
+    ]
     past = p["past"]
     figure = figures.make_customer_figure(
         past["spend_6m"] or 0.0,
@@ -122,6 +150,7 @@ def result_view(p: dict) -> html.Div:
         [
             html.H4(f"Customer {p['customer_id']}", id="predict-title"),
             c.kpi_row(cards),
+            c.kpi_row(marketer_cards),
             why_view(p["explanation"]),
             history_view(p["customer_id"]),
             dbc.Row(

@@ -1,7 +1,6 @@
 """Segments: the top X% by predicted CLV, its value, its customers and a CSV download."""
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
@@ -87,32 +86,12 @@ def layout(**_):
             ),
             html.Div(id=ids.SEGMENTS_KPIS),
             c.graph(ids.SEGMENTS_PARETO, {}),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.H5("Customers in the segment", className="mb-0"),
-                            dbc.Button(
-                                [html.I(className="bi bi-download me-2"), "Download CSV"],
-                                id=ids.SEGMENTS_DOWNLOAD_BUTTON,
-                                color="primary",
-                                size="sm",
-                            ),
-                        ],
-                        className="d-flex justify-content-between align-items-center mb-2",
-                    ),
-                    dag.AgGrid(
-                        id=ids.SEGMENTS_GRID,
-                        columnDefs=COLUMNS,
-                        rowData=[],
-                        defaultColDef={"sortable": True, "resizable": True, "minWidth": 110},
-                        columnSize="responsiveSizeToFit",
-                        dashGridOptions={"pagination": True, "paginationPageSize": 20},
-                        style={"height": "480px"},
-                    ),
-                    html.Small(id="segments-grid-note", className="text-muted"),
-                ],
-                className="panel",
+            c.grid_panel(
+                "Customers in the segment",
+                ids.SEGMENTS_DOWNLOAD_BUTTON,
+                ids.SEGMENTS_GRID,
+                COLUMNS,
+                ids.SEGMENTS_GRID_NOTE,
             ),
             dcc.Download(id=ids.SEGMENTS_DOWNLOAD),
         ]
@@ -133,7 +112,7 @@ def clamp_pct(value) -> float:
     Output(ids.SEGMENTS_KPIS, "children"),
     Output(ids.SEGMENTS_PARETO, "figure"),
     Output(ids.SEGMENTS_GRID, "rowData"),
-    Output("segments-grid-note", "children"),
+    Output(ids.SEGMENTS_GRID_NOTE, "children"),
     Input(ids.SEGMENTS_SLIDER, "value"),
     Input(ids.SEGMENTS_INPUT, "value"),
 )
@@ -197,11 +176,11 @@ def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
     prevent_initial_call=True,
 )
 def download_segment(n_clicks, top_pct):
-    """The whole segment as CSV."""
+    """The whole segment as CSV, with the marketer fields."""
     if not n_clicks:
         return no_update
     art = store.current(final_dir())
     top_pct = clamp_pct(top_pct)
     count = store.elite(art, top_pct)["count"]
-    page, _ = store.table_page(art, limit=count, max_rank=count)
-    return send_csv(page[store.TABLE_COLUMNS], f"clv_top_{top_pct:g}pct_{art.version}.csv")
+    rows = store.audience(art, "predicted_clv", count)[store.AUDIENCE_COLUMNS]
+    return send_csv(rows, f"clv_top_{top_pct:g}pct_{art.version}.csv")

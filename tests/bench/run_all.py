@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import bench_campaign
+import bench_hardening
 import bench_history
 import bench_intervals
 import bench_libraries
@@ -20,11 +22,13 @@ STEPS = [
     ("Model quality", bench_quality.main),
     ("Model quality on a grid of SYNTHETIC businesses", bench_scenarios.main),
     ("Prediction intervals (CDNOW and SYNTHETIC backtests)", bench_intervals.main),
+    ("Campaign planner against held-out backtests", bench_campaign.main),
     ("Pipeline scale (SYNTHETIC data)", bench_scale.main),
     ("Prediction history (1M SYNTHETIC customers)", bench_history.main),
     ("Serving (1M SYNTHETIC customers)", bench_serving.main),
     ("Portal (1M SYNTHETIC customers)", bench_portal.main),
     ("Reliability (1M SYNTHETIC customers)", bench_reliability.main),
+    ("Hardening (issue #15: logins, expansion, concurrent training, bodies)", bench_hardening.main),
 ]
 
 

@@ -1,5 +1,6 @@
 """The model registry: versions, the atomic current pointer, rollback, kills and failures."""
 
+import json
 import os
 import shutil
 import signal
@@ -119,6 +120,8 @@ def test_retrain_skips_unchanged_data_and_models_roll_back(
     code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
     assert code == 0 and out.startswith("published ")
     first = out.split()[1]
+    recorded = json.loads((tmp_path / registry.TRAINING_PROGRESS).read_text())
+    assert recorded == {"done": 5, "total": 5, "message": "done"}  # the CLI recorded every step
     code, out = _cli(monkeypatch, capsys, tmp_path, "retrain", "--transactions", log)
     assert code == 0 and out.startswith(
         f"unchanged: the data fingerprint matches current version {first}"
@@ -256,5 +259,12 @@ def test_a_second_training_of_one_data_dir_is_told_a_run_is_in_progress(
         )
         with pytest.raises(registry.TrainingInProgress), registry.training_lock(tmp_path):
             pass
-    assert code == 2 and "a training run is already in progress" in out
+    assert code == registry.IN_PROGRESS_EXIT == 75
+    assert "a training run is already in progress" in out
     assert registry.versions(tmp_path) == []
+
+
+def test_version_folders_are_readable_by_other_users(data_dir, tmp_path):
+    """A version trained by a cron job's user must be readable by the server's user."""
+    assert registry.staging_dir(tmp_path).stat().st_mode & 0o777 == 0o755
+    assert (data_dir / registry.POINTER).resolve().stat().st_mode & 0o777 == 0o755

@@ -25,10 +25,12 @@ def test_environment_overrides():
             "DASH_DEBUG": "1",
             "CLV_API_TOKEN": "t",
             "MAX_BODY_BYTES": "1024",
+            "CLV_LOGIN_MAX_FAILURES": "5",
         }
     )
     assert s.final_dir == Path("/srv/clv/final") and s.port == 9000 and s.debug
     assert s.log_level == "DEBUG" and s.api_token == "t" and s.max_body_bytes == 1024
+    assert s.login_max_failures == 5 and Settings.from_env({}).login_max_failures == 10
     config = _cache_config(s, testing=False)
     assert config["CACHE_TYPE"] == "RedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://r:6379/0"

@@ -1,9 +1,13 @@
 """Background training: the manager chosen by configuration, the CLI call, failure messages."""
 
+import base64
+import queue
+import threading
+
 import dash
 import pytest
 
-from portal import jobs
+from portal import jobs, registry, uploads
 from portal.__main__ import parser
 from portal.config import Settings
 from portal.ingest import ColumnMap
@@ -59,17 +63,66 @@ def test_failure_message_prefers_the_cli_error_line():
     assert jobs._failure("", -9) == "the training process exited with code -9"
 
 
-def test_the_data_page_is_told_when_a_training_run_is_in_progress(tmp_path):
-    import base64
-
-    from portal import registry, uploads
-
+@pytest.fixture
+def stored_upload(tmp_path):
+    """A configured DATA_DIR holding one small upload."""
     settings = Settings(data_dir=tmp_path)
     jobs.configure(settings)
     rows = base64.b64encode(b"customer_id,date,amount\na,2021-01-05,1\n").decode()
-    upload = uploads.save(settings.uploads_dir, "log.csv", f"data:text/csv;base64,{rows}", 99, "a")
-    held = registry.training_lock(tmp_path)  # another run (the CLI's or the page's) holds it
-    with held, pytest.raises(jobs.TrainingFailed, match="a training run is already in progress"):
-        jobs.train_upload(upload.id, ColumnMap(), lambda *_: None)
-    assert registry.versions(tmp_path) == []
-    assert len(list(upload.folder.glob("train-*.log"))) == 1  # each run writes its own log
+    return uploads.save(settings.uploads_dir, "log.csv", f"data:text/csv;base64,{rows}", 99, "a")
+
+
+def _second_request(upload_id: str, seen: queue.Queue, outcome: list) -> threading.Thread:
+    """A data-page training request on its own thread: steps into ``seen``, its end in
+    ``outcome``."""
+
+    def run():
+        try:
+            jobs.train_upload(upload_id, ColumnMap(), lambda *step: seen.put(step))
+        except jobs.RunInProgress as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("started_after_the_check", [False, True])
+def test_a_second_request_is_shown_the_running_runs_progress(
+    tmp_path, stored_upload, monkeypatch, started_after_the_check
+):
+    """Whether the page sees the run before starting its CLI or its CLI finds the lock held
+    (exit 75), it starts no training and follows the running one to its end."""
+    monkeypatch.setattr(jobs, "FOLLOW_SECONDS", 0.01)
+    probe = registry.running_progress
+    if started_after_the_check:
+        missed = [True]  # the first probe misses the run, as when it starts a moment later
+
+        def late_probe(data_dir):
+            if missed:
+                missed.clear()
+                return None
+            return probe(data_dir)
+
+        monkeypatch.setattr(registry, "running_progress", late_probe)
+    seen, outcome = queue.Queue(), []
+    with registry.training_lock(tmp_path):  # the first run
+        registry.record_progress(tmp_path, 2, 5, "backtest")
+        follower = _second_request(stored_upload.id, seen, outcome)
+        assert seen.get(timeout=120) == (2, 5, "backtest")
+        registry.record_progress(tmp_path, 3, 5, "final fit")
+        assert seen.get(timeout=60) == (3, 5, "final fit")
+        assert probe(tmp_path) == (3, 5, "final fit")
+    follower.join(timeout=60)
+    assert not follower.is_alive() and seen.empty()
+    assert outcome == [jobs.OTHER_RUN] and registry.versions(tmp_path) == []
+    logs = list(stored_upload.folder.glob("train-*.log"))
+    assert len(logs) == started_after_the_check  # the refused CLI's own log, or none
+    assert probe(tmp_path) is None
+
+
+def test_a_run_records_its_progress_from_the_start(tmp_path):
+    assert registry.running_progress(tmp_path) is None
+    (tmp_path / registry.TRAINING_PROGRESS).write_text('{"done": 5, "total": 5, "message": "done"}')
+    with registry.training_lock(tmp_path):
+        assert registry.running_progress(tmp_path) == (0, 1, "starting")  # not the last run's
