@@ -10,6 +10,8 @@ from portal.config import Settings
 from tests.browser.conftest import assert_clean_console, visit
 from tests.conftest import fresh_app
 
+LOAD = 30  # seconds a first page may take to render on a busy 2-core machine (a wait, not a check)
+
 
 def serve(duo, data_dir):
     duo.start_server(fresh_app(Settings(data_dir=data_dir)), host="127.0.0.1")
@@ -19,7 +21,7 @@ def serve(duo, data_dir):
 def test_a_version_without_backtest_says_so_and_is_not_yet_monitored(dash_duo, short_data_dir):
     duo = serve(dash_duo, short_data_dir)
     visit(duo, "/")
-    duo.wait_for_contains_text("#home-no-backtest", "no backtest was possible")
+    duo.wait_for_contains_text("#home-no-backtest", "no backtest was possible", timeout=LOAD)
     duo.wait_for_contains_text("#home-kpi-gini", "no backtest possible")
     assert not duo.driver.find_elements("css selector", "#home-monitoring-warning")
     visit(duo, "/model")
@@ -36,7 +38,7 @@ def test_the_monitoring_page_shows_each_version_and_its_deciles(dash_duo, monito
     duo = serve(dash_duo, monitored_data_dir)
     visit(duo, "/monitoring")
     line = "#monitoring-table tbody tr:nth-child(1)"
-    duo.wait_for_contains_text(line, row["version"])
+    duo.wait_for_contains_text(line, row["version"], timeout=LOAD)
     text = duo.find_element(line).text
     assert f"{e['calibration']:.3f}" in text and f"{e['normalized_gini']:.3f}" in text
     assert "100% (to 1998-07-01)" in text and "serving" in text
@@ -67,7 +69,8 @@ def drifting_data_dir(monitored_data_dir, tmp_path):
 def test_the_overview_warns_when_the_serving_version_is_off(dash_duo, drifting_data_dir):
     duo = serve(dash_duo, drifting_data_dir)
     visit(duo, "/")
-    duo.wait_for_contains_text("#home-monitoring-warning", "realised calibration 1.250 is outside")
+    warning = "realised calibration 1.250 is outside"
+    duo.wait_for_contains_text("#home-monitoring-warning", warning, timeout=LOAD)
     duo.wait_for_contains_text("#home-monitoring-warning", "0.9-1.1")
     visit(duo, "/monitoring")
     duo.wait_for_contains_text("#monitoring-table tbody tr.table-danger", "warning")
