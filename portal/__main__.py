@@ -1,4 +1,5 @@
-"""Command line: python -m portal train | retrain | models | synth | serve | hash-password."""
+"""Command line: python -m portal train | retrain | models | monitor | synth | serve |
+hash-password."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     """train / retrain, holding the DATA_DIR's training lock."""
     from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
-    from portal.train import TrainError, train_frame, unchanged
+    from portal.train import TrainError, backtest_available, train_frame, unchanged
 
     settings = Settings.from_env()
     if args.transactions is None:
@@ -73,11 +74,15 @@ def _train(args: argparse.Namespace) -> int:
         return 2
     print(f"published {document['version']}", flush=True)
     print(f"cutoff {document['cutoff']}  customers {document['customers']}  {document['seconds']}s")
+    backtest = document["backtest"]
+    if not backtest_available(document):
+        print(f"warning: {backtest['note']}", flush=True)
+        return 0
     print(
-        f"backtest at {document['backtest']['cutoff']} "
-        f"({document['backtest']['customers']} customers, 6-month horizon):"
+        f"backtest at {backtest['cutoff']} "
+        f"({backtest['customers']} customers, 6-month horizon):"
     )
-    print(metrics_table(document["backtest"]))
+    print(metrics_table(backtest))
     return 0
 
 
@@ -130,11 +135,61 @@ def cmd_models(args: argparse.Namespace) -> int:
     recorded = db.list_versions(settings.database_url)
     for row in registry.with_availability(settings.data_dir, recorded):
         mark = "*" if row["version"] == current else " " if row["available"] else "-"
+        gini = row["normalized_gini"]
         print(
             f"{mark} {row['version']:<28} {row['mode']:<10} cutoff {row['cutoff']:<10} "
-            f"customers {row['customers']:>8}  by {row['trained_by']}"
+            f"customers {row['customers']:>8}  by {row['trained_by']:<12} "
+            f"gini {'— (no backtest)' if gini is None else f'{gini:.3f}'}"
         )
     return 0
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from portal import features, monitoring
+    from portal.ingest import IngestError, load_transactions
+    from portal.train import fingerprint
+
+    settings = Settings.from_env()
+    if args.transactions:
+        path = Path(args.transactions)
+        try:
+            transactions = load_transactions(path, column_map(args))
+        except IngestError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        done = monitoring.evaluate_all(
+            settings.data_dir,
+            settings.database_url,
+            features.daily(transactions),
+            fingerprint(transactions),
+        )
+        print(f"evaluated {len(done)} version(s) against {path.name}")
+    print(monitoring_table(monitoring.stored_rows(settings.database_url)))
+    return 0
+
+
+def monitoring_table(rows: list[dict]) -> str:
+    """Stored evaluations as a fixed-width text table (realised against pro-rated predictions)."""
+    head = (
+        f"{'version':<28} {'cutoff':<10} {'seen':>5} {'predicted':>12} {'realised':>12} "
+        f"{'calib.':>7} {'gini':>6} {'(bt)':>6} {'top10%':>7} {'MAPE':>6} {'cover':>6}"
+    )
+    lines = [head, "-" * len(head)]
+
+    def cell(value, width: int, fmt: str) -> str:
+        return f"{'—':>{width}}" if value is None else f"{value:>{width}{fmt}}"
+
+    for r in rows:
+        lines.append(
+            f"{r['version']:<28} {r['cutoff']:<10} {r['fraction_observed']:>5.0%} "
+            f"{r['predicted_total']:>12,.0f} {r['realised_total']:>12,.0f} "
+            f"{r['calibration']:>7.3f} {r['normalized_gini']:>6.3f} "
+            f"{cell(r['backtest_gini'], 6, '.3f')} {r['top_decile_capture']:>7.1%} "
+            f"{cell(r['decile_mape'], 6, '.3f')} {cell(r['coverage'], 6, '.1%')}"
+        )
+    if not rows:
+        lines.append("no version evaluated yet: a newer log must cover part of a horizon")
+    return "\n".join(lines)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -176,6 +231,28 @@ def date_format(value: str) -> str:
     return value
 
 
+def column_options(command: argparse.ArgumentParser) -> None:
+    """The options that map a transaction file's columns and formats (train, retrain, monitor)."""
+    command.add_argument("--customer-col", default="customer_id")
+    command.add_argument("--date-col", default="date")
+    command.add_argument("--amount-col", help="the line total (default: amount)")
+    command.add_argument("--quantity-col")
+    command.add_argument("--order-col")
+    command.add_argument(
+        "--price-col", help="unit price: amount = quantity x price (needs --quantity-col)"
+    )
+    command.add_argument(
+        "--date-format",
+        type=date_format,
+        help="dayfirst, monthfirst, yearfirst, excel or a strftime format such as "
+        "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
+    )
+    command.add_argument(
+        "--decimal", choices=(".", ","), help="decimal separator (default: detected)"
+    )
+    command.add_argument("--sheet", help="the .xlsx sheet to read (default: the first)")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for all sub-commands."""
     top = argparse.ArgumentParser(prog="python -m portal", description=__doc__)
@@ -191,24 +268,7 @@ def parser() -> argparse.ArgumentParser:
         )
         train.add_argument("--cutoff", help="backtest cutoff YYYY-MM-DD (default: production)")
         train.add_argument("--seed", type=int, default=0)
-        train.add_argument("--customer-col", default="customer_id")
-        train.add_argument("--date-col", default="date")
-        train.add_argument("--amount-col", help="the line total (default: amount)")
-        train.add_argument("--quantity-col")
-        train.add_argument("--order-col")
-        train.add_argument(
-            "--price-col", help="unit price: amount = quantity x price (needs --quantity-col)"
-        )
-        train.add_argument(
-            "--date-format",
-            type=date_format,
-            help="dayfirst, monthfirst, yearfirst, excel or a strftime format such as "
-            "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
-        )
-        train.add_argument(
-            "--decimal", choices=(".", ","), help="decimal separator (default: detected)"
-        )
-        train.add_argument("--sheet", help="the .xlsx sheet to read (default: the first)")
+        column_options(train)
         train.add_argument(
             "--trained-by",
             default=os.environ.get("USER") or "cli",
@@ -227,6 +287,15 @@ def parser() -> argparse.ArgumentParser:
     activate = models_sub.add_parser("activate", help="make VERSION current (a rollback)")
     activate.add_argument("version")
     models.set_defaults(func=cmd_models)
+
+    monitor = sub.add_parser(
+        "monitor", help="served versions against realised spend (evaluating a newer log first)"
+    )
+    monitor.add_argument(
+        "--transactions", help="evaluate every version against this log first (same options)"
+    )
+    column_options(monitor)
+    monitor.set_defaults(func=cmd_monitor)
 
     synth = sub.add_parser("synth", help="write a SYNTHETIC transaction log (scale tests, demos)")
     synth.add_argument("--customers", type=int, default=10_000)

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from portal import campaign, db, intervals, registry, scoring, store
+from portal import campaign, db, intervals, monitoring, registry, scoring, store
 from portal.extensions import final_dir, settings
 from portal.openapi import openapi_document
 
@@ -258,6 +258,28 @@ def models():
             "versions": registry.with_availability(config.data_dir, recorded),
         }
     )
+
+
+@bp.get("/monitoring")
+def monitoring_overview():
+    """Every recorded version against the spend realised since its cutoff, and the current one."""
+    config = settings()
+    return jsonify(
+        {
+            "current": registry.current_version(config.data_dir),
+            "versions": monitoring.overview(config.data_dir, config.database_url),
+        }
+    )
+
+
+@bp.get("/monitoring/<version>")
+def monitoring_version(version: str):
+    """One version's evaluation with its deciles, interval coverage and drift."""
+    config = settings()
+    try:
+        return jsonify(monitoring.detail(config.data_dir, config.database_url, version))
+    except registry.UnknownVersion:
+        raise ApiError(404, "unknown_version", f"no recorded version {version!r}") from None
 
 
 @bp.get("/health")

@@ -6,9 +6,10 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
-from portal import store
-from portal.extensions import final_dir
+from portal import ids, monitoring, registry, store
+from portal.extensions import final_dir, settings
 
 
 def money(value: float | None) -> str:
@@ -98,6 +99,37 @@ def kpi_card(label: str, value: str, note: str = "", id_: str | None = None) -> 
 def kpi_row(cards: list) -> dbc.Row:
     """Cards in a responsive row (stacked on phones)."""
     return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True, className="mb-3") for c in cards])
+
+
+def no_backtest_alert(backtest: dict, id_: str) -> dbc.Alert | None:
+    """A warning when a version has no backtest (its history was too short); None when it has."""
+    if backtest.get("available", True):  # versions before the flag always had one
+        return None
+    return dbc.Alert(
+        [html.I(className="bi bi-exclamation-triangle me-2"), backtest["note"] + "."],
+        color="warning",
+        id=id_,
+    )
+
+
+def monitoring_banner(version: str) -> dbc.Alert | None:
+    """The overview's warning when the serving version's realised figures leave their bounds."""
+    config = settings()
+    try:
+        found = monitoring.detail(config.data_dir, config.database_url, version)["warnings"]
+    except (SQLAlchemyError, registry.UnknownVersion):
+        return None
+    if not found:
+        return None
+    return dbc.Alert(
+        [
+            html.I(className="bi bi-exclamation-octagon me-2"),
+            f"The serving version's realised figures: {'; '.join(found)}. ",
+            html.A("See monitoring", href="/monitoring"),
+        ],
+        color="danger",
+        id=ids.HOME_MONITORING_WARNING,
+    )
 
 
 def not_ready(message: str) -> dbc.Alert:

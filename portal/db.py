@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -33,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the monitoring table
 INSERT_CHUNK = 50_000
 
 metadata = MetaData()
@@ -75,6 +76,29 @@ predictions = Table(  # the key starts with customer_id: it is the index history
     Column("rank", Integer, nullable=False),
     Column("decile", Integer, nullable=False),
     Column("segment", String(16), nullable=False),
+)
+
+monitoring = Table(  # one row per version: its latest evaluation against realised spend
+    "monitoring",
+    metadata,
+    Column(
+        "version",
+        String(64),
+        ForeignKey("model_versions.version", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("evaluated_at", DateTime(timezone=True), nullable=False),
+    Column("observed_to", Date, nullable=False),  # exclusive: the horizon is seen up to here
+    Column("fraction_observed", Float, nullable=False),
+    Column("customers", Integer, nullable=False),
+    Column("predicted_total", Float, nullable=False),  # pro-rated to the observed part
+    Column("realised_total", Float, nullable=False),
+    Column("normalized_gini", Float, nullable=False),
+    Column("top_decile_capture", Float, nullable=False),
+    Column("calibration", Float, nullable=False),
+    Column("decile_mape", Float, nullable=True),
+    Column("coverage", Float, nullable=True),
+    Column("details", JSON, nullable=False),
 )
 
 PREDICTION_COLUMNS = ["customer_id", "predicted_clv_6m", "p_purchase", "rank", "decile", "segment"]
@@ -126,11 +150,14 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def migrate(target: Engine) -> None:
-    """Create missing tables and stamp the schema version; refuse a newer schema."""
+    """Create missing tables and stamp the schema version; refuse a newer schema.
+
+    Every schema change so far only adds tables (2: ``monitoring``), which create_all makes."""
     metadata.create_all(target)
     with target.begin() as conn:
         found = conn.execute(select(func.max(schema_info.c.version))).scalar()
-        if found is None:
+        if found is None or found < SCHEMA_VERSION:  # create_all added the missing tables
+            conn.execute(delete(schema_info))
             conn.execute(insert(schema_info).values(version=SCHEMA_VERSION))
         elif found > SCHEMA_VERSION:
             raise SchemaTooNew(
@@ -193,14 +220,16 @@ def _bulk_insert_predictions(conn, scores: pd.DataFrame) -> None:
 
 
 def list_versions(url: str) -> list[dict]:
-    """Every recorded version, newest first, with its backtest Gini instead of all its metrics."""
+    """Every recorded version, newest first, with its backtest Gini (None without a backtest)
+    instead of all its metrics."""
     with engine(url).connect() as conn:
         newest_first = (model_versions.c.trained_at.desc(), model_versions.c.version.desc())
         rows = conn.execute(select(model_versions).order_by(*newest_first))
         listed = []
         for row in rows:
             plain = _plain(row._asdict())
-            plain["normalized_gini"] = plain.pop("metrics")["model"]["normalized_gini"]
+            model = plain.pop("metrics").get("model") or {}  # none without a backtest
+            plain["normalized_gini"] = model.get("normalized_gini")
             listed.append(plain)
         return listed
 

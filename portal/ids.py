@@ -1,6 +1,7 @@
 """Component ids, page-prefixed kebab-case."""
 
 HOME_GAIN = "home-gain-graph"
+HOME_NO_BACKTEST = "home-no-backtest"
 
 LIFT_GRAPH = "lift-graph"
 LIFT_CALIBRATION = "lift-calibration-graph"
@@ -55,6 +56,7 @@ DATA_SHEET_ROW = "data-sheet-row"
 DATA_UPLOAD_MESSAGE = "data-upload-message"
 DATA_DECIMAL = "data-decimal"
 DATA_DATE_SAMPLES = "data-date-samples"
+DATA_NO_BACKTEST = "data-no-backtest"
 
 MODEL_VERSIONS = "model-versions-table"
 MODEL_VERSION_PICK = "model-version-pick"
@@ -62,8 +64,20 @@ MODEL_ACTIVATE = "model-activate"
 MODEL_ACTIVATE_RESULT = "model-activate-result"
 MODEL_COVERAGE = "model-coverage"
 MODEL_COVERAGE_GRAPH = "model-coverage-graph"
+MODEL_NO_BACKTEST = "model-no-backtest"
 
 PREDICT_HISTORY = "predict-history-graph"
+
+HOME_MONITORING_WARNING = "home-monitoring-warning"
+
+MONITORING_TABLE = "monitoring-table"
+MONITORING_TOTALS = "monitoring-totals-graph"
+MONITORING_QUALITY = "monitoring-quality-graph"
+MONITORING_VERSION = "monitoring-version"
+MONITORING_DECILES = "monitoring-deciles-graph"
+MONITORING_EMPTY = "monitoring-empty"
+MONITORING_DRIFT = "monitoring-drift"
+MONITORING_DRIFT_TABLE = "monitoring-drift-table"
 
 CAMPAIGN_RANK_BY = "campaign-rank-by"
 CAMPAIGN_COST = "campaign-contact-cost"

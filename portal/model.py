@@ -190,6 +190,7 @@ class ClvModel:
     version: str = ""
     trained_at: str = ""
     library_versions: dict[str, str] = field(default_factory=dict)
+    feature_bins: dict[str, dict] = field(default_factory=dict)  # drift.reference_bins of training
 
     def __setstate__(self, state: dict) -> None:
         """Load a model saved before ``Population`` existed (its population was BG/NBD only)."""

@@ -235,9 +235,79 @@ MODEL_VERSION = _obj(
         "rows": INT,
         "customers": INT,
         "seconds": NUM,
-        "normalized_gini": NUM,
+        "normalized_gini": NULLABLE_NUM,  # null: no backtest was possible
         "available": BOOL,
     }
+)
+
+
+NULLABLE_STR = {"type": "string", "nullable": True}
+EVALUATION = {  # a version's predictions against the spend realised in its observed horizon
+    "observed_to": STR,
+    "fraction_observed": NUM,
+    "expected_share": NUM,
+    "share_rule": STR,
+    "evaluated_at": STR,
+    "data_fingerprint": NULLABLE_STR,
+    "predicted_total_horizon": NUM,
+    "predicted_total": NUM,
+    "predicted_low": NULLABLE_NUM,
+    "predicted_high": NULLABLE_NUM,
+    "realised_total": NUM,
+    "normalized_gini": NUM,
+    "top_decile_capture": NUM,
+    "calibration": NUM,
+    "decile_mape": NULLABLE_NUM,
+    "coverage": NULLABLE_NUM,
+}
+
+
+DRIFT = {  # PSI of the inputs between the training snapshots and the scored population
+    "threshold": NUM,
+    "flagged": {"type": "array", "items": STR},
+    "max_psi": NULLABLE_NUM,
+}
+DRIFT_FEATURE = _obj(
+    {
+        "feature": STR,
+        "psi": NUM,
+        "flagged": BOOL,
+        "edges": {"type": "array", "items": NUM},
+        "reference": {"type": "array", "items": NUM},
+        "scored": {"type": "array", "items": NUM},
+    }
+)
+
+
+def _monitored(evaluation: dict, drift: dict) -> dict:
+    """A version's monitoring entry with the given evaluation object (null before any) and
+    drift object (null for versions trained before drift was recorded)."""
+    return _obj(
+        {
+            "version": STR,
+            "mode": STR,
+            "trained_at": STR,
+            "cutoff": STR,
+            "customers": INT,
+            "backtest_gini": NULLABLE_NUM,
+            "backtest_calibration": NULLABLE_NUM,
+            "evaluation": {**evaluation, "nullable": True},
+            "warnings": {"type": "array", "items": STR},
+            "drift": {**drift, "nullable": True},
+        }
+    )
+
+
+MONITORED = _monitored(_obj(EVALUATION), _obj(DRIFT))
+MONITORED_DETAIL = _monitored(
+    _obj(
+        {
+            **EVALUATION,
+            "deciles": {"type": "array", "items": {"$ref": "#/components/schemas/Decile"}},
+            "intervals": {"type": "object", "nullable": True},
+        }
+    ),
+    _obj({**DRIFT, "features": {"type": "array", "items": DRIFT_FEATURE}}),
 )
 
 
@@ -436,6 +506,27 @@ def openapi_document() -> dict:
                     "responses": {"200": {"description": "meta", **_json("Meta")}, **_errors(503)},
                 }
             },
+            "/api/monitoring": {
+                "get": {
+                    "summary": "Every version's predictions against the spend realised since",
+                    "responses": {
+                        "200": {"description": "monitoring", **_json("Monitoring")},
+                        **_errors(503),
+                    },
+                }
+            },
+            "/api/monitoring/{version}": {
+                "get": {
+                    "summary": "One version's monitoring: deciles, interval coverage, drift",
+                    "parameters": [
+                        {"name": "version", "in": "path", "required": True, "schema": STR}
+                    ],
+                    "responses": {
+                        "200": {"description": "one version", **_json("MonitoredVersion")},
+                        **_errors(404, 503),
+                    },
+                }
+            },
             "/api/health": {
                 "get": {
                     "summary": "Readiness",
@@ -555,6 +646,13 @@ def openapi_document() -> dict:
                         "versions": {"type": "array", "items": MODEL_VERSION},
                     }
                 ),
+                "Monitoring": _obj(
+                    {
+                        "current": NULLABLE_STR,
+                        "versions": {"type": "array", "items": MONITORED},
+                    }
+                ),
+                "MonitoredVersion": MONITORED_DETAIL,
                 "Health": _obj(
                     {"status": STR, "version": STR, "customers": INT, "detail": STR},
                     required=["status"],

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from portal import analytics, classical, clock, db, features, intervals, registry, season
+from portal import analytics, classical, clock, db, drift, features, intervals, registry, season
 from portal.clock import BusinessClock
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.explain import mean_abs_contributions
@@ -94,19 +94,45 @@ def training_cutoffs(first_date: pd.Timestamp, cutoff: pd.Timestamp) -> list[pd.
 
 def run_cutoffs(
     first_day: pd.Timestamp, last_day: pd.Timestamp, cutoff: str | None
-) -> tuple[pd.Timestamp, pd.Timestamp]:
+) -> tuple[pd.Timestamp, pd.Timestamp | None]:
     """(scoring cutoff, backtest cutoff) of a run over a log spanning first_day..last_day.
 
     Production mode (no cutoff) scores the day after the last transaction and backtests 6 months
-    earlier; backtest mode does both at ``cutoff``. Raises TrainError when the history is too short.
+    earlier, or not at all (backtest None) when the history supports the final fit but not that
+    backtest; backtest mode does both at ``cutoff``. Raises TrainError when the history is too short
+    to train at the scoring cutoff.
     """
     production = cutoff is None
     score = (last_day + pd.Timedelta(days=1)) if production else pd.Timestamp(cutoff)
-    backtest = features.add_months(score, -features.HORIZON_MONTHS) if production else score
-    if backtest <= first_day:
-        raise TrainError(f"cutoff {backtest.date()} is before the first transaction")
-    training_cutoffs(first_day, backtest)
+    if score <= first_day:
+        raise TrainError(f"cutoff {score.date()} is before the first transaction")
+    training_cutoffs(first_day, score)
+    if not production:
+        return score, score
+    backtest = features.add_months(score, -features.HORIZON_MONTHS)
+    try:
+        training_cutoffs(first_day, backtest)
+    except TrainError:
+        return score, None
     return score, backtest
+
+
+def no_backtest(first_day: pd.Timestamp, score: pd.Timestamp) -> dict:
+    """metrics.json's ``backtest`` when the history is too short for production mode's backtest."""
+    months = season.months_of_history(first_day, score)
+    horizon = features.HORIZON_MONTHS
+    return {
+        "available": False,
+        "note": f"no backtest was possible: the {months} months of history before "
+        f"{score.date()} support the final fit, but a backtest {horizon} months earlier needs "
+        f"{horizon} more. The model is trained and scored untested; monitoring judges it once "
+        "its horizon is observed",
+    }
+
+
+def backtest_available(metrics: dict) -> bool:
+    """Whether a version's metrics hold a backtest (versions before this flag always did)."""
+    return metrics.get("backtest", {}).get("available", True)
 
 
 def snapshot(
@@ -179,6 +205,8 @@ def fit_model(
         cutoff=str(cutoff.date()),
         training_cutoffs=[str(c.date()) for c in cuts],
     )
+    inputs = [c for c in model.inputs if c not in population.context]  # context: constant
+    model.feature_bins = drift.reference_bins(pd.concat(snapshots), inputs)
     if holdout_intervals:
         model.intervals = holdout_interval_model(snapshots, cuts[-1], model.inputs, seed)
     return model, current
@@ -383,6 +411,22 @@ def backtest_metrics(table: pd.DataFrame) -> dict:
     return result
 
 
+def judged_backtest(back: Scored, days: pd.DataFrame, cutoff: pd.Timestamp) -> dict:
+    """metrics.json's ``backtest``: the scored table judged on the 6 months after ``cutoff``."""
+    labels = features.build_labels(days, back.table["customer_id"], cutoff)
+    back.table["actual_6m"] = labels["actual_6m"].to_numpy()
+    result = {"available": True, **backtest_metrics(back.table)}
+    result["cutoff"] = str(cutoff.date())
+    result["customers"] = len(back.table)
+    result["correction"] = correction_summary(back.model)
+    calibration = result["model"]["calibration"]
+    result["correction"]["backtest_calibration_before"] = calibration / back.model.total_correction
+    result["correction"]["backtest_calibration_after"] = calibration
+    result["season"] = season_summary(back.model, days["date"].min())
+    result["intervals"] = intervals.backtest_summary(back.model.intervals, back.table)
+    return result
+
+
 def global_importance(model: ClvModel, table: pd.DataFrame, seed: int) -> dict[str, float]:
     """Mean |TreeSHAP contribution to log CLV| per model input, on up to IMPORTANCE_ROWS customers."""
     sample = table.sample(min(len(table), IMPORTANCE_ROWS), random_state=seed)
@@ -444,21 +488,15 @@ def train_frame(
     days = features.daily(transactions)
     score_cutoff, backtest_cutoff = run_cutoffs(days["date"].min(), days["date"].max(), cutoff)
 
-    step(f"backtest: training on the past, scoring at {backtest_cutoff.date()}")
-    back = fit_and_score(days, backtest_cutoff, seed)
-    labels = features.build_labels(days, back.table["customer_id"], backtest_cutoff)
-    back.table["actual_6m"] = labels["actual_6m"].to_numpy()
-    metrics_backtest = backtest_metrics(back.table)
-    metrics_backtest["cutoff"] = str(backtest_cutoff.date())
-    metrics_backtest["customers"] = len(back.table)
-    metrics_backtest["correction"] = correction_summary(back.model)
-    calibration = metrics_backtest["model"]["calibration"]
-    metrics_backtest["correction"]["backtest_calibration_before"] = (
-        calibration / back.model.total_correction
-    )
-    metrics_backtest["correction"]["backtest_calibration_after"] = calibration
-    metrics_backtest["season"] = season_summary(back.model, days["date"].min())
-    metrics_backtest["intervals"] = intervals.backtest_summary(back.model.intervals, back.table)
+    if backtest_cutoff is None:
+        step.total -= 1
+        metrics_backtest = no_backtest(days["date"].min(), score_cutoff)
+        log.warning(metrics_backtest["note"])
+        back = None
+    else:
+        step(f"backtest: training on the past, scoring at {backtest_cutoff.date()}")
+        back = fit_and_score(days, backtest_cutoff, seed)
+        metrics_backtest = judged_backtest(back, days, backtest_cutoff)
     if production:
         step(f"final model: training on all history, scoring at {score_cutoff.date()}")
         final = fit_and_score(days, score_cutoff, seed, earlier=back)
@@ -492,15 +530,35 @@ def train_frame(
         "correction": correction_summary(model),
         "season": season_summary(model, days["date"].min()),
         "intervals": intervals.summary(model.intervals, final.table),
+        "drift": drift.report(
+            model.feature_bins, add_population_features(final.table, model.population)
+        ),
         "seed": seed,
         "trained_by": trained_by,
     }
     step("saving the version and its predictions")
     document["seconds"] = round(time.perf_counter() - started, 2)
     publish(Path(data_dir), final.table, model, document, database_url)
+    monitor_older_versions(Path(data_dir), database_url, days, document)
     step.done()
     log.info("published version %s in %.1fs", document["version"], document["seconds"])
     return document
+
+
+def monitor_older_versions(
+    data_dir: Path, database_url: str | None, days: pd.DataFrame, document: dict
+) -> None:
+    """Evaluate the older versions against this run's log (``portal.monitoring``); a failure
+    there is logged and never undoes the published version."""
+    from portal import monitoring  # it reads versions as this module writes them
+
+    url = database_url or Settings(data_dir=data_dir).database_url
+    try:
+        monitoring.evaluate_all(
+            data_dir, url, days, document["data"]["fingerprint"], exclude=document["version"]
+        )
+    except Exception:
+        log.exception("monitoring the older versions failed; the new version is published")
 
 
 def publish(

@@ -20,7 +20,7 @@ from portal.amounts import read_amounts
 from portal.dates import FIRST_YEAR, LAST_YEAR, read_dates
 from portal.ingest import ColumnMap
 from portal.mapping import guess_mapping
-from portal.train import TrainError, run_cutoffs
+from portal.train import TrainError, no_backtest, run_cutoffs
 
 __all__ = ["guess_mapping", "histogram", "validate"]
 
@@ -141,7 +141,7 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
         try:
             result.notes += season_notes(first, *run_cutoffs(first, last, cutoff=None))
         except TrainError as exc:
-            result.errors.append(f"not enough history to train and backtest: {exc}")
+            result.errors.append(f"not enough history to train: {exc}")
     finite = amounts[np.isfinite(amounts)]
     if len(finite):
         q = finite.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy().tolist()
@@ -151,10 +151,17 @@ def validate(frame: pd.DataFrame, columns: ColumnMap) -> Validation:
     return result
 
 
-def season_notes(first: pd.Timestamp, score: pd.Timestamp, backtest: pd.Timestamp) -> list[str]:
-    """Say when the history is too short for the model to see a yearly season."""
+def season_notes(
+    first: pd.Timestamp, score: pd.Timestamp, backtest: pd.Timestamp | None
+) -> list[str]:
+    """Say when the history is too short for the model to see a yearly season, or for a
+    backtest at all."""
     notes = []
+    if backtest is None:
+        notes.append(no_backtest(first, score)["note"])
     for what, cutoff in (("the model", score), ("its backtest", backtest)):
+        if cutoff is None:
+            continue
         months = season.months_of_history(first, cutoff)
         if not season.season_visible(first, cutoff):
             notes.append(

@@ -11,8 +11,8 @@ import pytest
 
 from portal import create_app
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
-from portal.ingest import CDNOW_COLUMNS
-from portal.train import run
+from portal.ingest import CDNOW_COLUMNS, load_transactions
+from portal.train import run, train_frame
 
 CDNOW = REPO_ROOT / "data" / "raw" / "CDNOW_master.txt"
 
@@ -41,6 +41,39 @@ def data_dir(tmp_path_factory) -> Path:
     """A DATA_DIR with the CDNOW backtest trained once for the whole session."""
     root = tmp_path_factory.mktemp("data")
     run(CDNOW, root, CDNOW_COLUMNS, CDNOW_CUTOFF, seed=0)
+    return root
+
+
+SHORT_CDNOW_LAST_DAY = "1997-12-31"
+
+
+def cdnow_until(last_day: str | None = None) -> pd.DataFrame:
+    """The CDNOW log as ingested, cut after ``last_day`` (all of it for None)."""
+    log = load_transactions(CDNOW, CDNOW_COLUMNS)
+    return log if last_day is None else log[log["date"] <= last_day].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def short_data_dir(tmp_path_factory) -> Path:
+    """A DATA_DIR whose one version is production mode on CDNOW cut at 1997-12-31: 12 months,
+    enough to train and score but not to backtest."""
+    root = tmp_path_factory.mktemp("short")
+    train_frame(cdnow_until(SHORT_CDNOW_LAST_DAY), "CDNOW_master.txt", root, None, seed=0)
+    return root
+
+
+@pytest.fixture(scope="session")
+def monitored_data_dir(short_data_dir, tmp_path_factory) -> Path:
+    """A copy of ``short_data_dir`` whose version monitoring judged on the full CDNOW log."""
+    from portal import features, monitoring
+    from portal.train import fingerprint
+
+    root = tmp_path_factory.mktemp("monitored") / "data"
+    shutil.copytree(short_data_dir, root, symlinks=True)
+    log = cdnow_until()
+    monitoring.evaluate_all(
+        root, Settings(data_dir=root).database_url, features.daily(log), fingerprint(log)
+    )
     return root
 
 

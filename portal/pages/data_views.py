@@ -5,6 +5,7 @@ from dash import html
 
 from portal import components as c
 from portal import figures, ids
+from portal.train import backtest_available
 
 
 def report_view(result) -> html.Div:
@@ -116,9 +117,21 @@ def dates_view(result) -> html.Div:
     )
 
 
+def backtest_kpis(model: dict) -> dbc.Row:
+    """A new version's headline backtest figures."""
+    return c.kpi_row(
+        [
+            c.kpi_card("Normalized Gini", f"{model['normalized_gini']:.3f}", id_="data-new-gini"),
+            c.kpi_card("Top-decile capture", c.pct(model["top_decile_capture"])),
+            c.kpi_card("MAE", c.money(model["mae"])),
+            c.kpi_card("Calibration (Σp/Σy)", f"{model['calibration']:.3f}"),
+        ]
+    )
+
+
 def result_view(document: dict) -> dbc.Card:
     """The new version's backtest figures and where to look next."""
-    model = document["backtest"]["model"]
+    backtest = document["backtest"]
     return dbc.Card(
         dbc.CardBody(
             [
@@ -128,20 +141,17 @@ def result_view(document: dict) -> dbc.Card:
                 ),
                 html.P(
                     f"Now current: {document['customers']:,} customers scored as of "
-                    f"{document['cutoff']}; backtest on the 6 months after "
-                    f"{document['backtest']['cutoff']}."
+                    f"{document['cutoff']}; "
+                    + (
+                        f"backtest on the 6 months after {backtest['cutoff']}."
+                        if backtest_available(document)
+                        else "no backtest."
+                    )
                 ),
-                c.kpi_row(
-                    [
-                        c.kpi_card(
-                            "Normalized Gini",
-                            f"{model['normalized_gini']:.3f}",
-                            id_="data-new-gini",
-                        ),
-                        c.kpi_card("Top-decile capture", c.pct(model["top_decile_capture"])),
-                        c.kpi_card("MAE", c.money(model["mae"])),
-                        c.kpi_card("Calibration (Σp/Σy)", f"{model['calibration']:.3f}"),
-                    ]
+                (
+                    backtest_kpis(backtest["model"])
+                    if backtest_available(document)
+                    else c.no_backtest_alert(backtest, ids.DATA_NO_BACKTEST)
                 ),
                 dbc.Button("Open the overview", href="/", color="primary", className="me-2"),
                 dbc.Button("Model page", href="/model", color="secondary", outline=True),

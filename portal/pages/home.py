@@ -5,6 +5,7 @@ from dash import html
 
 from portal import components as c
 from portal import figures, ids, store
+from portal.train import backtest_available
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="CLV portal: overview")
 
@@ -18,6 +19,7 @@ def layout(**_):
         return alert
     elite = store.elite(art, TOP_PCT)
     backtest = art.metrics["backtest"]
+    tested = backtest_available(art.metrics)
     revenue = store.revenue_range(art)
     revenue_note = c.money_range(
         revenue["predicted_low"], revenue["predicted_high"], revenue["interval_level"]
@@ -38,8 +40,8 @@ def layout(**_):
         ),
         c.kpi_card(
             "Backtest normalized Gini",
-            f"{backtest['model']['normalized_gini']:.3f}",
-            f"cutoff {backtest['cutoff']}",
+            f"{backtest['model']['normalized_gini']:.3f}" if tested else "—",
+            f"cutoff {backtest['cutoff']}" if tested else "no backtest possible",
             id_="home-kpi-gini",
         ),
         c.kpi_card(
@@ -63,6 +65,8 @@ def layout(**_):
                 "Predicted spend over the next 6 months for every customer, "
                 "and how well the ranking held up on data the model never saw.",
             ),
+            c.monitoring_banner(art.version),
+            c.no_backtest_alert(backtest, ids.HOME_NO_BACKTEST),
             c.kpi_row(cards),
             graph,
         ]

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import analytics, db, figures, ids, registry, store
 from portal import components as c
 from portal.extensions import final_dir, settings
+from portal.train import backtest_available
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
 
@@ -111,6 +112,21 @@ def intervals_view(backtest_intervals: dict | None) -> html.Div:
     )
 
 
+def backtest_view(metrics: dict) -> list:
+    """The backtest's heading, figures and interval coverage; a warning when there was none."""
+    backtest = metrics["backtest"]
+    if not backtest_available(metrics):
+        return [html.H5("Backtest"), c.no_backtest_alert(backtest, ids.MODEL_NO_BACKTEST)]
+    return [
+        html.H5(
+            f"Backtest on the 6 months after {backtest['cutoff']} "
+            f"({backtest['customers']:,} customers)"
+        ),
+        metrics_table(backtest),
+        intervals_view(backtest.get("intervals")),
+    ]
+
+
 def details(metrics: dict) -> dbc.Card:
     """Version, cutoff and training window as a definition list."""
     rows = [
@@ -125,7 +141,7 @@ def details(metrics: dict) -> dbc.Card:
             f"{metrics['training_cutoffs'][-1]} "
             f"({len(metrics['training_cutoffs'])} monthly snapshots)",
         ),
-        ("Backtest cutoff", metrics["backtest"]["cutoff"]),
+        ("Backtest cutoff", metrics["backtest"].get("cutoff", "none (history too short)")),
         ("Season", season_text(metrics.get("season"))),
         ("Total check", correction_text(metrics["backtest"].get("correction"))),
         (
@@ -165,12 +181,7 @@ def layout(**_):
                 "P(purchase) × expected spend if buying (two LightGBM models on RFM, window, "
                 "season and BG/NBD features), averaged with BG/NBD + Gamma-Gamma.",
             ),
-            html.H5(
-                f"Backtest on the 6 months after {m['backtest']['cutoff']} "
-                f"({m['backtest']['customers']:,} customers)"
-            ),
-            metrics_table(m["backtest"]),
-            intervals_view(m["backtest"].get("intervals")),
+            *backtest_view(m),
             dbc.Row(
                 [
                     dbc.Col(details(m), lg=5),
@@ -222,7 +233,7 @@ def versions_card(current: str) -> dbc.Card:
                 html.Td(v["mode"]),
                 html.Td(v["cutoff"]),
                 html.Td(f"{v['customers']:,}"),
-                html.Td(f"{v['normalized_gini']:.3f}"),
+                html.Td(shown(v["normalized_gini"], "{:.3f}")),
                 html.Td("current" if v["version"] == current else ""),
             ],
             className="table-primary" if v["version"] == current else "",

@@ -1,0 +1,399 @@
+"""Monitoring: every recorded version's predictions against what its customers then spent.
+
+A version predicted each customer's spend over its horizon [cutoff, cutoff + 6 months). A newer
+transaction log covers that horizon up to the day after its last transaction (``observed_to``); the
+realised spend per customer is the net spend in [cutoff, observed_to), clipped at 0 as the labels
+are (``features.build_labels``).
+
+A partly observed horizon is compared with the prediction pro-rated by the model's own timing:
+every prediction is multiplied by one factor, the share of the horizon's expected purchases that
+fall in the observed part,
+
+    share = sum_i E[X_i(observed part)] / sum_i E[X_i(horizon)]
+
+from the version's BG/NBD (its conditional expectation per customer, on the version's business
+clock when it has one, so a busy season or a trend moves the share). Without the version's model
+(its folder is gone) the share is the plain time share. One factor keeps the ranking that was
+served, so Gini and top-decile judge exactly what the version said; only the totals (calibration,
+decile MAPE) depend on the share. Interval coverage needs the whole horizon and is computed only
+then (``intervals.backtest_summary``, as for a backtest).
+
+Evaluations are stored per version (the ``monitoring`` table) and recomputed when a log covers
+more of the horizon than the stored one did.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select
+
+from portal import analytics, bgnbd, db, features, intervals, registry
+from portal.model import HORIZON_WEEKS, ClvModel, Population
+from portal.train import MODEL, PREPARED
+
+log = logging.getLogger(__name__)
+
+MIN_KNOWN_SHARE = 0.5  # of a version's customers the log must know, else it is another business
+CALIBRATION_RANGE = (0.9, 1.1)
+GINI_DROP = 0.05
+SCALARS = (
+    "observed_to",
+    "fraction_observed",
+    "customers",
+    "predicted_total",
+    "realised_total",
+    "normalized_gini",
+    "top_decile_capture",
+    "calibration",
+    "decile_mape",
+    "coverage",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """How much of a version's horizon a log covers."""
+
+    cutoff: pd.Timestamp
+    end: pd.Timestamp  # the horizon's end (exclusive)
+    observed_to: pd.Timestamp  # the end of the observed part (exclusive)
+
+    @property
+    def fraction(self) -> float:
+        """The observed share of the horizon's days."""
+        days = (self.observed_to - self.cutoff).days / (self.end - self.cutoff).days
+        return float(min(max(days, 0.0), 1.0))
+
+    @property
+    def complete(self) -> bool:
+        return self.observed_to >= self.end
+
+
+def window(cutoff, last_day) -> Window:
+    """The part of the horizon from ``cutoff`` that a log ending on ``last_day`` covers."""
+    cutoff = pd.Timestamp(cutoff)
+    end = features.add_months(cutoff, features.HORIZON_MONTHS)
+    observed_to = min(end, max(cutoff, pd.Timestamp(last_day) + pd.Timedelta(days=1)))
+    return Window(cutoff, end, observed_to)
+
+
+def expected_share(population: Population | None, table: pd.DataFrame, seen: Window) -> tuple:
+    """(share, rule): the share of the horizon's expected purchases in the observed part.
+
+    rule is "bgnbd-clock" (BG/NBD on the version's business clock), "bgnbd" (calendar time) or
+    "time" (no model: the share of days)."""
+    if seen.complete:
+        return 1.0, "complete"
+    if population is None:
+        return seen.fraction, "time"
+    x, t_x, T, horizon = population.rfm(table)
+    if population.clock is None:
+        observed, rule = HORIZON_WEEKS * seen.fraction, "bgnbd"
+    else:
+        business = population.clock
+        start, stop = (business.at(business.day_of(d)) for d in (seen.cutoff, seen.observed_to))
+        observed, rule = float(stop - start) / bgnbd.DAYS_PER_WEEK, "bgnbd-clock"
+    whole = bgnbd.expected_purchases(population.bgnbd, horizon, x, t_x, T).sum()
+    part = bgnbd.expected_purchases(population.bgnbd, observed, x, t_x, T).sum()
+    return (float(part / whole) if whole > 0 else seen.fraction), rule
+
+
+def evaluate(
+    table: pd.DataFrame,
+    days: pd.DataFrame,
+    seen: Window,
+    share: float,
+    interval_model: intervals.IntervalModel | None = None,
+) -> dict:
+    """A version's figures against the spend realised in the observed part of its horizon.
+
+    ``table``: its scored customers (customer_id, predicted_clv_6m, p_purchase, decile and the
+    interval columns when it has them); ``days``: ``features.daily`` of the newer log.
+    """
+    ids = table["customer_id"].astype(str).to_numpy()
+    observed = days[days["date"] < seen.observed_to]
+    actual = features.build_labels(observed, ids, seen.cutoff)["actual_6m"].to_numpy()
+    full = table["predicted_clv_6m"].to_numpy(dtype=float)
+    predicted = full * share
+    figures = analytics.point_metrics(actual, predicted, ids)
+    result = {
+        "cutoff": str(seen.cutoff.date()),
+        "horizon_end": str(seen.end.date()),
+        "observed_to": str(seen.observed_to.date()),
+        "fraction_observed": seen.fraction,
+        "expected_share": share,
+        "customers": len(table),
+        "predicted_total_horizon": float(full.sum()),
+        "predicted_total": float(predicted.sum()),
+        "realised_total": float(actual.sum()),
+        "metrics": figures,
+        **{k: figures[k] for k in ("normalized_gini", "top_decile_capture", "calibration")},
+        "decile_mape": None if np.isnan(figures["decile_mape"]) else figures["decile_mape"],
+        "deciles": analytics.as_dicts(analytics.decile_table(predicted, ids, actual)),
+        "predicted_low": None,
+        "predicted_high": None,
+        "coverage": None,
+        "intervals": None,
+    }
+    if interval_model is not None:
+        total = interval_model.total(full, table["p_purchase"].to_numpy(dtype=float))
+        result["predicted_low"] = total["low"] * share
+        result["predicted_high"] = total["high"] * share
+        if seen.complete:
+            judged = intervals.backtest_summary(interval_model, table.assign(actual_6m=actual))
+            result["intervals"] = judged
+            result["coverage"] = judged["coverage"]
+    return result
+
+
+@dataclass
+class Version:
+    """What monitoring needs of a recorded version."""
+
+    name: str
+    cutoff: str
+    table: pd.DataFrame
+    model: ClvModel | None
+    metrics: dict
+
+
+def load_version(data_dir: Path, url: str, row: dict) -> Version:
+    """A version's scored table and model from its folder, or its recorded predictions alone
+    (no model: time share, no intervals) when the folder is gone."""
+    name, cutoff = row["version"], row["cutoff"]
+    try:
+        folder = registry.version_dir(data_dir, name)
+    except registry.UnknownVersion:
+        return Version(name, cutoff, recorded_predictions(url, name), None, {})
+    metrics = json.loads((folder / registry.METRICS).read_text())
+    return Version(
+        name, cutoff, pd.read_parquet(folder / PREPARED), joblib.load(folder / MODEL), metrics
+    )
+
+
+def recorded_predictions(url: str, version: str) -> pd.DataFrame:
+    """One version's per-customer predictions from the database."""
+    p = db.predictions
+    query = select(*(p.c[c] for c in db.PREDICTION_COLUMNS)).where(p.c.version == version)
+    with db.engine(url).connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=db.PREDICTION_COLUMNS)
+
+
+def evaluate_version(version: Version, days: pd.DataFrame) -> dict | None:
+    """A version's evaluation against ``days``; None when the log covers none of its horizon or
+    knows fewer than MIN_KNOWN_SHARE of its customers (another business's log)."""
+    seen = window(version.cutoff, days["date"].max())
+    if seen.fraction <= 0:
+        return None
+    ids = version.table["customer_id"].astype(str)
+    known = ids.isin(days.loc[days["date"] < seen.cutoff, "customer_id"].astype(str).unique())
+    if known.mean() < MIN_KNOWN_SHARE:
+        log.warning(
+            "monitoring: the log knows %.0f%% of %s's customers; skipped",
+            100 * known.mean(),
+            version.name,
+        )
+        return None
+    model = version.model
+    population = model.population if model is not None else None
+    share, rule = expected_share(population, version.table, seen)
+    result = evaluate(version.table, days, seen, share, model.intervals if model else None)
+    backtest = version.metrics.get("backtest", {})
+    return {
+        "version": version.name,
+        "share_rule": rule,
+        "backtest_gini": (backtest.get("model") or {}).get("normalized_gini"),
+        "backtest_calibration": (backtest.get("model") or {}).get("calibration"),
+        **result,
+    }
+
+
+def evaluate_all(
+    data_dir: Path,
+    url: str,
+    days: pd.DataFrame,
+    fingerprint: str,
+    exclude: str | None = None,
+) -> list[dict]:
+    """Evaluate every recorded version (but ``exclude``) whose horizon ``days`` covers further than
+    its stored evaluation did, and store the results; returns them."""
+    stored = {row["version"]: row for row in stored_rows(url)}
+    last = days["date"].max()
+    done = []
+    for row in db.list_versions(url):
+        if row["version"] == exclude:
+            continue
+        seen = window(row["cutoff"], last)
+        before = stored.get(row["version"])
+        if seen.fraction <= 0 or (before and before["observed_to"] >= str(seen.observed_to.date())):
+            continue
+        result = evaluate_version(load_version(data_dir, url, row), days)
+        if result is not None:
+            result["data_fingerprint"] = fingerprint
+            save(url, result)
+            done.append(result)
+            log.info(
+                "monitoring: %s observed %.0f%%: calibration %.3f, Gini %.3f",
+                row["version"],
+                100 * result["fraction_observed"],
+                result["calibration"],
+                result["normalized_gini"],
+            )
+    return done
+
+
+def save(url: str, result: dict) -> None:
+    """Store (or replace) one version's evaluation."""
+    row = {k: result[k] for k in SCALARS}
+    row["observed_to"] = date.fromisoformat(row["observed_to"])
+    row["version"] = result["version"]
+    row["evaluated_at"] = datetime.now(timezone.utc).replace(microsecond=0)
+    row["details"] = json_ready(
+        {k: v for k, v in result.items() if k not in SCALARS + ("version",)}
+    )
+    table = db.monitoring
+    with db.engine(url).begin() as conn:
+        conn.execute(delete(table).where(table.c.version == result["version"]))
+        conn.execute(insert(table).values(row))
+
+
+def json_ready(value):
+    """NaN and infinities as None, numpy numbers as Python's, all the way down (JSON columns)."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def stored_rows(url: str, version: str | None = None) -> list[dict]:
+    """Stored evaluations (one version's, or all), oldest version cutoff first, as saved."""
+    m, v = db.monitoring, db.model_versions
+    query = select(m, v.c.trained_at, v.c.mode).join(v, v.c.version == m.c.version)
+    if version is not None:
+        query = query.where(m.c.version == version)
+    query = query.order_by(v.c.cutoff, v.c.trained_at)
+    with db.engine(url).connect() as conn:
+        rows = [db._plain(r._asdict()) for r in conn.execute(query)]
+    return [{**row.pop("details"), **row} for row in rows]
+
+
+def warnings(evaluation: dict | None) -> list[str]:
+    """Why a version's realised figures call it into question: its calibration outside
+    CALIBRATION_RANGE, or its Gini more than GINI_DROP below its backtest's."""
+    if not evaluation:
+        return []
+    found = []
+    low, high = CALIBRATION_RANGE
+    calibration = evaluation["calibration"]
+    if not low <= calibration <= high:
+        found.append(
+            f"realised calibration {calibration:.3f} is outside {low}-{high} "
+            f"({evaluation['fraction_observed']:.0%} of the horizon observed)"
+        )
+    backtest = evaluation.get("backtest_gini")
+    if backtest is not None and evaluation["normalized_gini"] < backtest - GINI_DROP:
+        found.append(
+            f"realised Gini {evaluation['normalized_gini']:.3f} is more than {GINI_DROP} below "
+            f"its backtest's {backtest:.3f}"
+        )
+    return found
+
+
+EVALUATION_FIELDS = (
+    "observed_to",
+    "fraction_observed",
+    "expected_share",
+    "share_rule",
+    "evaluated_at",
+    "data_fingerprint",
+    "predicted_total_horizon",
+    "predicted_total",
+    "predicted_low",
+    "predicted_high",
+    "realised_total",
+    "normalized_gini",
+    "top_decile_capture",
+    "calibration",
+    "decile_mape",
+    "coverage",
+)
+
+
+def overview(data_dir: Path, url: str) -> list[dict]:
+    """Every recorded version, oldest cutoff first, with its latest evaluation (None before any),
+    its warnings and its drift at training (``drift_summary``): what /api/monitoring and the
+    page show."""
+    stored = {row["version"]: row for row in stored_rows(url)}
+    recorded = sorted(db.list_versions(url), key=lambda v: (v["cutoff"], v["trained_at"]))
+    return [_summary(data_dir, row, stored.get(row["version"])) for row in recorded]
+
+
+def detail(data_dir: Path, url: str, version: str) -> dict:
+    """One version's summary with its decile table, interval coverage and drift by feature;
+    raises registry.UnknownVersion when the database does not record it."""
+    recorded = {row["version"]: row for row in db.list_versions(url)}
+    if version not in recorded:
+        raise registry.UnknownVersion(version)
+    evaluation = next(iter(stored_rows(url, version)), None)
+    return _summary(data_dir, recorded[version], evaluation, full=True)
+
+
+def _summary(data_dir: Path, row: dict, evaluation: dict | None, full: bool = False) -> dict:
+    metrics = _version_metrics(data_dir, row["version"])
+    backtest = (metrics.get("backtest") or {}).get("model") or {}
+    shown = None
+    if evaluation is not None:
+        shown = {k: evaluation.get(k) for k in EVALUATION_FIELDS}
+        if full:
+            shown["deciles"] = evaluation["deciles"]
+            shown["intervals"] = evaluation.get("intervals")
+    judged = {**(evaluation or {}), "backtest_gini": backtest.get("normalized_gini")}
+    return {
+        "version": row["version"],
+        "mode": row["mode"],
+        "trained_at": row["trained_at"],
+        "cutoff": row["cutoff"],
+        "customers": row["customers"],
+        "backtest_gini": backtest.get("normalized_gini"),
+        "backtest_calibration": backtest.get("calibration"),
+        "evaluation": shown,
+        "warnings": warnings(judged) if evaluation else [],
+        "drift": drift_summary(metrics.get("drift"), full),
+    }
+
+
+def drift_summary(found: dict | None, full: bool = False) -> dict | None:
+    """A version's drift at training (None for versions before it was recorded): the features
+    flagged and the largest PSI; ``full`` adds every feature's PSI and bins."""
+    if not found:
+        return None
+    summary = {
+        "threshold": found["threshold"],
+        "flagged": found["flagged"],
+        "max_psi": max((f["psi"] for f in found["features"]), default=None),
+    }
+    if full:
+        summary["features"] = found["features"]
+    return summary
+
+
+def _version_metrics(data_dir: Path, version: str) -> dict:
+    """A version's metrics.json ({} when its folder is gone)."""
+    try:
+        folder = registry.version_dir(data_dir, version)
+    except registry.UnknownVersion:
+        return {}
+    return json.loads((folder / registry.METRICS).read_text())
