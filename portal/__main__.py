@@ -78,10 +78,7 @@ def _train(args: argparse.Namespace) -> int:
     if not backtest_available(document):
         print(f"warning: {backtest['note']}", flush=True)
         return 0
-    print(
-        f"backtest at {backtest['cutoff']} "
-        f"({backtest['customers']} customers, 6-month horizon):"
-    )
+    print(f"backtest at {backtest['cutoff']} ({backtest['customers']} customers, 6-month horizon):")
     print(metrics_table(backtest))
     return 0
 

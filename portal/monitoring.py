@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import joblib
@@ -255,7 +255,7 @@ def save(url: str, result: dict) -> None:
     row = {k: result[k] for k in SCALARS}
     row["observed_to"] = date.fromisoformat(row["observed_to"])
     row["version"] = result["version"]
-    row["evaluated_at"] = datetime.now(timezone.utc).replace(microsecond=0)
+    row["evaluated_at"] = datetime.now(UTC).replace(microsecond=0)
     row["details"] = json_ready(
         {k: v for k, v in result.items() if k not in SCALARS + ("version",)}
     )
@@ -286,7 +286,7 @@ def stored_rows(url: str, version: str | None = None) -> list[dict]:
         query = query.where(m.c.version == version)
     query = query.order_by(v.c.cutoff, v.c.trained_at)
     with db.engine(url).connect() as conn:
-        rows = [db._plain(r._asdict()) for r in conn.execute(query)]
+        rows = [db.json_ready(r._asdict()) for r in conn.execute(query)]
     return [{**row.pop("details"), **row} for row in rows]
 
 

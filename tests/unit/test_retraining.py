@@ -82,7 +82,10 @@ def test_run_cutoffs_in_production_and_backtest_mode():
     assert run_cutoffs(first, last, "2021-03-01") == (pd.Timestamp("2021-03-01"),) * 2
     # production's backtest needs 6 months of labels and 6 more of training; without them the
     # run still trains and scores (no backtest) as long as the final fit has 6 months of labels
-    assert run_cutoffs(first, pd.Timestamp("2020-12-31"), None) == (pd.Timestamp("2021-01-01"), None)
+    assert run_cutoffs(first, pd.Timestamp("2020-12-31"), None) == (
+        pd.Timestamp("2021-01-01"),
+        None,
+    )
     with pytest.raises(TrainError, match="at least 6 months"):
         run_cutoffs(first, pd.Timestamp("2020-07-30"), None)
     with pytest.raises(TrainError, match="before the first transaction"):
