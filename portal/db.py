@@ -227,7 +227,7 @@ def list_versions(url: str) -> list[dict]:
         rows = conn.execute(select(model_versions).order_by(*newest_first))
         listed = []
         for row in rows:
-            plain = json_ready(row._asdict())
+            plain = plain_row(row._asdict())
             model = plain.pop("metrics").get("model") or {}  # none without a backtest
             plain["normalized_gini"] = model.get("normalized_gini")
             listed.append(plain)
@@ -254,10 +254,10 @@ def customer_history(url: str, customer_id: str) -> list[dict]:
         .order_by(v.c.cutoff, v.c.trained_at)
     )
     with engine(url).connect() as conn:
-        return [json_ready(r._asdict()) for r in conn.execute(query)]
+        return [plain_row(r._asdict()) for r in conn.execute(query)]
 
 
-def json_ready(row: dict) -> dict:
+def plain_row(row: dict) -> dict:
     """JSON-ready values: ISO dates and times (UTC), Python numbers."""
     out = {}
     for key, value in row.items():

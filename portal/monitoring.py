@@ -286,7 +286,7 @@ def stored_rows(url: str, version: str | None = None) -> list[dict]:
         query = query.where(m.c.version == version)
     query = query.order_by(v.c.cutoff, v.c.trained_at)
     with db.engine(url).connect() as conn:
-        rows = [db.json_ready(r._asdict()) for r in conn.execute(query)]
+        rows = [db.plain_row(r._asdict()) for r in conn.execute(query)]
     return [{**row.pop("details"), **row} for row in rows]
 
 
