@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 
 from portal.config import Settings
+from portal.security import parse_users
 
 
 def loopback(bind: str) -> bool:
@@ -27,7 +28,7 @@ def loopback(bind: str) -> bool:
 
 def exposure_problem(settings: Settings, binds: list[str]) -> str | None:
     """Why the server must not start on ``binds``, or None."""
-    if not settings.api_token or settings.portal_users or settings.portal_open:
+    if not settings.api_token or parse_users(settings.portal_users) or settings.portal_open:
         return None
     public = [bind for bind in binds if not loopback(bind)]
     if not public:

@@ -235,7 +235,11 @@ def evaluate_all(
         before = stored.get(row["version"])
         if seen.fraction <= 0 or (before and before["observed_to"] >= str(seen.observed_to.date())):
             continue
-        result = evaluate_version(load_version(data_dir, url, row), days)
+        try:
+            result = evaluate_version(load_version(data_dir, url, row), days)
+        except Exception:  # one unreadable version must not stop the others' evaluation
+            log.exception("monitoring: version %s could not be evaluated", row["version"])
+            continue
         if result is not None:
             result["data_fingerprint"] = fingerprint
             save(url, result)

@@ -311,12 +311,16 @@ def validation_correction(
     }
 
 
-def interval_model(window: ValidationWindow | None) -> intervals.IntervalModel | None:
-    """Prediction intervals calibrated on the validation window (None without one)."""
+def interval_model(
+    window: ValidationWindow | None, correction: float
+) -> intervals.IntervalModel | None:
+    """Prediction intervals calibrated on the validation window (None without one, or with too few
+    buyers), its predictions scaled by the ``correction`` the scored model's total gets, so the
+    spread is measured around predictions as they will be served."""
     if window is None:
         return None
     return intervals.fit(
-        window.predicted,
+        window.predicted * correction,
         window.p_purchase,
         window.actual,
         calibrated_on=f"the validation window from {window.cutoff.date()}",
@@ -359,16 +363,18 @@ def fit_and_score(
     days: pd.DataFrame, cutoff: pd.Timestamp, seed: int, earlier: Scored | None = None
 ) -> Scored:
     """Train on snapshots before ``cutoff``, correct the total and calibrate the intervals on the
-    validation window, and score every customer known at ``cutoff``. ``earlier``: the run scored 6 months before, if
-    there is one (it is the validation window's model)."""
+    validation window (on held-out customers where it cannot), and score every customer known at
+    ``cutoff``. ``earlier``: the run scored 6 months before, if there is one (it is the validation
+    window's model)."""
     window = validation_window(days, cutoff, seed, earlier)
-    model, current = fit_model(days, cutoff, seed, holdout_intervals=window is None)
-    model.validation = validation_correction(window, days["date"].min(), cutoff)
-    if model.validation and model.validation["applied"]:
-        model.total_correction = model.validation["factor"]
+    validation = validation_correction(window, days["date"].min(), cutoff)
+    correction = validation["factor"] if validation and validation["applied"] else 1.0
+    calibrated = interval_model(window, correction)
+    model, current = fit_model(days, cutoff, seed, holdout_intervals=calibrated is None)
+    model.validation, model.total_correction = validation, correction
     log.info("scoring %d customers as of %s", len(current), cutoff.date())
     prediction = model.predict(current)
-    calibrated = interval_model(window) if window else model.intervals
+    calibrated = calibrated or model.intervals
     model.intervals = calibrated.with_edges(prediction.clv) if calibrated else None
     return Scored(model=model, table=score_table(model, current, prediction))
 

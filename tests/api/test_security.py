@@ -304,6 +304,9 @@ def test_a_public_bind_with_only_the_token_is_refused(tmp_path):
     assert "open on 0.0.0.0:8050:" in problem
     assert "CLV_PORTAL_USERS" in problem
     assert exposure_problem(token_only, ["127.0.0.1:8050"]) is None
+    for malformed in ("alice", " ; "):  # no login can come of these: the pages are open
+        unusable = Settings(data_dir=tmp_path, api_token=TOKEN, portal_users=malformed)
+        assert exposure_problem(unusable, ["0.0.0.0:8050"]) is not None
     users = f"alice:{hash_password('wonderland')}"
     for fine in (
         Settings(data_dir=tmp_path),

@@ -8,6 +8,7 @@ from scipy import special
 
 from portal import intervals
 from portal.intervals import GRID, IntervalModel
+from portal.train import ValidationWindow, interval_model
 
 
 def uniform_ratio_model(shift_sd: float = 0.1) -> IntervalModel:
@@ -93,6 +94,20 @@ def test_fit_recovers_the_purchase_probability_and_covers_every_decile():
     per_decile = pd.Series(pit).groupby(groups).mean()
     assert per_decile.between(0.77, 0.83).all(), per_decile
     assert pit.mean() == pytest.approx(0.8, abs=0.01)
+
+
+def test_a_corrected_total_is_not_corrected_again_in_the_spread():
+    """The validation window's model under-predicted by 1.5x, so the scored model's total is
+    corrected by 1.5: the spread is measured around corrected predictions, so the predictive mean
+    stays the (corrected) point prediction."""
+    rng = np.random.default_rng(3)
+    predicted, reported, actual, _ = draw(rng, 20_000)
+    window = ValidationWindow(pd.Timestamp("2023-01-01"), None, predicted / 1.5, reported, actual)
+    model = interval_model(window, correction=1.5).with_edges(predicted)
+    # the median decile: the lowest deciles' few buyers make their own means noisy
+    assert np.median(model.ratio_moments[:, 0]) == pytest.approx(1.0, abs=0.05)
+    uncorrected = interval_model(window, correction=1.0)
+    assert np.median(uncorrected.ratio_moments[:, 0]) == pytest.approx(1.5, abs=0.08)
 
 
 def test_too_few_buyers_gives_no_intervals():
