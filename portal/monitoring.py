@@ -358,20 +358,22 @@ def detail(data_dir: Path, url: str, version: str) -> dict:
 def _summary(data_dir: Path, row: dict, evaluation: dict | None, full: bool = False) -> dict:
     metrics = _version_metrics(data_dir, row["version"])
     backtest = (metrics.get("backtest") or {}).get("model") or {}
+    # the database keeps the backtest Gini when the version's folder is gone (ephemeral disks)
+    backtest_gini = backtest.get("normalized_gini", row.get("normalized_gini"))
     shown = None
     if evaluation is not None:
         shown = {k: evaluation.get(k) for k in EVALUATION_FIELDS}
         if full:
             shown["deciles"] = evaluation["deciles"]
             shown["intervals"] = evaluation.get("intervals")
-    judged = {**(evaluation or {}), "backtest_gini": backtest.get("normalized_gini")}
+    judged = {**(evaluation or {}), "backtest_gini": backtest_gini}
     return {
         "version": row["version"],
         "mode": row["mode"],
         "trained_at": row["trained_at"],
         "cutoff": row["cutoff"],
         "customers": row["customers"],
-        "backtest_gini": backtest.get("normalized_gini"),
+        "backtest_gini": backtest_gini,
         "backtest_calibration": backtest.get("calibration"),
         "evaluation": shown,
         "warnings": warnings(judged) if evaluation else [],

@@ -151,3 +151,18 @@ def test_a_log_of_other_customers_or_before_the_cutoff_is_not_evaluated():
     assert monitoring.evaluate_version(version, features.daily(strangers)) is None
     early = hand_log()[lambda f: f["date"] < CUTOFF]
     assert monitoring.evaluate_version(version, features.daily(early)) is None
+
+
+def test_a_version_whose_folder_is_gone_keeps_its_recorded_backtest_gini(tmp_path):
+    row = {
+        "version": "gone",
+        "mode": "production",
+        "trained_at": "2026-01-01T00:00:00+00:00",
+        "cutoff": "2025-07-01",
+        "customers": 10,
+        "normalized_gini": 0.74,
+    }
+    evaluation = {"calibration": 1.0, "normalized_gini": 0.68, "fraction_observed": 1.0}
+    summary = monitoring._summary(tmp_path, row, evaluation)
+    assert summary["backtest_gini"] == 0.74
+    assert "more than 0.05 below its backtest's 0.740" in summary["warnings"][0]
