@@ -44,17 +44,9 @@ log = logging.getLogger(__name__)
 MIN_KNOWN_SHARE = 0.5  # of a version's customers the log must know, else it is another business
 CALIBRATION_RANGE = (0.9, 1.1)
 GINI_DROP = 0.05
-SCALARS = (
-    "observed_to",
-    "fraction_observed",
-    "customers",
-    "predicted_total",
-    "realised_total",
-    "normalized_gini",
-    "top_decile_capture",
-    "calibration",
-    "decile_mape",
-    "coverage",
+# the figures stored in columns of their own (the rest of an evaluation goes into ``details``)
+SCALARS = tuple(
+    c.name for c in db.monitoring.columns if c.name not in ("version", "evaluated_at", "details")
 )
 
 

@@ -14,6 +14,28 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+SEGMENT_OUTPUTS = [
+    ("segments-top-pct-slider", "value"),
+    ("segments-top-pct", "value"),
+    ("segments-kpis", "children"),
+    ("segments-pareto-graph", "figure"),
+    ("segments-grid", "rowData"),
+    ("segments-grid-note", "children"),
+]
+
+
+def segment_callback(top_pct: float) -> dict:
+    """The request body Dash sends when the segments slider moves to ``top_pct``."""
+    return {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in SEGMENT_OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in SEGMENT_OUTPUTS],
+        "inputs": [
+            {"id": "segments-top-pct-slider", "property": "value", "value": top_pct},
+            {"id": "segments-top-pct", "property": "value", "value": top_pct},
+        ],
+        "changedPropIds": ["segments-top-pct-slider.value"],
+        "state": [],
+    }
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ from portal.exposure import exposure_problem, loopback
 from portal.login import Login, Verdict
 from portal.security import hash_password, parse_users
 from tests.conftest import fresh_app
+from tests.serve import segment_callback
 
 TOKEN = "s3cret-token"
 
@@ -82,24 +83,7 @@ def test_parse_users():
     assert parse_users("") == {} and parse_users(None) == {}
 
 
-SEGMENT_OUTPUTS = [
-    ("segments-top-pct-slider", "value"),
-    ("segments-top-pct", "value"),
-    ("segments-kpis", "children"),
-    ("segments-pareto-graph", "figure"),
-    ("segments-grid", "rowData"),
-    ("segments-grid-note", "children"),
-]
-SEGMENT_CALLBACK = {
-    "output": ".." + "...".join(f"{i}.{p}" for i, p in SEGMENT_OUTPUTS) + "..",
-    "outputs": [{"id": i, "property": p} for i, p in SEGMENT_OUTPUTS],
-    "inputs": [
-        {"id": "segments-top-pct-slider", "property": "value", "value": 5},
-        {"id": "segments-top-pct", "property": "value", "value": 5},
-    ],
-    "changedPropIds": ["segments-top-pct-slider.value"],
-    "state": [],
-}
+SEGMENT_CALLBACK = segment_callback(5)
 
 
 @pytest.mark.parametrize(

@@ -15,37 +15,13 @@ import requests
 from common import million_customer_artifacts, save
 from loadgen import run_load
 
-from tests.serve import gunicorn
+from tests.serve import gunicorn, segment_callback
 
 CUSTOMERS = 1_000_000
 RATE = 200.0
 SOAK_SECONDS = 300.0
 KILL_SECONDS = 20.0
 JSON = {"Content-Type": "application/json"}
-SEGMENT_OUTPUTS = [
-    ("segments-top-pct-slider", "value"),
-    ("segments-top-pct", "value"),
-    ("segments-kpis", "children"),
-    ("segments-pareto-graph", "figure"),
-    ("segments-grid", "rowData"),
-    ("segments-grid-note", "children"),
-]
-
-
-def segment_callback(top_pct: float) -> bytes:
-    """The request body Dash sends when the segments slider moves."""
-    return json.dumps(
-        {
-            "output": ".." + "...".join(f"{i}.{p}" for i, p in SEGMENT_OUTPUTS) + "..",
-            "outputs": [{"id": i, "property": p} for i, p in SEGMENT_OUTPUTS],
-            "inputs": [
-                {"id": "segments-top-pct-slider", "property": "value", "value": top_pct},
-                {"id": "segments-top-pct", "property": "value", "value": top_pct},
-            ],
-            "changedPropIds": ["segments-top-pct-slider.value"],
-            "state": [],
-        }
-    ).encode()
 
 
 def mixed(ids: np.ndarray):
@@ -67,7 +43,12 @@ def mixed(ids: np.ndarray):
             return ("GET", f"/api/table?limit=100&offset={offsets[i]}", None, {})
         if kind == 2:
             return ("GET", f"/api/elite?top_pct={pcts[i]:g}", None, {})
-        return ("POST", "/_dash-update-component", segment_callback(pcts[i]), JSON)
+        return (
+            "POST",
+            "/_dash-update-component",
+            json.dumps(segment_callback(pcts[i])).encode(),
+            JSON,
+        )
 
     return make
 
