@@ -96,6 +96,12 @@ TIMES = ["", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", "T%H:%M:%S", " %I:%M %p"]
 moments = st.datetimes(datetime(1969, 1, 1), datetime(2068, 12, 31))
 
 
+def on_days(first: int, last: int):
+    """Moments whose day of the month is in [first, last] (built, not filtered: filtering most
+    draws away fails Hypothesis's health check on unlucky seeds)."""
+    return st.tuples(moments, st.integers(first, last)).map(lambda t: t[0].replace(day=t[1]))
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     stamps=st.lists(moments, min_size=1, max_size=30),
@@ -136,9 +142,9 @@ def test_random_timestamps_with_offsets_count_on_their_utc_day(stamps, minutes):
 
 @settings(max_examples=100, deadline=None)
 @given(
-    stamps=st.lists(moments.filter(lambda s: s.day <= 12), min_size=2, max_size=20),
-    day_first=moments.filter(lambda s: s.day > 12),
-    month_first=moments.filter(lambda s: s.day > 12),
+    stamps=st.lists(on_days(1, 12), min_size=2, max_size=20),
+    day_first=on_days(13, 28),
+    month_first=on_days(13, 28),
     where=st.data(),
 )
 def test_a_column_mixing_day_first_and_month_first_is_refused_naming_both(
