@@ -47,9 +47,11 @@ class BusinessClock:
         return np.interp(np.asarray(day, dtype=float), grid, cumulative)
 
     def day_at(self, operational) -> np.ndarray:
-        """The inverse of ``at``: days since the origin when C reaches ``operational``."""
+        """The inverse of ``at``: days since the origin when C reaches ``operational``; infinite
+        beyond the tabulated clock (a shrinking business may never reach it)."""
         grid, cumulative = _cumulative(self)
-        return np.interp(np.asarray(operational, dtype=float), cumulative, grid)
+        operational = np.asarray(operational, dtype=float)
+        return np.interp(operational, cumulative, grid, left=-np.inf, right=np.inf)
 
     def day_of(self, timestamp) -> float:
         """Days from the origin to ``timestamp``."""

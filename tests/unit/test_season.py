@@ -141,3 +141,12 @@ def test_production_reuses_its_backtest_as_the_validation_model():
     # the production model's intervals are calibrated on that window, its backtest's predictions
     final = fit_and_score(days, score, seed=0, earlier=back)
     assert final.model.intervals.calibrated_on == "the validation window from 2021-12-01"
+
+
+def test_clock_inverse_is_infinite_beyond_its_table():
+    # a flat clock: C(day) = day; a century's wait from ten years after the origin runs past the
+    # tabulated days, and must read as "never" rather than the table's last day
+    flat = clock.BusinessClock("2020-01-01", tuple([1.0] * 12), 0.0)
+    assert flat.day_at(flat.at(3650.0) + 100.0) == pytest.approx(3750.0)
+    assert flat.day_at(flat.at(3650.0) + 36_525.0) == np.inf
+    assert flat.day_at(-clock.TABLE_DAYS - 10.0) == -np.inf
