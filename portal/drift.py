@@ -1,8 +1,8 @@
-"""Drift: the population stability index (PSI) of each input feature between the training
-snapshots and the scored population.
+"""Drift: the population stability index (PSI) of each input feature between the latest training
+snapshot and the scored population.
 
-At training time each feature's reference distribution is binned at the deciles of its training
-rows (equal values merge bins; a feature's missing values are a bin of their own) and stored with
+At training time each feature's reference distribution is binned at the deciles of the latest
+snapshot's rows (the training rows nearest the scored customers in time) (equal values merge bins; a feature's missing values are a bin of their own) and stored with
 the model. A population is compared with it by
 
     PSI = sum over bins of (scored share - reference share) x ln(scored share / reference share),

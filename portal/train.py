@@ -206,7 +206,7 @@ def fit_model(
         training_cutoffs=[str(c.date()) for c in cuts],
     )
     inputs = [c for c in model.inputs if c not in population.context]  # context: constant
-    model.feature_bins = drift.reference_bins(pd.concat(snapshots), inputs)
+    model.feature_bins = drift.reference_bins(snapshots[-1], inputs)  # the nearest in time
     if holdout_intervals:
         model.intervals = holdout_interval_model(snapshots, cuts[-1], model.inputs, seed)
     return model, current
