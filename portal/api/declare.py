@@ -25,7 +25,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 ENDPOINTS: list[Endpoint] = []
 REF = "#/components/schemas/{model}"
 PYDANTIC_ERRORS = frozenset(get_args(ErrorType))  # any other type is a refusal of our own
-NOT_A_NUMBER = {"int_parsing", "int_parsing_size", "int_from_float", "float_parsing", "int_type"}
+NOT_A_NUMBER = {"int_parsing", "int_parsing_size", "int_from_float", "float_parsing"}
 OUT_OF_RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 
 

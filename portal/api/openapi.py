@@ -53,13 +53,12 @@ def openapi_document() -> dict:
 
 def _operation(spec: Endpoint, schema_of) -> dict:
     """One path's method: its parameters, body, answers and security."""
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in spec.path_parameters
+    ] + _query_parameters(spec)
     operation = {
         "summary": spec.summary,
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in spec.path_parameters
-        ]
-        + _query_parameters(spec),
         "responses": {
             str(status): {
                 "description": HTTPStatus(status).phrase,
@@ -68,9 +67,11 @@ def _operation(spec: Endpoint, schema_of) -> dict:
             for status in spec.answers()
         },
     }
+    if parameters:
+        operation["parameters"] = parameters
     if spec.body:
-        json = {"application/json": {"schema": schema_of("body")}}
-        operation["requestBody"] = {"required": True, "content": json}
+        content = {"application/json": {"schema": schema_of("body")}}
+        operation["requestBody"] = {"required": True, "content": content}
     if spec.public:
         operation["security"] = []
     return operation
