@@ -7,9 +7,9 @@ from flask import Flask
 
 from portal.api import scores, versions  # noqa: F401  (importing them declares the routes)
 from portal.api.declare import ENDPOINTS, bp
-from portal.api.errors import ApiError, error_response, register_error_handlers
+from portal.api.errors import error_response, register_error_handlers
 
-__all__ = ["ApiError", "error_response", "public_paths", "register_api"]
+__all__ = ["error_response", "public_paths", "register_api"]
 
 
 def register_api(app: Flask) -> None:
