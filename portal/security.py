@@ -27,7 +27,6 @@ from portal import DASH_CALLBACK_PATH, ids
 from portal.config import Settings
 from portal.login import Login
 
-OPEN_API_PATHS = ("/api/health",)
 STATE_CHANGING_INPUTS = frozenset(
     {ids.MODEL_ACTIVATE, ids.DATA_UPLOAD, ids.DATA_TRAIN, ids.DATA_CANCEL}
 )
@@ -117,7 +116,9 @@ def register_security(
             response, when Dash has set itself up (pages add inline scripts then).
         callback_map: the Dash app's callbacks (filled at its first request).
     """
-    from portal.api import error_response
+    from portal.api import error_response, public_paths
+
+    open_api_paths = public_paths()  # declared with the routes (portal.api)
 
     users = parse_users(settings.portal_users)
     login = Login(users, settings.login_max_failures) if users else None
@@ -131,7 +132,7 @@ def register_security(
         if path.startswith("/api/"):
             if (
                 settings.api_token
-                and path not in OPEN_API_PATHS
+                and path not in open_api_paths
                 and not _token_ok(settings.api_token)
             ):
                 response, status = error_response(
