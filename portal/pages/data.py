@@ -88,6 +88,7 @@ def layout(**_):
                 "Upload your own transaction log, map its columns, check it, then train a new "
                 "model version. The current model keeps serving until the new one is ready.",
             ),
+            c.version_alert(),
             step(
                 "1. Upload",
                 [
