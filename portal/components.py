@@ -135,9 +135,8 @@ REASON_CHARS = 200  # the alert quotes this much of why the version cannot be re
 
 def not_ready(problem: Exception | str) -> dbc.Alert:
     """Shown instead of a page when no version is served or its files cannot be read."""
-    reason = (
-        str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
-    )
+    text = str(problem).strip()
+    reason = text.splitlines()[0] if text else type(problem).__name__
     if len(reason) > REASON_CHARS:
         reason = reason[: REASON_CHARS - 1] + "…"
     return dbc.Alert(
