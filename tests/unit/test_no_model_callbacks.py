@@ -9,7 +9,7 @@ from dash import no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
-from portal import components, ids
+from portal import components, ids, store
 from portal.config import Settings
 from portal.registry import MODELS, POINTER
 from portal.train import METRICS, MODEL, PREPARED
@@ -37,21 +37,35 @@ def calls():
     ]
 
 
-def broken(tmp_path):
-    """A current version whose metrics.json is cut off mid-write."""
+def version(tmp_path, metrics: str, table: bytes = b"x", model: bytes = b"x"):
+    """A current version "v1" whose three files hold what is given."""
     folder = tmp_path / MODELS / "v1"
     folder.mkdir(parents=True)
-    (folder / METRICS).write_text(json.dumps({"version": "v1"})[:9])
-    (folder / PREPARED).write_bytes(b"x")
-    (folder / MODEL).write_bytes(b"x")
+    (folder / METRICS).write_text(metrics)
+    (folder / PREPARED).write_bytes(table)
+    (folder / MODEL).write_bytes(model)
     os.symlink(os.path.join(MODELS, "v1"), tmp_path / POINTER)
     return tmp_path
 
 
+def cut_metrics(tmp_path):
+    """metrics.json cut off mid-write."""
+    return version(tmp_path, json.dumps({"version": "v1"})[:9])
+
+
+def bad_table(tmp_path):
+    """Complete metrics, but the scored table is not parquet."""
+    return version(tmp_path, json.dumps({name: "v1" for name in store.METRICS_FIELDS}))
+
+
 @pytest.mark.parametrize(
     "make, reason",
-    [(lambda path: path, "no artifacts in"), (broken, "are unreadable: ")],
-    ids=["none", "broken"],
+    [
+        (lambda path: path, "no artifacts in"),
+        (cut_metrics, "are unreadable: "),
+        (bad_table, "are unreadable: "),
+    ],
+    ids=["none", "cut-metrics", "bad-table"],
 )
 def test_every_version_callback_shows_the_alert(tmp_path, make, reason):
     app = fresh_app(Settings(data_dir=make(tmp_path)))
