@@ -1,15 +1,18 @@
-"""Reusable layout builders (no callbacks): shell, navbar, KPI cards, alerts, formatting."""
+"""Reusable layout builders (shell, navbar, KPI cards, alerts, formatting) and the guard that shows
+the no-model alert when a page or callback finds no readable version."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
-from sqlalchemy.exc import SQLAlchemyError
 
-from portal import ids, monitoring, registry, store
-from portal.extensions import final_dir, settings
+from portal import ids, store
+from portal.extensions import final_dir
 
 
 def money(value: float | None) -> str:
@@ -62,10 +65,10 @@ def navbar() -> dbc.Navbar:
                 dbc.NavbarBrand(
                     [html.I(className="bi bi-graph-up-arrow me-2"), "CLV portal"], href="/"
                 ),
-                dbc.NavbarToggler(id="shell-navbar-toggler"),
+                dbc.NavbarToggler(id=ids.SHELL_NAVBAR_TOGGLER),
                 dbc.Collapse(
                     dbc.Nav(links, navbar=True, className="ms-auto"),
-                    id="shell-navbar-collapse",
+                    id=ids.SHELL_NAVBAR_COLLAPSE,
                     navbar=True,
                     is_open=False,
                 ),
@@ -112,13 +115,8 @@ def no_backtest_alert(backtest: dict, id_: str) -> dbc.Alert | None:
     )
 
 
-def monitoring_banner(version: str) -> dbc.Alert | None:
+def monitoring_warning(found: list[str]) -> dbc.Alert | None:
     """The overview's warning when the serving version's realised figures leave their bounds."""
-    config = settings()
-    try:
-        found = monitoring.detail(config.data_dir, config.database_url, version)["warnings"]
-    except (SQLAlchemyError, registry.UnknownVersion):
-        return None
     if not found:
         return None
     return dbc.Alert(
@@ -132,12 +130,19 @@ def monitoring_banner(version: str) -> dbc.Alert | None:
     )
 
 
-def not_ready(message: str) -> dbc.Alert:
-    """Shown instead of a page when there are no artifacts to read."""
+REASON_CHARS = 200  # the alert quotes this much of why the version cannot be read
+
+
+def not_ready(problem: Exception | str) -> dbc.Alert:
+    """Shown instead of a page when no version is served or its files cannot be read."""
+    text = str(problem).strip()
+    reason = text.splitlines()[0] if text else type(problem).__name__
+    if len(reason) > REASON_CHARS:
+        reason = reason[: REASON_CHARS - 1] + "…"
     return dbc.Alert(
         [
             html.H4("No model yet", className="alert-heading"),
-            html.P(message),
+            html.P(reason, id=ids.NO_MODEL_REASON),
             html.P(
                 [
                     "Train one with ",
@@ -150,15 +155,57 @@ def not_ready(message: str) -> dbc.Alert:
         ],
         color="warning",
         className="mt-3",
+        id=ids.NO_MODEL,
     )
 
 
-def load_artifacts() -> tuple[store.Artifacts | None, dbc.Alert | None]:
-    """(artifacts, None) when ready, else (None, the friendly alert)."""
+def served() -> store.Artifacts:
+    """The version being served.
+
+    Raises:
+        store.ArtifactsMissing: there is none, or its files cannot be read.
+    """
+    return store.current(final_dir())
+
+
+def version_alert() -> dbc.Alert | None:
+    """For pages that work without a model: the no-model alert, or None when one is served."""
     try:
-        return store.current(final_dir()), None
+        served()
     except store.ArtifactsMissing as exc:
-        return None, not_ready(str(exc))
+        return not_ready(exc)
+    return None
+
+
+def version_page(layout: Callable) -> Callable:
+    """Decorate a page layout taking the served version first: without a readable version the
+    page is the no-model alert; with one, its content sits in the page body."""
+
+    @functools.wraps(layout)
+    def page(**kwargs):
+        try:
+            art = served()
+        except store.ArtifactsMissing as exc:
+            return not_ready(exc)
+        return html.Div(layout(art, **kwargs), id=ids.PAGE_BODY)
+
+    return page
+
+
+def version_callback(callback: Callable) -> Callable:
+    """Decorate a page callback taking the served version first: when the version is gone or
+    broken, the page body becomes the no-model alert and no output changes."""
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            art = served()
+        except store.ArtifactsMissing as exc:
+            dash.set_props(ids.PAGE_BODY, {"children": not_ready(exc)})
+            return dash.no_update
+        return callback(art, *args, **kwargs)
+
+    return run
 
 
 def page_header(title: str, subtitle: str) -> html.Div:

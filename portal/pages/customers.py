@@ -10,7 +10,6 @@ from dash.exceptions import PreventUpdate
 
 from portal import components as c
 from portal import ids, store
-from portal.extensions import final_dir
 from portal.marketing import GROUPS
 from portal.train import SEGMENTS
 
@@ -78,11 +77,9 @@ def make_grid() -> dag.AgGrid:
     )
 
 
-def layout(**_):
+@c.version_page
+def layout(_art: store.Artifacts, **_):
     """Search box, segment and group filters and the server-side grid."""
-    art, alert = c.load_artifacts()
-    if alert:
-        return alert
     return html.Div(
         [
             c.page_header(
@@ -128,14 +125,14 @@ def layout(**_):
                     dbc.Col(html.Div(id=ids.CUSTOMERS_TOTAL, className="text-muted pt-2"), md=3),
                 ]
             ),
-            html.Div(make_grid(), id="customers-grid-box", className="panel"),
+            html.Div(make_grid(), id=ids.CUSTOMERS_GRID_BOX, className="panel"),
             dcc.Location(id=ids.CUSTOMERS_LOCATION, refresh=True),
         ]
     )
 
 
 @callback(
-    Output("customers-grid-box", "children"),
+    Output(ids.CUSTOMERS_GRID_BOX, "children"),
     Input(ids.CUSTOMERS_SEARCH, "value"),
     Input(ids.CUSTOMERS_SEGMENT, "value"),
     Input(ids.CUSTOMERS_GROUP, "value"),
@@ -147,10 +144,13 @@ def update_grid_box(_search, _segment, _group):
 
 
 def rows_for(
-    request: dict, search: str | None, segment: str | None, group: str | None = None
+    art: store.Artifacts,
+    request: dict,
+    search: str | None,
+    segment: str | None,
+    group: str | None = None,
 ) -> tuple[list[dict], int]:
     """Answer one getRowsRequest: sort model, filters, [startRow, endRow)."""
-    art = store.current(final_dir())
     sort = (request.get("sortModel") or [{"colId": "rank", "sort": "asc"}])[0]
     column = sort["colId"] if sort["colId"] in art.sortable else "rank"
     start = int(request.get("startRow") or 0)
@@ -178,11 +178,12 @@ def rows_for(
     State(ids.CUSTOMERS_SEGMENT, "value"),
     State(ids.CUSTOMERS_GROUP, "value"),
 )
-def update_rows(request, search, segment, group=None):
+@c.version_callback
+def update_rows(art: store.Artifacts, request, search, segment, group=None):
     """Serve the block of rows the grid asks for."""
     if not request:
         raise PreventUpdate
-    rows, total = rows_for(request, search, segment, group)
+    rows, total = rows_for(art, request, search, segment, group)
     return {"rowData": rows, "rowCount": total}, f"{total:,} customers match"
 
 

@@ -1,10 +1,11 @@
-"""Your data: upload a log, map its columns, read the validation report, train in the background."""
+"""Your data: upload a log, map its columns, read the validation report, train in the background
+(the layout is in data_layout, the report and result views in data_views)."""
 
 import dash
 import dash_bootstrap_components as dbc
 import flask
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from portal import components as c
 from portal import ids, jobs, uploads
@@ -12,162 +13,19 @@ from portal.amounts import DECIMALS, read_amounts
 from portal.dates import read_dates
 from portal.extensions import settings
 from portal.ingest import ColumnMap, IngestError
+from portal.pages.data_layout import FIELD_LABELS, layout  # noqa: F401  (Dash reads layout here)
 from portal.pages.data_views import report_view, result_view
 from portal.validation import guess_mapping, validate
 
 dash.register_page(__name__, path="/data", name="Your data", order=6, title="CLV portal: data")
 
-FIELD_LABELS = {
-    "customer_id": "Customer id",
-    "date": "Order date",
-    "amount": "Amount",
-    "quantity": "Quantity (optional)",
-    "order_id": "Order id (optional)",
-    "price": "Unit price (optional: amount = quantity × price)",
-}
-OPTIONAL = ("amount", "quantity", "order_id", "price")
 PREVIEW_ROWS = 5
-DATE_FORMATS = [
-    {"label": "Day first: 02/01/2024 is 2 January", "value": "dayfirst"},
-    {"label": "Month first: 02/01/2024 is February 1", "value": "monthfirst"},
-    {"label": "Year first: 2024-01-02 (ISO)", "value": "yearfirst"},
-    {"label": "Excel serial numbers (45293)", "value": "excel"},
-]
-DECIMAL_CHOICES = [
-    {"label": "Decimal point: 1,234.50", "value": "."},
-    {"label": "Decimal comma: 1.234,50", "value": ","},
-]
 READING = [
     State(ids.DATA_DATE_FORMAT, "value"),
     State(ids.DATA_DECIMAL, "value"),
     State(ids.DATA_SHEET, "value"),
 ]
 FIELD_STATES = [State(ids.DATA_FIELDS[f], "value") for f in FIELD_LABELS] + READING
-
-
-def reading_choice(label: str, component_id: str, options) -> dbc.Col:
-    """A labelled dropdown for how a column is read, empty meaning "as stored in the file"."""
-    return dbc.Col(
-        [
-            dbc.Label(label, html_for=component_id),
-            dcc.Dropdown(id=component_id, options=options, placeholder="as stored in the file"),
-        ],
-        xs=12,
-        md=6,
-        className="mb-2",
-    )
-
-
-def layout(**_):
-    """The four steps: upload, map, check, train."""
-    limit_mb = settings().max_upload_bytes / 2**20
-    mapping = dbc.Row(
-        [
-            dbc.Col(
-                [
-                    dbc.Label(label, html_for=ids.DATA_FIELDS[field]),
-                    dcc.Dropdown(id=ids.DATA_FIELDS[field], clearable=field in OPTIONAL),
-                ],
-                xs=12,
-                md=True,
-                className="mb-2",
-            )
-            for field, label in FIELD_LABELS.items()
-        ]
-    )
-    reading = dbc.Row(
-        [
-            reading_choice("Date format", ids.DATA_DATE_FORMAT, DATE_FORMATS),
-            reading_choice("Decimal separator", ids.DATA_DECIMAL, DECIMAL_CHOICES),
-        ]
-    )
-    return html.Div(
-        [
-            c.page_header(
-                "Your data",
-                "Upload your own transaction log, map its columns, check it, then train a new "
-                "model version. The current model keeps serving until the new one is ready.",
-            ),
-            step(
-                "1. Upload",
-                [
-                    dcc.Upload(
-                        id=ids.DATA_UPLOAD,
-                        children=html.Div(
-                            [
-                                html.I(className="bi bi-cloud-arrow-up me-2"),
-                                "Drop a CSV, Excel (.xlsx) or parquet file here, or ",
-                                html.A("choose one", href="#"),
-                                html.Div(
-                                    f"one row per order line: customer, date, amount "
-                                    f"(up to {limit_mb:.0f} MB)",
-                                    className="small text-muted",
-                                ),
-                            ]
-                        ),
-                        max_size=settings().max_upload_bytes,
-                        accept=",".join(uploads.SUFFIXES),
-                        className="upload-zone",
-                    ),
-                    html.Div(id=ids.DATA_UPLOAD_MESSAGE, className="mt-2"),
-                    html.Div(
-                        [
-                            dbc.Label("Sheet", html_for=ids.DATA_SHEET),
-                            dcc.Dropdown(id=ids.DATA_SHEET, clearable=False),
-                        ],
-                        id=ids.DATA_SHEET_ROW,
-                        hidden=True,
-                        className="mt-2",
-                    ),
-                    html.Div(id=ids.DATA_FILE, className="mt-2"),
-                ],
-            ),
-            html.Div(
-                [
-                    step(
-                        "2. Map the columns",
-                        [mapping, reading, html.Div(id=ids.DATA_PREVIEW, className="mt-2")],
-                    ),
-                    step("3. Check", html.Div(id=ids.DATA_REPORT)),
-                    step(
-                        "4. Train",
-                        [
-                            html.Div(
-                                [
-                                    dbc.Button(
-                                        "Train a new version",
-                                        id=ids.DATA_TRAIN,
-                                        color="primary",
-                                        disabled=True,
-                                        className="me-2",
-                                    ),
-                                    dbc.Button(
-                                        "Cancel",
-                                        id=ids.DATA_CANCEL,
-                                        color="secondary",
-                                        outline=True,
-                                        disabled=True,
-                                    ),
-                                ],
-                                className="mb-2",
-                            ),
-                            dbc.Progress(id=ids.DATA_PROGRESS, value=0, striped=True),
-                            html.Div(id=ids.DATA_STATUS, className="small text-muted mt-1"),
-                            html.Div(id=ids.DATA_RESULT, className="mt-2"),
-                        ],
-                    ),
-                ],
-                id=ids.DATA_MAPPING,
-                hidden=True,
-            ),
-            dcc.Store(id=ids.DATA_UPLOAD_ID),
-        ]
-    )
-
-
-def step(title: str, body) -> dbc.Card:
-    """One numbered step of the page."""
-    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3")
 
 
 def _user() -> str:
@@ -202,7 +60,7 @@ def receive_upload(contents, filename):
         )
         sheets = uploads.sheets(upload)
     except (uploads.UploadError, IngestError) as exc:
-        alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
+        alert = dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_ERROR)
         return None, [], None, True, alert, None, 0, ""
     return upload.id, sheets, sheets[0] if sheets else None, len(sheets) < 2, None, None, 0, ""
 
@@ -226,7 +84,7 @@ def show_file(upload_id, sheet):
         upload = uploads.load(settings().uploads_dir, upload_id)
         frame = uploads.read(upload, sheet, settings().upload_limits)
     except (uploads.UploadError, IngestError) as exc:
-        alert = dbc.Alert(str(exc), color="danger", id="data-upload-error")
+        alert = dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_ERROR)
         return alert, True, None, *unchanged
     columns = [str(col) for col in frame.columns]
     guess = guess_mapping(frame)
@@ -238,7 +96,7 @@ def show_file(upload_id, sheet):
             f"  ·  {upload.size / 1e3:,.1f} kB  ·  {len(frame):,} rows  ·  {len(columns)} columns",
             f"  ·  {frame.attrs['encoding']}" if "encoding" in frame.attrs else "",
         ],
-        id="data-file-name",
+        id=ids.DATA_FILE_NAME,
     )
     preview = c.data_table(
         columns,
@@ -246,7 +104,7 @@ def show_file(upload_id, sheet):
             html.Tr([html.Td(str(v)) for v in row])
             for row in frame.head(PREVIEW_ROWS).itertuples(index=False)
         ],
-        "data-preview-table",
+        ids.DATA_PREVIEW_TABLE,
     )
     return (
         info,
@@ -378,13 +236,13 @@ def train(set_progress, _clicks, upload_id, *values):
         document = jobs.train_upload(upload_id, column_map(values), relay)
     except jobs.RunInProgress as exc:
         set_progress((100, "the other training run has ended"))
-        return dbc.Alert(str(exc), color="info", id="data-train-other-run")
+        return dbc.Alert(str(exc), color="info", id=ids.DATA_TRAIN_OTHER_RUN)
     except (jobs.TrainingFailed, uploads.UploadError) as exc:
         set_progress((0, "training failed"))
         return dbc.Alert(
             [html.Strong("Training failed: "), str(exc), " The current model keeps serving."],
             color="danger",
-            id="data-train-error",
+            id=ids.DATA_TRAIN_ERROR,
         )
     set_progress((100, f"done in {document['seconds']:.0f} s"))
     return result_view(document)

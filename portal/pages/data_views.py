@@ -16,12 +16,12 @@ def report_view(result) -> html.Div:
         parts.append(
             c.kpi_row(
                 [
-                    c.kpi_card("Rows", f"{result.rows:,}", id_="data-kpi-rows"),
-                    c.kpi_card("Customers", f"{result.customers:,}", id_="data-kpi-customers"),
+                    c.kpi_card("Rows", f"{result.rows:,}", id_=ids.DATA_KPI_ROWS),
+                    c.kpi_card("Customers", f"{result.customers:,}", id_=ids.DATA_KPI_CUSTOMERS),
                     c.kpi_card(
                         "Date range",
                         f"{result.first_date} … {result.last_date}",
-                        id_="data-kpi-dates",
+                        id_=ids.DATA_KPI_DATES,
                     ),
                     c.kpi_card(
                         "Amount per row",
@@ -29,14 +29,14 @@ def report_view(result) -> html.Div:
                         f"middle half {c.money(amount.get('p25'))} … "
                         f"{c.money(amount.get('p75'))}; all {c.money(amount.get('min'))} … "
                         f"{c.money(amount.get('max'))}; mean {c.money(amount.get('mean'))}",
-                        id_="data-kpi-amount",
+                        id_=ids.DATA_KPI_AMOUNT,
                     ),
                 ]
             )
         )
     if result.amount_histogram:
         figure = figures.make_amount_figure(result.amount_histogram)
-        parts.append(c.graph("data-amount-graph", figure, height="320px"))
+        parts.append(c.graph(ids.DATA_AMOUNT_GRAPH, figure, height="320px"))
     if result.date_label:
         parts.append(dates_view(result))
     blocking = [p for p in result.problems if p.blocking]
@@ -44,7 +44,7 @@ def report_view(result) -> html.Div:
         verdict = dbc.Alert(
             "Ready to train." + (" See the notes below." if result.notes else ""),
             color="success",
-            id="data-verdict",
+            id=ids.DATA_VERDICT,
         )
     else:
         reasons = result.errors + [
@@ -62,11 +62,11 @@ def report_view(result) -> html.Div:
                 html.Ul([html.Li(r) for r in reasons], className="mb-0 mt-2"),
             ],
             color="danger",
-            id="data-verdict",
+            id=ids.DATA_VERDICT,
         )
     parts.append(verdict)
     if result.notes:
-        parts.append(html.Ul([html.Li(n) for n in result.notes], id="data-notes"))
+        parts.append(html.Ul([html.Li(n) for n in result.notes], id=ids.DATA_NOTES))
     if result.problems:
         parts.append(
             c.data_table(
@@ -102,7 +102,7 @@ def dates_view(result) -> html.Div:
         [
             html.P(
                 ["Dates read as ", html.Strong(result.date_label), "; for example:"],
-                id="data-date-detected",
+                id=ids.DATA_DATE_DETECTED,
                 className="mb-1",
             ),
             c.data_table(
@@ -121,7 +121,7 @@ def backtest_kpis(model: dict) -> dbc.Row:
     """A new version's headline backtest figures."""
     return c.kpi_row(
         [
-            c.kpi_card("Normalized Gini", f"{model['normalized_gini']:.3f}", id_="data-new-gini"),
+            c.kpi_card("Normalized Gini", f"{model['normalized_gini']:.3f}", id_=ids.DATA_NEW_GINI),
             c.kpi_card("Top-decile capture", c.pct(model["top_decile_capture"])),
             c.kpi_card("MAE", c.money(model["mae"])),
             c.kpi_card("Calibration (Σp/Σy)", f"{model['calibration']:.3f}"),
@@ -136,7 +136,7 @@ def result_view(document: dict) -> dbc.Card:
         dbc.CardBody(
             [
                 html.H5(
-                    ["New version ", html.Code(document["version"], id="data-new-version")],
+                    ["New version ", html.Code(document["version"], id=ids.DATA_NEW_VERSION)],
                     className="card-title",
                 ),
                 html.P(
@@ -157,7 +157,7 @@ def result_view(document: dict) -> dbc.Card:
                 dbc.Button("Model page", href="/model", color="secondary", outline=True),
             ]
         ),
-        id="data-new-version-card",
+        id=ids.DATA_NEW_VERSION_CARD,
         color="success",
         outline=True,
     )

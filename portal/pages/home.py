@@ -1,10 +1,12 @@
 """Overview: KPI cards and the gain curve."""
 
 import dash
-from dash import html
+from dash import Input, Output, callback, html
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import components as c
-from portal import figures, ids, store
+from portal import figures, ids, monitoring, registry, store
+from portal.extensions import settings
 from portal.train import backtest_available
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="CLV portal: overview")
@@ -12,11 +14,9 @@ dash.register_page(__name__, path="/", name="Overview", order=0, title="CLV port
 TOP_PCT = 5.0
 
 
-def layout(**_):
+@c.version_page
+def layout(art: store.Artifacts, **_):
     """KPI cards for the current model and its gain curve."""
-    art, alert = c.load_artifacts()
-    if alert:
-        return alert
     elite = store.elite(art, TOP_PCT)
     backtest = art.metrics["backtest"]
     tested = backtest_available(art.metrics)
@@ -25,30 +25,30 @@ def layout(**_):
         revenue["predicted_low"], revenue["predicted_high"], revenue["interval_level"]
     )
     cards = [
-        c.kpi_card("Customers", f"{art.n:,}", "scored", id_="home-kpi-customers"),
+        c.kpi_card("Customers", f"{art.n:,}", "scored", id_=ids.HOME_KPI_CUSTOMERS),
         c.kpi_card(
             "Predicted 6-month revenue",
             c.money(float(art.predicted.sum())),
             ", ".join(filter(None, [revenue_note, f"from {art.metrics['cutoff']}"])),
-            id_="home-kpi-revenue",
+            id_=ids.HOME_KPI_REVENUE,
         ),
         c.kpi_card(
             f"Top {TOP_PCT:g}% share of value",
             c.pct(elite["share_of_predicted"]),
             f"{elite['count']:,} customers",
-            id_="home-kpi-top-share",
+            id_=ids.HOME_KPI_TOP_SHARE,
         ),
         c.kpi_card(
             "Backtest normalized Gini",
             f"{backtest['model']['normalized_gini']:.3f}" if tested else "—",
             f"cutoff {backtest['cutoff']}" if tested else "no backtest possible",
-            id_="home-kpi-gini",
+            id_=ids.HOME_KPI_GINI,
         ),
         c.kpi_card(
             "Data as of",
             art.metrics["cutoff"],
             f"{art.metrics['mode']} model {art.version}",
-            id_="home-kpi-asof",
+            id_=ids.HOME_KPI_ASOF,
         ),
     ]
     if art.has_actuals:
@@ -65,9 +65,24 @@ def layout(**_):
                 "Predicted spend over the next 6 months for every customer, "
                 "and how well the ranking held up on data the model never saw.",
             ),
-            c.monitoring_banner(art.version),
+            html.Div(id=ids.HOME_MONITORING_BANNER),
             c.no_backtest_alert(backtest, ids.HOME_NO_BACKTEST),
             c.kpi_row(cards),
             graph,
         ]
     )
+
+
+@callback(
+    Output(ids.HOME_MONITORING_BANNER, "children"),
+    Input(ids.HOME_MONITORING_BANNER, "id"),
+)
+@c.version_callback
+def show_monitoring_warning(art: store.Artifacts, _id):
+    """The serving version's monitoring warnings, read after the page is shown."""
+    config = settings()
+    try:
+        found = monitoring.detail(config.data_dir, config.database_url, art.version)["warnings"]
+    except (SQLAlchemyError, registry.UnknownVersion):
+        return None
+    return c.monitoring_warning(found)

@@ -35,11 +35,9 @@ def decile_table(deciles: list[dict]) -> dbc.Table:
     return c.data_table(DECILE_HEADERS, rows, ids.LIFT_TABLE)
 
 
-def layout(**_):
+@c.version_page
+def layout(art: store.Artifacts, **_):
     """Lift and calibration by decile for the current model."""
-    art, alert = c.load_artifacts()
-    if alert:
-        return alert
     lift = store.decile_lift(art)
     note = (
         f"Decile MAPE (calibration error by decile): {lift['decile_mape']:.3f}"

@@ -113,60 +113,64 @@ def drift_table(found: dict | None) -> html.Div:
 
 
 def layout(**_):
-    """The monitoring table, totals and quality over time, and one version's deciles."""
+    """The header, the no-model alert when no version is served, and the monitoring body (read
+    from the database by a callback)."""
+    return html.Div(
+        [
+            c.page_header(
+                "Monitoring",
+                "Each version's predictions against what its customers spent after its cutoff. A "
+                "partly observed horizon is compared with the prediction pro-rated by the "
+                "version's own BG/NBD timing.",
+            ),
+            c.version_alert(),
+            html.Div(id=ids.MONITORING_BODY),
+        ]
+    )
+
+
+@callback(Output(ids.MONITORING_BODY, "children"), Input(ids.MONITORING_BODY, "id"))
+def show_versions(_id):
+    """The monitoring table, totals and quality over time, and the decile picker."""
     config = settings()
     try:
         versions = monitoring.overview(config.data_dir, config.database_url)
     except SQLAlchemyError:
         return dbc.Alert("The database cannot be reached: nothing to monitor.", color="warning")
-    current = registry.current_version(config.data_dir)
-    header = c.page_header(
-        "Monitoring",
-        "Each version's predictions against what its customers spent after its cutoff. A partly "
-        "observed horizon is compared with the prediction pro-rated by the version's own BG/NBD "
-        "timing.",
-    )
     judged = [v for v in versions if v["evaluation"]]
     if not judged:
-        note = dbc.Alert(
+        return dbc.Alert(
             "No version has an observed horizon yet: monitoring runs after each training on the "
             "newer log, or with `python -m portal monitor --transactions FILE`.",
             color="info",
             id=ids.MONITORING_EMPTY,
         )
-        return html.Div([header, note])
+    current = registry.current_version(config.data_dir)
     chosen = next((v["version"] for v in judged if v["version"] == current), judged[-1]["version"])
-    return html.Div(
-        [
-            header,
-            c.data_table(
-                HEADERS, [version_row(v, current) for v in versions], ids.MONITORING_TABLE
-            ),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        c.graph(ids.MONITORING_TOTALS, figures.make_totals_figure(versions)), lg=6
-                    ),
-                    dbc.Col(
-                        c.graph(ids.MONITORING_QUALITY, figures.make_quality_figure(versions)), lg=6
-                    ),
-                ]
-            ),
-            html.Div(
-                [
-                    dbc.Label("Deciles of", html_for=ids.MONITORING_VERSION),
-                    dbc.Select(
-                        id=ids.MONITORING_VERSION,
-                        options=[v["version"] for v in judged],
-                        value=chosen,
-                    ),
-                ],
-                className="panel",
-            ),
-            c.graph(ids.MONITORING_DECILES, {}),
-            html.Div(id=ids.MONITORING_DRIFT),
-        ]
-    )
+    return [
+        c.data_table(HEADERS, [version_row(v, current) for v in versions], ids.MONITORING_TABLE),
+        dbc.Row(
+            [
+                dbc.Col(c.graph(ids.MONITORING_TOTALS, figures.make_totals_figure(versions)), lg=6),
+                dbc.Col(
+                    c.graph(ids.MONITORING_QUALITY, figures.make_quality_figure(versions)), lg=6
+                ),
+            ]
+        ),
+        html.Div(
+            [
+                dbc.Label("Deciles of", html_for=ids.MONITORING_VERSION),
+                dbc.Select(
+                    id=ids.MONITORING_VERSION,
+                    options=[v["version"] for v in judged],
+                    value=chosen,
+                ),
+            ],
+            className="panel",
+        ),
+        c.graph(ids.MONITORING_DECILES, {}),
+        html.Div(id=ids.MONITORING_DRIFT),
+    ]
 
 
 @callback(

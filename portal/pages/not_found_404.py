@@ -4,6 +4,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from portal import ids
+
 dash.register_page(__name__, path="/404", name="Not found", title="CLV portal: not found")
 
 layout = dbc.Alert(
@@ -14,5 +16,5 @@ layout = dbc.Alert(
     ],
     color="light",
     className="mt-4",
-    id="not-found",
+    id=ids.NOT_FOUND,
 )

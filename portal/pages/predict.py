@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import components as c
 from portal import figures, ids, scoring, store
 from portal.explain import reasons
-from portal.extensions import final_dir, settings
+from portal.extensions import settings
 
 dash.register_page(__name__, path="/predict", name="Predict", order=4, title="CLV portal: predict")
 
@@ -32,11 +32,9 @@ def feature_input(name: str, value) -> dbc.Col:
     )
 
 
-def layout(customer_id: str | None = None, **_):
+@c.version_page
+def layout(art: store.Artifacts, customer_id: str | None = None, **_):
     """Customer id box (prefilled from ?customer_id=), result area and what-if form."""
-    art, alert = c.load_artifacts()
-    if alert:
-        return alert
     return html.Div(
         [
             c.page_header(
@@ -88,16 +86,16 @@ def result_view(p: dict) -> html.Div:
             "Predicted 6-month CLV",
             c.money(p["predicted_clv_6m"]),
             c.money_range(p["clv_p10"], p["clv_p90"], p["interval_level"]),
-            id_="predict-clv",
+            id_=ids.PREDICT_CLV,
         ),
-        c.kpi_card("P(purchase in 6 months)", c.pct(p["p_purchase"]), id_="predict-p"),
+        c.kpi_card("P(purchase in 6 months)", c.pct(p["p_purchase"]), id_=ids.PREDICT_P_PURCHASE),
         c.kpi_card(
             "Decile",
             str(p["decile"]),
             f"rank {p['rank']:,} of {p['customers']:,}",
-            id_="predict-decile",
+            id_=ids.PREDICT_DECILE,
         ),
-        c.kpi_card("Segment", p["segment"], id_="predict-segment"),
+        c.kpi_card("Segment", p["segment"], id_=ids.PREDICT_SEGMENT),
     ]
     m = p["marketer"]
     next_order = m["next_order_date"] or "none within a century"
@@ -106,25 +104,25 @@ def result_view(p: dict) -> html.Div:
             "P(active)",
             c.pct(m["p_active"]),
             f"churn risk {c.pct(m['churn_risk'])}",
-            id_="predict-active",
+            id_=ids.PREDICT_ACTIVE,
         ),
         c.kpi_card(
             "Expected orders in 6 months",
             f"{m['expected_orders_6m']:.2f}",
             f"next order (if active): {next_order}",
-            id_="predict-orders",
+            id_=ids.PREDICT_ORDERS,
         ),
         c.kpi_card(
             "Total CLV",
             c.money(m["total_clv"]),
             f"{c.money(m['historic_spend'])} to date + predicted 6 months",
-            id_="predict-total",
+            id_=ids.PREDICT_TOTAL,
         ),
         c.kpi_card(
             "Group",
             m["group"] or "—",
             f"value at risk {c.money(m['value_at_risk'])}",
-            id_="predict-group",
+            id_=ids.PREDICT_GROUP,
         ),
     ]
     past = p["past"]
@@ -148,14 +146,14 @@ def result_view(p: dict) -> html.Div:
     )
     return html.Div(
         [
-            html.H4(f"Customer {p['customer_id']}", id="predict-title"),
+            html.H4(f"Customer {p['customer_id']}", id=ids.PREDICT_TITLE),
             c.kpi_row(cards),
             c.kpi_row(marketer_cards),
             why_view(p["explanation"]),
             history_view(p["customer_id"]),
             dbc.Row(
                 [
-                    dbc.Col(c.graph("predict-past-graph", figure), lg=7),
+                    dbc.Col(c.graph(ids.PREDICT_PAST_GRAPH, figure), lg=7),
                     dbc.Col(
                         html.Div([html.H6("Features at the cutoff"), table], className="panel"),
                         lg=5,
@@ -183,14 +181,14 @@ def why_view(explanation: dict) -> dbc.Row:
     return dbc.Row(
         [
             dbc.Col(
-                c.graph("predict-waterfall-graph", figures.make_waterfall_figure(explanation)),
+                c.graph(ids.PREDICT_WATERFALL_GRAPH, figures.make_waterfall_figure(explanation)),
                 lg=8,
             ),
             dbc.Col(
                 html.Div(
                     [
                         html.H6("Top reasons"),
-                        html.Ol([html.Li(r) for r in reasons(explanation)], id="predict-reasons"),
+                        html.Ol([html.Li(r) for r in reasons(explanation)], id=ids.PREDICT_REASONS),
                         html.P(
                             f"Baseline (an average customer): {c.money(explanation['baseline_clv'])}."
                             " Factors multiply the baseline; they come from exact TreeSHAP "
@@ -213,18 +211,18 @@ def why_view(explanation: dict) -> dbc.Row:
     Input(ids.PREDICT_ID, "value"),
     State({"type": ids.PREDICT_FEATURE, "name": ALL}, "id"),
 )
-def update_prediction(_clicks, customer_id, feature_ids):
+@c.version_callback
+def update_prediction(art: store.Artifacts, _clicks, customer_id, feature_ids):
     """Look the customer up; fill the what-if form with its features."""
     if not customer_id or not str(customer_id).strip():
         return html.Div(), [no_update] * len(feature_ids)
-    art = store.current(final_dir())
     try:
         p = scoring.customer_prediction(art, str(customer_id))
     except store.UnknownCustomer:
         alert = dbc.Alert(
             f"No customer with id {str(customer_id).strip()!r} in the scored data.",
             color="warning",
-            id="predict-unknown",
+            id=ids.PREDICT_UNKNOWN,
         )
         return alert, [no_update] * len(feature_ids)
     return result_view(p), [p["features"].get(f["name"]) for f in feature_ids]
@@ -235,10 +233,10 @@ def update_prediction(_clicks, customer_id, feature_ids):
     Input({"type": ids.PREDICT_FEATURE, "name": ALL}, "value"),
     State({"type": ids.PREDICT_FEATURE, "name": ALL}, "id"),
 )
-def update_whatif(values, feature_ids):
+@c.version_callback
+def update_whatif(art: store.Artifacts, values, feature_ids):
     """Score the form's values as a what-if customer."""
     features = {f["name"]: v for f, v in zip(feature_ids, values) if v is not None and v != ""}
-    art = store.current(final_dir())
     try:
         p = scoring.whatif_prediction(art, features)
     except scoring.InvalidFeatures as exc:
@@ -246,19 +244,19 @@ def update_whatif(values, feature_ids):
             ["Cannot score these values: ", html.Ul([html.Li(x) for x in exc.problems])],
             color="warning",
             className="mb-0",
-            id="predict-whatif-invalid",
+            id=ids.PREDICT_WHATIF_INVALID,
         )
     return dbc.Alert(
         [
             html.Span("What-if prediction: ", className="fw-semibold"),
             html.Span(
-                c.money(p["predicted_clv_6m"]), id="predict-whatif-clv", className="fs-5 fw-bold"
+                c.money(p["predicted_clv_6m"]), id=ids.PREDICT_WHATIF_CLV, className="fs-5 fw-bold"
             ),
             html.Span(
                 f" ({c.money_range(p['clv_p10'], p['clv_p90'], p['interval_level'])})"
                 if p["interval_level"]
                 else "",
-                id="predict-whatif-range",
+                id=ids.PREDICT_WHATIF_RANGE,
             ),
             html.Span(
                 f"  ·  P(purchase) {c.pct(p['p_purchase'])}  ·  decile {p['decile']}"

@@ -7,7 +7,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from portal import components as c
 from portal import figures, ids, store
 from portal.export import send_csv
-from portal.extensions import cache, final_dir
+from portal.extensions import cache
 
 dash.register_page(
     __name__, path="/segments", name="Segments", order=2, title="CLV portal: segments"
@@ -35,11 +35,9 @@ COLUMNS = [
 ]
 
 
-def layout(**_):
+@c.version_page
+def layout(_art: store.Artifacts, **_):
     """Slider and number input for X, then the segment's numbers, chart and customers."""
-    art, alert = c.load_artifacts()
-    if alert:
-        return alert
     return html.Div(
         [
             c.page_header("Segments", "Pick the top X% of customers by predicted 6-month CLV."),
@@ -116,25 +114,36 @@ def clamp_pct(value) -> float:
     Input(ids.SEGMENTS_SLIDER, "value"),
     Input(ids.SEGMENTS_INPUT, "value"),
 )
-def update_segment(slider_value, input_value):
-    """Sync slider and input, then recompute the segment."""
+@c.version_callback
+def update_segment(art: store.Artifacts, slider_value, input_value):
+    """Sync slider and input, then show the segment."""
     raw = input_value if ctx.triggered_id == ids.SEGMENTS_INPUT else slider_value
     top_pct = clamp_pct(raw)
-    return (top_pct, top_pct, *segment_view(store.current(final_dir()), top_pct))
+    return (top_pct, top_pct, *segment_view(art, top_pct, segment_data(art, top_pct)))
 
 
 @cache.memoize()
-def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
-    """KPI cards, Pareto figure, first grid rows and note for one version and X (cached:
-    building the figure is the expensive part, and X moves in 0.5 steps)."""
+def segment_data(art: store.Artifacts, top_pct: float) -> dict:
+    """The segment's summary, the value curve and its first grid rows, for one version and X
+    (cached: X moves in 0.5 steps)."""
     summary = store.elite(art, top_pct)
-    curve = store.value_concentration(art, CURVE_POINTS)
+    page, _ = store.table_page(art, limit=GRID_ROWS, max_rank=summary["count"])
+    return {
+        "summary": summary,
+        "curve": store.value_concentration(art, CURVE_POINTS),
+        "rows": page[[col["field"] for col in COLUMNS]].to_dict("records"),
+    }
+
+
+def segment_view(art: store.Artifacts, top_pct: float, data: dict) -> tuple:
+    """KPI cards, Pareto figure, grid rows and note of one segment."""
+    summary, curve = data["summary"], data["curve"]
     cards = [
         c.kpi_card(
             "Customers in segment",
             f"{summary['count']:,}",
             f"top {top_pct:g}% of {art.n:,}",
-            id_="segments-count",
+            id_=ids.SEGMENTS_COUNT,
         ),
         c.kpi_card(
             "Predicted 6-month value",
@@ -142,10 +151,10 @@ def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
             c.money_range(
                 summary["predicted_low"], summary["predicted_high"], summary["interval_level"]
             ),
-            id_="segments-value",
+            id_=ids.SEGMENTS_VALUE,
         ),
         c.kpi_card(
-            "Share of predicted value", c.pct(summary["share_of_predicted"]), id_="segments-share"
+            "Share of predicted value", c.pct(summary["share_of_predicted"]), id_=ids.SEGMENTS_SHARE
         ),
     ]
     if summary["share_of_actual"] is not None:
@@ -153,20 +162,18 @@ def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
             c.kpi_card(
                 "Share of actual spend (backtest)",
                 c.pct(summary["share_of_actual"]),
-                id_="segments-actual-share",
+                id_=ids.SEGMENTS_ACTUAL_SHARE,
             )
         )
     figure = figures.make_pareto_figure(
         curve["x"], curve["share"], top_pct, summary["share_of_predicted"]
     )
-    page, _ = store.table_page(art, limit=GRID_ROWS, max_rank=summary["count"])
     note = (
         f"Showing the first {GRID_ROWS:,} of {summary['count']:,}; the CSV has them all."
         if summary["count"] > GRID_ROWS
         else f"All {summary['count']:,} customers shown."
     )
-    rows = page[[col["field"] for col in COLUMNS]].to_dict("records")
-    return c.kpi_row(cards), figure.to_plotly_json(), rows, note
+    return c.kpi_row(cards), figure, data["rows"], note
 
 
 @callback(
@@ -175,11 +182,11 @@ def segment_view(art: store.Artifacts, top_pct: float) -> tuple:
     State(ids.SEGMENTS_SLIDER, "value"),
     prevent_initial_call=True,
 )
-def download_segment(n_clicks, top_pct):
+@c.version_callback
+def download_segment(art: store.Artifacts, n_clicks, top_pct):
     """The whole segment as CSV, with the marketer fields."""
     if not n_clicks:
         return no_update
-    art = store.current(final_dir())
     top_pct = clamp_pct(top_pct)
     count = store.elite(art, top_pct)["count"]
     rows = store.audience(art, "predicted_clv", count)[store.AUDIENCE_COLUMNS]

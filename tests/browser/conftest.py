@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from dash.testing.wait import until
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,6 +27,12 @@ def visit(duo, path: str):
     """Open a page of the running portal and wait for the shell."""
     duo.driver.get(duo.server_url + path)
     duo.wait_for_element(".navbar")
+
+
+def settled(duo, timeout: float = 30):
+    """Wait until every callback the page started has answered (a wait, not a check): before
+    asserting that a part a callback fills is absent."""
+    until(lambda: duo.redux_state_rqs == [], timeout)
 
 
 def assert_clean_console(duo):

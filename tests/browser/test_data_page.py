@@ -139,6 +139,7 @@ def test_predict_shows_history_and_the_model_page_rolls_back(data_portal):
 
     visit(duo, "/model")
     duo.wait_for_element("#model-dependence-graph .main-svg")  # its slow callback has answered
+    duo.wait_for_element("#model-versions-table")  # read from the database by a callback
     rows = duo.find_elements("#model-versions-table tbody tr")
     assert [r.text.split()[0] for r in rows] == [second, first]
     picker = duo.find_element("#model-version-pick")

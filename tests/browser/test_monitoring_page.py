@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from portal import db, monitoring
 from portal.config import Settings
-from tests.browser.conftest import assert_clean_console, visit
+from tests.browser.conftest import assert_clean_console, settled, visit
 from tests.conftest import fresh_app
 
 LOAD = 30  # seconds a first page may take to render on a busy 2-core machine (a wait, not a check)
@@ -23,6 +23,7 @@ def test_a_version_without_backtest_says_so_and_is_not_yet_monitored(dash_duo, s
     visit(duo, "/")
     duo.wait_for_contains_text("#home-no-backtest", "no backtest was possible", timeout=LOAD)
     duo.wait_for_contains_text("#home-kpi-gini", "no backtest possible")
+    settled(duo)  # the monitoring banner's callback has answered
     assert not duo.driver.find_elements("css selector", "#home-monitoring-warning")
     visit(duo, "/model")
     duo.wait_for_contains_text("#model-no-backtest", "needs 6 more")
@@ -51,6 +52,7 @@ def test_the_monitoring_page_shows_each_version_and_its_deciles(dash_duo, monito
     assert f"{top['psi']:.3f}" in duo.find_element("#monitoring-drift-table tbody tr").text
     visit(duo, "/")
     duo.wait_for_element("#home-kpi-gini")
+    settled(duo)  # the monitoring banner's callback has answered
     assert not duo.driver.find_elements("css selector", "#home-monitoring-warning")
     assert_clean_console(duo)
 
