@@ -5,7 +5,7 @@ from dash import html
 
 from portal import components as c
 from portal import figures, ids, store
-from portal.train import backtest_available
+from portal.artifacts import backtest_available
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="CLV portal: overview")
 

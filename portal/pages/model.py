@@ -7,8 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import analytics, db, figures, ids, registry, store
 from portal import components as c
+from portal.artifacts import backtest_available
 from portal.extensions import final_dir, settings
-from portal.train import backtest_available
 
 dash.register_page(__name__, path="/model", name="Model", order=5, title="CLV portal: model")
 
