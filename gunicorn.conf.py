@@ -15,14 +15,17 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def on_starting(server):
-    """Refuse a bind that exposes pages the API token protects (portal.security), then train on the
-    shipped data when no artifacts exist (fresh Railway/Heroku/Docker boot)."""
+    """Refuse a bind that exposes pages the API token protects (portal.security), migrate the
+    database and adopt a pre-registry folder (portal.startup.prepare), then train on the shipped
+    data when no artifacts exist (fresh Railway/Heroku/Docker boot)."""
     from portal.config import Settings
     from portal.exposure import refuse_exposed_start
-    from portal.train import ensure_artifacts
+    from portal.startup import ensure_artifacts, prepare
 
-    refuse_exposed_start(Settings.from_env(), server.cfg.bind)
-    ensure_artifacts()
+    settings = Settings.from_env()
+    refuse_exposed_start(settings, server.cfg.bind)
+    prepare(settings)
+    ensure_artifacts(settings)
 
 
 def post_fork(server, worker):

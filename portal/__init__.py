@@ -15,7 +15,6 @@ from portal.config import REPO_ROOT, Settings
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap"
-DASH_CALLBACK_PATH = "/_dash-update-component"
 STYLESHEETS = [
     f"{VENDOR_URL}/css/bootstrap.min.css",
     f"{VENDOR_URL}/css/font/bootstrap-icons.min.css",
@@ -32,7 +31,8 @@ def _cache_config(settings: Settings, testing: bool) -> dict:
 
 
 def create_app(settings: Settings | None = None, testing: bool = False) -> dash.Dash:
-    """Build the Flask server, bind the cache, mount the API and the Dash pages.
+    """Build the Flask server, bind the cache, mount the API and the Dash pages (no side effects
+    on the data folder or the database: ``portal.startup.prepare`` is the start-up work).
 
     Args:
         settings: defaults to Settings.from_env().
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
     from portal import jobs
     from portal.api import register_api
     from portal.components import shell
-    from portal.dash_requests import refuse_malformed_callback
+    from portal.dash_requests import DASH_CALLBACK_PATH, refuse_malformed_callback
     from portal.extensions import cache
     from portal.security import register_security
 
@@ -108,20 +108,4 @@ def create_app(settings: Settings | None = None, testing: bool = False) -> dash.
         dash.State("shell-navbar-collapse", "is_open"),
     )
     register_security(server, settings, app.csp_hashes, app.callback_map)
-    jobs.configure(settings)
-    _migrate_database(settings)
     return app
-
-
-def _migrate_database(settings: Settings) -> None:
-    """Create or migrate the schema on start, and bring a pre-registry model folder into the
-    registry; scoring still works if the database is down."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from portal import db, train
-
-    try:
-        db.migrate_at_start(settings.database_url)
-        train.adopt_legacy_version(settings.data_dir, settings.database_url)
-    except SQLAlchemyError as exc:
-        logging.getLogger(__name__).error("the database is unusable (history is off): %s", exc)

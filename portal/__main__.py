@@ -1,10 +1,9 @@
-"""Command line: python -m portal train | retrain | models | monitor | synth | serve |
+"""Command line: python -m portal train | retrain | models | monitor | synth | serve | setup |
 hash-password."""
 
 from __future__ import annotations
 
 import argparse
-import functools
 import getpass
 import logging
 import os
@@ -14,73 +13,10 @@ from pathlib import Path
 from portal.config import Settings
 
 
-def metrics_table(backtest: dict) -> str:
-    """The backtest figures of the model and baselines as a fixed-width text table."""
-    from portal.analytics import BACKTEST_METRICS
-
-    methods = [k for k, v in backtest.items() if isinstance(v, dict) and "mae" in v]
-    head = f"{'method':<20}" + "".join(f"{m.name[:12]:>13}" for m in BACKTEST_METRICS)
-    lines = [head, "-" * len(head)]
-    for method in methods:
-        values = backtest[method]
-        cells = (values.get(m.name) for m in BACKTEST_METRICS)
-        lines.append(
-            f"{method:<20}"
-            + "".join("            —" if v is None else f"{v:>13.3f}" for v in cells)
-        )
-    return "\n".join(lines)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from portal import registry
+    from portal.cli_train import train_command
 
-    try:
-        with registry.training_lock(Settings.from_env().data_dir):
-            return _train(args)
-    except registry.TrainingInProgress as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return registry.IN_PROGRESS_EXIT
-
-
-def _train(args: argparse.Namespace) -> int:
-    """train / retrain, holding the DATA_DIR's training lock."""
-    from portal.ingest import CDNOW_COLUMNS, IngestError, load_transactions
-    from portal.train import TrainError, backtest_available, train_frame, unchanged
-
-    settings = Settings.from_env()
-    if args.transactions is None:
-        path, columns = settings.transactions_path, CDNOW_COLUMNS
-    else:
-        path, columns = Path(args.transactions), column_map(args)
-    try:
-        transactions = load_transactions(path, columns)
-        if args.command == "retrain" and not args.force:
-            same = unchanged(settings.data_dir, transactions, args.cutoff)
-            if same:
-                print(f"unchanged: the data fingerprint matches current version {same}; skipped")
-                return 0
-        document = train_frame(
-            transactions,
-            path.name,
-            settings.data_dir,
-            args.cutoff,
-            args.seed,
-            database_url=settings.database_url,
-            trained_by=args.trained_by,
-            progress=functools.partial(_progress, settings.data_dir, args.progress),
-        )
-    except (IngestError, TrainError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"published {document['version']}", flush=True)
-    print(f"cutoff {document['cutoff']}  customers {document['customers']}  {document['seconds']}s")
-    backtest = document["backtest"]
-    if not backtest_available(document):
-        print(f"warning: {backtest['note']}", flush=True)
-        return 0
-    print(f"backtest at {backtest['cutoff']} ({backtest['customers']} customers, 6-month horizon):")
-    print(metrics_table(backtest))
-    return 0
+    return train_command(args, None if args.transactions is None else column_map(args))
 
 
 def column_map(args: argparse.Namespace):
@@ -98,16 +34,6 @@ def column_map(args: argparse.Namespace):
         decimal=args.decimal,
         sheet=args.sheet,
     )
-
-
-def _progress(data_dir: Path, echo: bool, done: int, total: int, message: str) -> None:
-    """Record a step for other requests to show (registry.running_progress); with --progress,
-    print it too."""
-    from portal import registry
-
-    registry.record_progress(data_dir, done, total, message)
-    if echo:
-        print(f"progress {done}/{total} {message}", flush=True)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -143,8 +69,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from portal import features, monitoring
-    from portal.ingest import IngestError, load_transactions
-    from portal.train import fingerprint
+    from portal.ingest import IngestError, fingerprint, load_transactions
 
     settings = Settings.from_env()
     if args.transactions:
@@ -200,13 +125,28 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from portal import create_app
     from portal.exposure import refuse_exposed_start
+    from portal.startup import prepare
 
     settings = Settings.from_env()
     host = args.host or settings.host
     refuse_exposed_start(settings, [host])
-    app = create_app()
+    prepare(settings)
+    app = create_app(settings)
     app.run(host=host, port=args.port or settings.port, debug=args.debug)
     return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from portal.startup import ensure_artifacts, prepare
+
+    settings = Settings.from_env()
+    usable = prepare(settings)
+    if args.train_if_empty:
+        ensure_artifacts(settings)
+    print(
+        f"database {'ready' if usable else 'unusable (history is off)'}; data in {settings.data_dir}"
+    )
+    return 0 if usable else 1
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
@@ -272,6 +212,13 @@ def parser() -> argparse.ArgumentParser:
             help="recorded with the version",
         )
         train.add_argument("--progress", action="store_true", help="print progress lines")
+        train.add_argument(
+            "--progress-format",
+            choices=("text", "json"),
+            default="text",
+            help="json: progress, result and errors as JSON records on stdout, one per line "
+            "(the data page's jobs read them); text goes to stderr",
+        )
         if name == "retrain":
             train.add_argument("--force", action="store_true", help="train even if unchanged")
         train.set_defaults(func=cmd_train)
@@ -305,6 +252,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--debug", action="store_true")
     serve.set_defaults(func=cmd_serve)
+    setup = sub.add_parser(
+        "setup", help="start-up work: migrate the database, adopt a pre-registry model folder"
+    )
+    setup.add_argument(
+        "--train-if-empty",
+        action="store_true",
+        help="train the shipped CDNOW backtest if no version",
+    )
+    setup.set_defaults(func=cmd_setup)
     hasher = sub.add_parser("hash-password", help="print a CLV_PORTAL_USERS entry")
     hasher.add_argument("user")
     hasher.add_argument("--password", help="(default: prompt)")

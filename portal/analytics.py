@@ -12,6 +12,8 @@ import numpy as np
 from scipy import stats
 
 DECILES = 10
+# segments by rank: each one's name and the top X% it ends at (ceil(n * X / 100), as /api/elite)
+SEGMENTS = (("Elite", 5.0), ("High", 20.0), ("Medium", 50.0), ("Low", 100.0))
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,30 @@ def elite_size(n: int, top_pct: float) -> int:
     if not 0 < top_pct <= 100:
         raise ValueError("top_pct must be in (0, 100]")
     return min(n, math.ceil(n * top_pct / 100 - 1e-9))
+
+
+def segment_of(rank, n: int) -> np.ndarray:
+    """Segment name by rank (1 = best) among n: Elite the top 5%, High to 20%, Medium to 50%,
+    Low the rest, where the top X% is the first ``elite_size(n, X)`` customers (as /api/elite)."""
+    rank = np.asarray(rank)
+    names = np.full(len(rank), SEGMENTS[-1][0], dtype=object)
+    for name, upper in reversed(SEGMENTS[:-1]):
+        names[rank <= elite_size(n, upper)] = name
+    return names
+
+
+def standing(rank, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(decile, segment) of each rank among n: what a stored customer is given at training and a
+    what-if prediction among the stored customers, by ``decile_of_rank`` and ``segment_of``."""
+    return decile_of_rank(rank, n), segment_of(rank, n)
+
+
+def rank_among(ranked: np.ndarray, values) -> np.ndarray:
+    """The rank (1 = best) each of ``values`` would take among n predictions sorted descending:
+    one more than the number of predictions above it, at most n. A tie takes the best rank of its
+    equals (a new customer has no id to break it), so it gets the standing of the first of them."""
+    place = np.searchsorted(-np.asarray(ranked, dtype=float), -np.asarray(values, dtype=float))
+    return np.minimum(place + 1, len(ranked))
 
 
 @dataclass

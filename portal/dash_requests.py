@@ -7,6 +7,7 @@ from dash._validate import validate_output_spec
 from dash.exceptions import CallbackException
 from flask import Response, request
 
+DASH_CALLBACK_PATH = "/_dash-update-component"
 ARGUMENTS = ("inputs", "state")
 
 

@@ -2,15 +2,20 @@
 
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_caching import Cache
 
 cache = Cache()
 
 
 def settings():
-    """The Settings of the app handling the current request."""
-    return current_app.config["CLV_SETTINGS"]
+    """The Settings of the app handling the current request; outside a request (a background
+    job: the data page's training), those of the app this process created."""
+    if has_app_context():
+        return current_app.config["CLV_SETTINGS"]
+    import dash
+
+    return dash.get_app().server.config["CLV_SETTINGS"]
 
 
 def final_dir() -> Path:

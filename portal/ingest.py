@@ -12,6 +12,7 @@ counts them, so nothing is dropped silently. A cancelled line written as a negat
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,3 +187,9 @@ def load_transactions(path: str | Path, columns: ColumnMap = ColumnMap()) -> pd.
     for note in summary.notes:
         log.warning("%s: %s", path, note)
     return frame
+
+
+def fingerprint(transactions: pd.DataFrame) -> str:
+    """Content hash of a normalised log (stable across file names and row order)."""
+    hashed = pd.util.hash_pandas_object(transactions, index=False).to_numpy()
+    return hashlib.sha256(np.sort(hashed).tobytes()).hexdigest()[:16]

@@ -8,7 +8,7 @@ A customer's spend is 0 with probability 1 - q, and m * Z otherwise, where
   same decile of predicted value (Mondrian calibration: every decile its own spread and skew).
 
 The validation window is the 6 months before the scoring cutoff, scored by a model trained only on
-labels that end before it (``train.validation_window``): data the scored model's method did not see.
+labels that end before it (``calibration.validation_window``): data the scored model's method did not see.
 
 A total (the whole base or a segment) is the point total plus a normal interval whose variance is
 the sum of the customers' variances (the distributions above, independent given the model) plus a

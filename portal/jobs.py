@@ -1,7 +1,7 @@
 """Background training for the data page: the Dash background-callback manager and the job.
 
-The job runs ``python -m portal train`` as a child process and relays its progress lines, so a
-web worker never trains (nor forks a process that ran LightGBM's OpenMP threads). Diskcache under
+The job runs ``python -m portal train --progress-format json`` as a child process and relays the
+records it prints (``portal.records``), so a web worker never trains (nor forks a process that ran LightGBM's OpenMP threads). Diskcache under
 ``DATA_DIR/jobs`` holds the jobs by default (one machine, any number of gunicorn workers); with
 ``CELERY_BROKER_URL`` set, Celery workers run them (several instances, one Redis).
 """
@@ -18,13 +18,10 @@ from collections.abc import Callable
 
 import dash
 
-from portal import registry, uploads
+from portal import records, registry, uploads
+from portal.artifacts import METRICS
 from portal.config import REPO_ROOT, Settings
 from portal.ingest import ColumnMap
-from portal.train import METRICS
-
-_configured: list[Settings] = []
-
 
 FOLLOW_SECONDS = 0.5
 OTHER_RUN = (
@@ -39,16 +36,6 @@ class TrainingFailed(RuntimeError):
 
 class RunInProgress(RuntimeError):
     """Another run held the DATA_DIR's training lock: its progress was relayed until it ended."""
-
-
-def configure(settings: Settings) -> None:
-    """Remember the app's settings for jobs, which run outside any request."""
-    _configured[:] = [settings]
-
-
-def configured() -> Settings:
-    """The settings of the app that created the jobs (the environment's if none)."""
-    return _configured[0] if _configured else Settings.from_env()
 
 
 @functools.cache
@@ -88,21 +75,24 @@ def train_command(upload: uploads.Upload, columns: ColumnMap) -> list[str]:
         ("--decimal", columns.decimal),
         ("--sheet", columns.sheet),
     ]
-    command = [sys.executable, "-m", "portal", "train", "--progress"]
+    command = [sys.executable, "-m", "portal", "train", "--progress-format=json"]
     return command + [f"{flag}={value}" for flag, value in options if value]
 
 
 def train_upload(
-    upload_id: str, columns: ColumnMap, progress: Callable[[int, int, str], None]
+    settings: Settings,
+    upload_id: str,
+    columns: ColumnMap,
+    progress: Callable[[int, int, str], None],
 ) -> dict:
-    """Train and publish a version from an upload; returns its metrics document.
+    """Train and publish a version from an upload into ``settings``' data folder and database;
+    returns its metrics document.
 
     Raises:
         RunInProgress: another run (the page's or the CLI's) was training this DATA_DIR: its
             progress was relayed until it ended, and nothing was started.
         TrainingFailed: with the CLI's error message; the current version keeps serving.
     """
-    settings = configured()
     upload = uploads.load(settings.uploads_dir, upload_id)
     if follow_running(settings, progress):
         raise RunInProgress(OTHER_RUN)
@@ -111,7 +101,7 @@ def train_upload(
         "DATA_DIR": str(settings.data_dir.resolve()),
         "DATABASE_URL": settings.database_url,
     }
-    version = None
+    version = error = None
     log_path = upload.folder / f"train-{time.time_ns():x}.log"  # one per run
     with open(log_path, "w") as log:
         child = subprocess.Popen(
@@ -123,19 +113,19 @@ def train_upload(
             text=True,
         )
         for line in child.stdout:
-            kind, _, rest = line.strip().partition(" ")
-            if kind == "progress":
-                steps, _, message = rest.partition(" ")
-                done, total = (int(n) for n in steps.split("/"))
-                progress(done, total, message)
-            elif kind == "published":
-                version = rest
+            record = records.read(line) or {}
+            if record.get("event") == "progress":
+                progress(record["done"], record["total"], record["message"])
+            elif record.get("event") == "published":
+                version = record["version"]
+            elif record.get("event") == "error":
+                error = record["message"]
         child.wait()
     if child.returncode == registry.IN_PROGRESS_EXIT:  # a run started after the check above
         follow_running(settings, progress)
         raise RunInProgress(OTHER_RUN)
     if child.returncode != 0 or version is None:
-        raise TrainingFailed(_failure(log_path.read_text(), child.returncode))
+        raise TrainingFailed(error or _failure(log_path.read_text(), child.returncode))
     return json.loads((registry.version_dir(settings.data_dir, version) / METRICS).read_text())
 
 
@@ -152,7 +142,8 @@ def follow_running(settings: Settings, progress: Callable[[int, int, str], None]
 
 
 def _failure(log: str, code: int) -> str:
-    """The CLI's own 'error:' line, else the last line of its log."""
+    """For a process that ended without an error record (killed, crashed): the CLI's own 'error:'
+    line, else the last line of its log."""
     lines = [line for line in log.splitlines() if line.strip()]
     errors = [line.removeprefix("error: ") for line in lines if line.startswith("error: ")]
     if errors:

@@ -16,7 +16,7 @@ CDNOW and on the SYNTHETIC grid (README); the trees alone cannot extrapolate a g
   context at each cutoff (``portal.season``) is a constant column per snapshot, so the trees learn
   how the season moves the outcome; a what-if row takes the scoring cutoff's context.
 * ``total_correction`` rescales E[spend | purchase] so that the total was right on the most recent
-  fully observed window before the scoring cutoff (see ``train.validation_correction``).
+  fully observed window before the scoring cutoff (see ``calibration.validation_correction``).
 * Raw age-dependent totals (tenure, lifetime totals) are not model inputs, so a model trained on
   younger customers at earlier cutoffs transfers to the older ones it scores.
 """

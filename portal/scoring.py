@@ -6,13 +6,11 @@ import math
 
 import numpy as np
 
-from portal import db, intervals, registry, store
-from portal.analytics import decile_of_rank
+from portal import analytics, db, intervals, registry, store
 from portal.explain import explain_row
 from portal.features import MAY_BE_MISSING
 from portal.model import REQUIRED_INPUTS
 from portal.store import Artifacts
-from portal.train import segment_of
 
 MAX_DAYS = 36_525  # a century: the business clock is integrated day by day
 
@@ -51,11 +49,11 @@ def _shown(value, limit: int = 40) -> str:
 
 
 def placement(art: Artifacts, predicted: float) -> dict:
-    """Rank, decile and segment a prediction would take among the scored customers."""
-    rank = int(np.searchsorted(-art.predicted, -predicted, side="left")) + 1
-    rank = min(rank, art.n)
-    decile = int(decile_of_rank(rank, art.n))
-    return {"rank": rank, "decile": decile, "segment": str(segment_of(np.array([rank]), art.n)[0])}
+    """Rank, decile and segment a prediction would take among the scored customers, by the same
+    rule as theirs (``analytics.standing``)."""
+    rank = analytics.rank_among(art.predicted, [predicted])
+    decile, segment = analytics.standing(rank, art.n)
+    return {"rank": int(rank[0]), "decile": int(decile[0]), "segment": str(segment[0])}
 
 
 def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) -> dict:

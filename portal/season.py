@@ -13,6 +13,7 @@ with less there is no clock and no context, and the model does without them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from portal.clock import BusinessClock
@@ -47,3 +48,23 @@ def context(business: BusinessClock, cutoff: pd.Timestamp) -> dict[str, float]:
     recent = clock_length(business, add_months(cutoff, -HORIZON_MONTHS), cutoff)
     year = clock_length(business, add_months(cutoff, -12), cutoff)
     return {"horizon_vs_recent": horizon / recent, "horizon_vs_year": 2 * horizon / year}
+
+
+def season_summary(model, first_date: pd.Timestamp) -> dict:
+    """Whether a model (a ``ClvModel``) could see a season, and the business clock it estimated."""
+    months = months_of_history(first_date, pd.Timestamp(model.cutoff))
+    business = model.population.clock
+    if business is None:
+        return {
+            "visible": False,
+            "months_of_history": months,
+            "note": f"{months} months of history before the cutoff: a season needs "
+            f"{SEASON_MIN_MONTHS}; the model uses no seasonal features",
+        }
+    return {
+        "visible": True,
+        "months_of_history": months,
+        "season_by_month": list(business.season),
+        "growth_per_year": float(np.expm1(business.growth)),
+        "context": model.population.context,
+    }

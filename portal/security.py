@@ -23,8 +23,9 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from werkzeug.security import generate_password_hash
 
-from portal import DASH_CALLBACK_PATH, ids
+from portal import ids
 from portal.config import Settings
+from portal.dash_requests import DASH_CALLBACK_PATH
 from portal.login import Login
 
 STATE_CHANGING_INPUTS = frozenset(

@@ -17,10 +17,10 @@ import pandas as pd
 
 from portal import season
 from portal.amounts import read_amounts
+from portal.cutoffs import TrainError, no_backtest, run_cutoffs
 from portal.dates import FIRST_YEAR, LAST_YEAR, read_dates
 from portal.ingest import ColumnMap
 from portal.mapping import guess_mapping
-from portal.train import TrainError, no_backtest, run_cutoffs
 
 __all__ = ["guess_mapping", "histogram", "validate"]
 

@@ -12,7 +12,8 @@ import pytest
 from portal import create_app
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.ingest import CDNOW_COLUMNS, load_transactions
-from portal.train import run, train_frame
+from portal.pipeline import run, train_frame
+from portal.startup import prepare
 
 CDNOW = REPO_ROOT / "data" / "raw" / "CDNOW_master.txt"
 
@@ -66,7 +67,7 @@ def short_data_dir(tmp_path_factory) -> Path:
 def monitored_data_dir(short_data_dir, tmp_path_factory) -> Path:
     """A copy of ``short_data_dir`` whose version monitoring judged on the full CDNOW log."""
     from portal import features, monitoring
-    from portal.train import fingerprint
+    from portal.ingest import fingerprint
 
     root = tmp_path_factory.mktemp("monitored") / "data"
     shutil.copytree(short_data_dir, root, symlinks=True)
@@ -83,11 +84,13 @@ def settings(data_dir) -> Settings:
 
 
 def fresh_app(settings: Settings, production_cache: bool = False):
-    """A new app; Dash's page registry is process-global, so it is cleared first.
+    """A new app after the start-up work a server runs first (``portal.startup.prepare``);
+    Dash's page registry is process-global, so it is cleared first.
 
     Test apps run without a cache (NullCache) unless ``production_cache`` asks for the one the
     settings name (SimpleCache by default), as a deployed portal runs.
     """
+    prepare(settings)
     dash._pages.PAGE_REGISTRY.clear()
     return create_app(settings, testing=not production_cache)
 

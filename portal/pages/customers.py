@@ -10,8 +10,8 @@ from dash.exceptions import PreventUpdate
 
 from portal import components as c
 from portal import ids, store
+from portal.analytics import SEGMENTS
 from portal.marketing import GROUPS
-from portal.train import SEGMENTS
 
 dash.register_page(
     __name__, path="/customers", name="Customers", order=3, title="CLV portal: customers"

@@ -233,7 +233,7 @@ def train(set_progress, _clicks, upload_id, *values):
         )
 
     try:
-        document = jobs.train_upload(upload_id, column_map(values), relay)
+        document = jobs.train_upload(settings(), upload_id, column_map(values), relay)
     except jobs.RunInProgress as exc:
         set_progress((100, "the other training run has ended"))
         return dbc.Alert(str(exc), color="info", id=ids.DATA_TRAIN_OTHER_RUN)

@@ -5,7 +5,7 @@ from dash import html
 
 from portal import components as c
 from portal import figures, ids
-from portal.train import backtest_available
+from portal.artifacts import backtest_available
 
 
 def report_view(result) -> html.Div:

@@ -6,8 +6,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import components as c
 from portal import figures, ids, monitoring, registry, store
+from portal.artifacts import backtest_available
 from portal.extensions import settings
-from portal.train import backtest_available
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="CLV portal: overview")
 

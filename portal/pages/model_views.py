@@ -5,7 +5,7 @@ from dash import html
 
 from portal import analytics, figures, ids
 from portal import components as c
-from portal.train import backtest_available
+from portal.artifacts import backtest_available
 
 METHODS = {
     "model": "Our model (LightGBM hurdle + classical)",

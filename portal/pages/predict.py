@@ -6,7 +6,7 @@ from dash import ALL, Input, Output, State, callback, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import components as c
-from portal import figures, ids, scoring, store
+from portal import customer_figures, ids, scoring, store
 from portal.explain import reasons
 from portal.extensions import settings
 
@@ -126,7 +126,7 @@ def result_view(p: dict) -> html.Div:
         ),
     ]
     past = p["past"]
-    figure = figures.make_customer_figure(
+    figure = customer_figures.make_customer_figure(
         past["spend_6m"] or 0.0,
         (past["spend_12m"] or 0.0) / 2,
         p["predicted_clv_6m"],
@@ -172,7 +172,7 @@ def history_view(customer_id: str):
         return html.P(
             "No prediction history is recorded for this customer.", className="text-muted"
         )
-    figure = figures.make_history_figure(history["points"])
+    figure = customer_figures.make_history_figure(history["points"])
     return c.graph(ids.PREDICT_HISTORY, figure, height="340px")
 
 
@@ -181,7 +181,10 @@ def why_view(explanation: dict) -> dbc.Row:
     return dbc.Row(
         [
             dbc.Col(
-                c.graph(ids.PREDICT_WATERFALL_GRAPH, figures.make_waterfall_figure(explanation)),
+                c.graph(
+                    ids.PREDICT_WATERFALL_GRAPH,
+                    customer_figures.make_waterfall_figure(explanation),
+                ),
                 lg=8,
             ),
             dbc.Col(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal.train import PREPARED
+from portal.artifacts import PREPARED
 
 
 @pytest.fixture(scope="module")
@@ -249,8 +249,9 @@ def test_table_paging_sorting_filtering(client, table):
 
 
 def test_actual_6m_sorts_a_backtest_and_is_refused_without_actuals(client, table, copied_data_dir):
+    from portal.artifacts import METRICS, MODEL
     from portal.config import Settings
-    from portal.train import METRICS, MODEL, publish
+    from portal.publishing import publish
     from tests.conftest import fresh_app
 
     rows = client.get("/api/table?sort=actual_6m&order=desc&limit=5").get_json()["rows"]

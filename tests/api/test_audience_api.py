@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from portal import bgnbd
-from portal.train import MODEL, PREPARED
+from portal.artifacts import MODEL, PREPARED
 from tests.api.test_api import error_of
 
 

@@ -6,8 +6,9 @@ import joblib
 import pandas as pd
 import pytest
 
+from portal.artifacts import METRICS, MODEL, PREPARED
 from portal.config import Settings
-from portal.train import METRICS, MODEL, PREPARED, publish
+from portal.publishing import publish
 from tests.conftest import fresh_app
 
 

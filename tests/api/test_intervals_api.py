@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from portal import intervals
+from portal.artifacts import MODEL, PREPARED
 from portal.config import Settings
-from portal.train import MODEL, PREPARED
 
 COLUMNS = ["clv_p10", "clv_p50", "clv_p90"]
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from portal import analytics, features, registry
+from portal.artifacts import METRICS, PREPARED
 from portal.config import Settings
-from portal.train import METRICS, PREPARED
 from tests.conftest import cdnow_until, fresh_app
 
 

@@ -12,9 +12,10 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from portal import analytics, ids, registry, store
-from portal.analytics import decile_of_rank
+from portal.analytics import decile_of_rank, segment_of
+from portal.artifacts import METRICS, MODEL, PREPARED
 from portal.config import Settings
-from portal.train import METRICS, MODEL, PREPARED, publish, segment_of
+from portal.publishing import publish
 from tests.conftest import fresh_app
 
 SMALL = 1005  # ceil and floor of 5% differ: 51 and 50

@@ -6,8 +6,9 @@ import threading
 import joblib
 import pandas as pd
 
+from portal.artifacts import METRICS, MODEL, PREPARED
 from portal.config import Settings
-from portal.train import METRICS, MODEL, PREPARED, publish
+from portal.publishing import publish
 from tests.conftest import fresh_app
 
 REQUESTS = [

@@ -157,7 +157,6 @@ def expansion_refused(folder: Path) -> dict:
 def concurrent_training(folder: Path, requests_at_once: int = 3) -> dict:
     """``requests_at_once`` data-page training requests on one upload at the same moment."""
     settings = Settings(data_dir=folder)
-    jobs.configure(settings)
     log = synthetic_log(2_000)
     contents = "data:;base64," + base64.b64encode(log.read_bytes()).decode()
     upload = uploads.save(settings.uploads_dir, "log.parquet", contents, 2**30, "bench")
@@ -171,7 +170,7 @@ def concurrent_training(folder: Path, requests_at_once: int = 3) -> dict:
 
         barrier.wait()
         try:
-            outcomes.append(jobs.train_upload(upload.id, columns, count)["version"])
+            outcomes.append(jobs.train_upload(settings, upload.id, columns, count)["version"])
         except jobs.RunInProgress:
             outcomes.append("followed the running run")
         except jobs.TrainingFailed as exc:

@@ -12,9 +12,10 @@ from common import REPO_ROOT, save
 
 from portal import analytics, features
 from portal.config import CDNOW_CUTOFF
+from portal.cutoffs import training_cutoffs
+from portal.fitting import population_at, snapshot
 from portal.ingest import CDNOW_COLUMNS, load_transactions
 from portal.model import BOOSTER_PARAMS, add_population_features, model_inputs
-from portal.train import population_at, snapshot, training_cutoffs
 
 SEED = 0
 

@@ -10,12 +10,12 @@ import numpy as np
 from bench_scenarios import cell
 from common import REPO_ROOT, SYNTH_CUTOFF, WORK, save
 
-from portal.__main__ import metrics_table
+from portal.cli_train import metrics_table
 from portal.config import CDNOW_CUTOFF
 from portal.features import daily
 from portal.ingest import CDNOW_COLUMNS
+from portal.pipeline import run
 from portal.synth import LEGACY, generate
-from portal.train import run
 
 SYNTH_CUSTOMERS = 20_000
 METHODS = ("model", "last_6m_repeated", "half_last_12m", "bgnbd_gamma_gamma")

@@ -14,7 +14,7 @@ CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from portal.ingest import ColumnMap
-from portal.train import run
+from portal.pipeline import run
 start = time.perf_counter()
 doc = run({path!r}, {out!r}, ColumnMap(), {cutoff!r}, seed=0)
 print(json.dumps({{"seconds": time.perf_counter() - start, "rows": doc["data"]["rows"],

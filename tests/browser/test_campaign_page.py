@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from selenium.webdriver.common.keys import Keys
 
-from portal.train import PREPARED
+from portal.artifacts import PREPARED
 from tests.browser.conftest import assert_clean_console, click, visit
 
 N = 23570

@@ -13,9 +13,10 @@ from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.support.select import Select
 
 from portal import registry
+from portal.artifacts import METRICS, MODEL, PREPARED
 from portal.config import Settings
+from portal.publishing import publish
 from portal.synth import generate
-from portal.train import METRICS, MODEL, PREPARED, publish
 from tests.browser.conftest import assert_clean_console, click, visit
 from tests.conftest import fresh_app
 

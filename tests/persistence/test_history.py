@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import insert
 
 from portal import db, registry
+from portal.artifacts import PREPARED
 from portal.ingest import ColumnMap
-from portal.train import PREPARED, run
+from portal.pipeline import run
 
 
 def _prediction(data_dir, version: str, customer: str) -> float:

@@ -8,7 +8,9 @@ from sqlalchemy import create_engine, insert, inspect
 
 from portal import __main__ as cli
 from portal import analytics, db, features, monitoring, registry
-from portal.train import PREPARED, fingerprint, train_frame
+from portal.artifacts import PREPARED
+from portal.ingest import fingerprint
+from portal.pipeline import train_frame
 from tests.conftest import SHORT_CDNOW_LAST_DAY, cdnow_until
 
 SOURCE = "CDNOW_master.txt"

@@ -11,9 +11,10 @@ import pytest
 
 from portal import db, registry, store
 from portal.__main__ import main
+from portal.artifacts import METRICS
 from portal.config import REPO_ROOT
 from portal.ingest import ColumnMap
-from portal.train import METRICS, run
+from portal.pipeline import run
 
 
 @pytest.fixture
@@ -218,12 +219,12 @@ def test_concurrent_rollbacks_in_one_process_do_not_collide(tmp_path, monkeypatc
 def test_a_run_killed_while_recording_leaves_nothing_to_activate(
     tmp_path, small_logs, first_version, monkeypatch
 ):
-    from portal import train
+    from portal import publishing
 
     def killed(*_args):
         raise KeyboardInterrupt  # like a kill: no exception handler of the run gets to clean up
 
-    monkeypatch.setattr(train.db, "record_version", killed)
+    monkeypatch.setattr(publishing.db, "record_version", killed)
     with pytest.raises(KeyboardInterrupt):
         run(small_logs[1], tmp_path, ColumnMap())
     monkeypatch.undo()

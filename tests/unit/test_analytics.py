@@ -89,7 +89,7 @@ def test_gain_curve_without_any_spend_is_the_diagonal():
 
 
 def test_one_list_of_backtest_figures_names_what_point_metrics_computes():
-    from portal.__main__ import metrics_table
+    from portal.cli_train import metrics_table
 
     y, p = np.array([0.0, 5.0, 1.0, 0.0]), np.array([0.1, 4.0, 2.0, 0.5])
     computed = A.point_metrics(y, p, np.arange(4))

@@ -9,7 +9,7 @@ from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 
 from portal import ids
-from portal.train import PREPARED
+from portal.artifacts import PREPARED
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from portal.train import PREPARED
+from portal.artifacts import PREPARED
 from tests.unit.test_callbacks import request_ctx  # noqa: F401  (fixture)
 
 DEFAULT_BOXES = (1.0, 30.0, "uplift", 10.0, 5.0, None, 0.0)  # cost, margin, effect, ...

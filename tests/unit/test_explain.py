@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from portal.artifacts import MODEL, PREPARED
 from portal.explain import contributions, explain_row, mean_abs_contributions, reasons
-from portal.train import MODEL, PREPARED
 
 RECENCY_FREQUENCY = (
     "recency_days",

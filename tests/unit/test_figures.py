@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal import figures
+from portal import customer_figures, figures
 
 
 @pytest.fixture
@@ -83,10 +83,10 @@ def test_importance_figure_sorted_top_first():
 
 
 def test_customer_figure_adds_actual_in_backtest():
-    fig = figures.make_customer_figure(10.0, 6.0, 8.0, 12.0)
+    fig = customer_figures.make_customer_figure(10.0, 6.0, 8.0, 12.0)
     assert list(fig.data[0].x)[-1] == "Actual next 6 months"
     assert list(fig.data[0].y) == [10.0, 6.0, 8.0, 12.0]
-    assert len(figures.make_customer_figure(10.0, 6.0, 8.0).data[0].y) == 3
+    assert len(customer_figures.make_customer_figure(10.0, 6.0, 8.0).data[0].y) == 3
     assert fig.layout.yaxis.title.text == "Spend ($)"
 
 
@@ -96,12 +96,12 @@ def test_history_figure_plots_each_run_and_rings_the_current_one():
         {"cutoff": "1998-07-01", "predicted_clv_6m": 25.5, "version": "b", "segment": "High"},
     ]
     points[1]["current"] = True
-    fig = figures.make_history_figure(points)
+    fig = customer_figures.make_history_figure(points)
     line, ring = fig.data
     assert list(line.x) == ["1998-01-01", "1998-07-01"] and list(line.y) == [10.0, 25.5]
     assert [list(c) for c in line.customdata] == [["a", "Low"], ["b", "High"]]
     assert list(ring.x) == ["1998-07-01"] and list(ring.y) == [25.5]
-    single = figures.make_history_figure(points[:1])
+    single = customer_figures.make_history_figure(points[:1])
     assert len(single.data) == 1  # no current run among them
     assert list(single.layout.xaxis.range) == ["1997-10-03", "1998-04-01"]  # ±90 days, not ms
 

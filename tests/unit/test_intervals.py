@@ -7,8 +7,8 @@ import pytest
 from scipy import special
 
 from portal import intervals
+from portal.calibration import ValidationWindow, interval_model
 from portal.intervals import GRID, IntervalModel
-from portal.train import ValidationWindow, interval_model
 
 
 def uniform_ratio_model(shift_sd: float = 0.1) -> IntervalModel:

@@ -12,7 +12,8 @@ from dash._utils import AttributeDict
 from portal import components, ids, store
 from portal.config import Settings
 from portal.registry import MODELS, POINTER
-from portal.train import METRICS, MODEL, PREPARED
+from portal.artifacts import MODEL, PREPARED
+from portal.registry import METRICS
 from tests.conftest import fresh_app
 
 FEATURES = [{"type": ids.PREDICT_FEATURE, "name": "frequency"}]

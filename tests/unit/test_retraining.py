@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from portal import registry
-from portal.ingest import load_transactions
-from portal.train import METRICS, TrainError, fingerprint, run_cutoffs, unchanged
+from portal.artifacts import METRICS
+from portal.cutoffs import TrainError, run_cutoffs
+from portal.ingest import fingerprint, load_transactions
+from portal.publishing import unchanged
 
 LOG = (
     "customer_id,date,amount\n"

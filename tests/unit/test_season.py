@@ -11,14 +11,11 @@ import pandas as pd
 import pytest
 
 from portal import clock, season, synth
+from portal.calibration import validation_correction, validation_window
 from portal.features import build_features, daily
-from portal.train import (
-    fit_and_score,
-    fit_model,
-    season_summary,
-    validation_correction,
-    validation_window,
-)
+from portal.fitting import fit_model
+from portal.season import season_summary
+from portal.train import fit_and_score
 
 CUTOFF = pd.Timestamp("2021-07-01")
 

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from portal import db, registry
+from portal.artifacts import METRICS, PREPARED, backtest_available
 from portal.config import Settings
-from portal.train import METRICS, PREPARED, backtest_available, run_cutoffs
+from portal.cutoffs import run_cutoffs
 from tests.conftest import SHORT_CDNOW_LAST_DAY, cdnow_until, fresh_app
 
 

@@ -8,14 +8,9 @@ import pandas as pd
 import pytest
 
 from portal import bgnbd
-from portal.train import (
-    METRICS,
-    MODEL,
-    PREPARED,
-    TrainError,
-    segment_of,
-    training_cutoffs,
-)
+from portal.analytics import segment_of
+from portal.artifacts import METRICS, MODEL, PREPARED
+from portal.cutoffs import TrainError, training_cutoffs
 
 
 def test_training_cutoffs_end_six_months_before():
@@ -105,7 +100,7 @@ def test_artifacts_and_backtest(data_dir):
 def test_same_inputs_and_seed_give_identical_predictions(data_dir, tmp_path):
     from portal.config import CDNOW_CUTOFF
     from portal.ingest import CDNOW_COLUMNS
-    from portal.train import run
+    from portal.pipeline import run
     from tests.conftest import CDNOW
 
     run(CDNOW, tmp_path, CDNOW_COLUMNS, CDNOW_CUTOFF, seed=0)

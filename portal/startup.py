@@ -1,0 +1,54 @@
+"""Start-up work, run once before the app serves and kept out of ``create_app``: gunicorn's start
+hook (``gunicorn.conf.py``), ``python app.py``, ``python -m portal serve`` and ``python -m portal
+setup`` run it.
+
+``prepare``: the database schema created or migrated, and a pre-registry ``DATA_DIR/final``
+folder moved into the registry and recorded. ``ensure_artifacts``: the shipped CDNOW backtest
+trained when the data folder has no version yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal import db
+from portal.artifacts import METRICS
+from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
+from portal.publishing import adopt_legacy_version
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings) -> bool:
+    """Migrate the database and adopt a pre-registry model folder; returns whether the database is
+    usable. An unusable one is logged, not raised: scoring works without it (no history)."""
+    try:
+        db.migrate_at_start(settings.database_url)
+        adopt_legacy_version(settings.data_dir, settings.database_url)
+    except SQLAlchemyError as exc:
+        log.error("the database is unusable (history is off): %s", exc)
+        return False
+    return True
+
+
+def ensure_artifacts(settings: Settings | None = None) -> None:
+    """Train the shipped CDNOW backtest when ``DATA_DIR/final`` has no metrics.json.
+
+    Training runs in a child process: a gunicorn master that ran LightGBM's OpenMP threads itself
+    would fork workers that deadlock in their first OpenMP call.
+    """
+    settings = settings or Settings.from_env()
+    if (settings.final_dir / METRICS).exists():
+        return
+    log.warning("no artifacts in %s: training on the shipped CDNOW data", settings.final_dir)
+    subprocess.run(
+        [sys.executable, "-m", "portal", "train", "--cutoff", CDNOW_CUTOFF],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATA_DIR": str(settings.data_dir)},
+        check=True,
+    )
