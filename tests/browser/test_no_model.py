@@ -8,10 +8,9 @@ import dash
 from selenium.webdriver.common.keys import Keys
 
 from portal import ids
-from portal.config import Settings
-from portal.registry import MODELS, POINTER
 from portal.artifacts import MODEL, PREPARED
-from portal.registry import METRICS
+from portal.config import Settings
+from portal.registry import METRICS, MODELS, POINTER
 from tests.browser.conftest import assert_clean_console, visit
 from tests.conftest import fresh_app
 

@@ -10,10 +10,9 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from portal import components, ids, store
-from portal.config import Settings
-from portal.registry import MODELS, POINTER
 from portal.artifacts import MODEL, PREPARED
-from portal.registry import METRICS
+from portal.config import Settings
+from portal.registry import METRICS, MODELS, POINTER
 from tests.conftest import fresh_app
 
 FEATURES = [{"type": ids.PREDICT_FEATURE, "name": "frequency"}]
