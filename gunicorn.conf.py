@@ -5,6 +5,8 @@ import os
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8050')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# gthread, with a deadline on request headers: slow-header clients cannot hold every thread
+worker_class = "portal.gunicorn_worker.HeaderDeadlineWorker"
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20

@@ -31,6 +31,7 @@ class Settings:
     api_token: str | None = None
     portal_users: str | None = None
     login_max_failures: int = 10
+    trusted_proxies: int = 0
     portal_open: bool = False
     database: str | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
@@ -88,6 +89,7 @@ class Settings:
             api_token=env.get("CLV_API_TOKEN") or None,
             portal_users=env.get("CLV_PORTAL_USERS") or None,
             login_max_failures=int(env.get("CLV_LOGIN_MAX_FAILURES", default.login_max_failures)),
+            trusted_proxies=int(env.get("TRUSTED_PROXIES", default.trusted_proxies)),
             portal_open=_flag(env.get("CLV_PORTAL_OPEN")),
             database=env.get("DATABASE_URL") or None,
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", default.max_upload_bytes)),

@@ -1,8 +1,10 @@
-"""Background training for the data page: the Dash background-callback manager and the job.
+"""Background jobs of the data page: the Dash background-callback manager, the upload's check and
+training.
 
-The job runs ``python -m portal train --progress-format json`` as a child process and relays the
-records it prints (``portal.records``), so a web worker never trains (nor forks a process that ran LightGBM's OpenMP threads). Diskcache under
-``DATA_DIR/jobs`` holds the jobs by default (one machine, any number of gunicorn workers); with
+The check reads the whole upload in the job, so a web worker reads only a file's first rows. The
+training job runs ``python -m portal train --progress-format json`` as a child process and relays
+the records it prints (``portal.records``), so a web worker never trains (nor forks a process that
+ran LightGBM's OpenMP threads). Diskcache under ``DATA_DIR/jobs`` holds the jobs by default (one machine, any number of gunicorn workers); with
 ``CELERY_BROKER_URL`` set, Celery workers run them (several instances, one Redis).
 """
 
@@ -22,6 +24,7 @@ from portal import records, registry, uploads
 from portal.artifacts import METRICS
 from portal.config import REPO_ROOT, Settings
 from portal.ingest import ColumnMap
+from portal.validation import Validation, validate
 
 FOLLOW_SECONDS = 0.5
 OTHER_RUN = (
@@ -55,6 +58,21 @@ def background_manager(settings: Settings):
 
     settings.jobs_dir.mkdir(parents=True, exist_ok=True)
     return dash.DiskcacheManager(diskcache.Cache(str(settings.jobs_dir)))
+
+
+def check_upload(
+    settings: Settings, upload_id: str, columns: ColumnMap, progress: Callable[[str], None]
+) -> Validation:
+    """Read a whole upload and validate it under a mapping: the data page's check, run as a
+    background job so the web worker only ever reads a file's first rows.
+
+    Raises UploadError (gone) or IngestError (unreadable, or over MAX_UPLOAD_ROWS).
+    """
+    upload = uploads.load(settings.uploads_dir, upload_id)
+    progress(f"Reading {upload.filename} ({upload.size / 1e6:,.1f} MB)…")
+    frame = uploads.read(upload, columns.sheet, settings.upload_limits)
+    progress(f"Checking {len(frame):,} rows…")
+    return validate(frame, columns)
 
 
 def train_command(upload: uploads.Upload, columns: ColumnMap) -> list[str]:

@@ -6,11 +6,13 @@ back as text, except parquet's own types and spreadsheet columns holding only da
 amounts are then read one way per column (``portal.dates``, ``portal.amounts``). The encoding used
 is kept in ``frame.attrs["encoding"]``. ``Limits`` bound what a file may expand to: a parquet file's
 metadata is checked before it is read, text and workbooks are read up to one row past the cap.
+``read_head`` reads only a file's first rows (the data page's column mapping).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -19,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -28,6 +31,8 @@ DELIMITERS = ",;\t|"
 SNIFF_CHARS = 64 * 1024
 WINDOWS_1252 = "Windows-1252 (Latin-1)"
 CELL_BYTES = 8  # the least a decoded cell takes in memory
+HEAD_ROWS = 10_000  # what the data page reads in the web worker to map the columns
+HEAD_BYTES = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,9 @@ def read_raw(
 ) -> pd.DataFrame:
     """Read a file by its suffix (``sheet``: a workbook's sheet, the first by default); with
     ``limits``, a file that expands beyond them is refused with IngestError."""
-    path = Path(path)
-    if not path.exists():
-        raise IngestError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise IngestError(f"{path}: the file is empty")
+    path = _readable(path)
     suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise IngestError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
-    try:
+    with _parse_errors(path):
         nrows = limits.rows + 1 if limits else None
         if suffix in PARQUET_SUFFIXES:
             if limits:
@@ -64,19 +63,72 @@ def read_raw(
         elif suffix in SPREADSHEET_SUFFIXES:
             frame = read_spreadsheet(path, sheet, nrows)
         else:
-            text, encoding = decode(path)
-            sep = r"\s+" if suffix in TEXT_SUFFIXES else sniff_delimiter(text)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, nrows=nrows)
+            text, encoding, _ = decode(path)
+            frame = _read_text(io.StringIO(text), text, suffix, nrows)
             frame.attrs["encoding"] = encoding
-    except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
-        if isinstance(exc, IngestError):
-            raise
-        raise IngestError(f"{path}: cannot be parsed ({exc})") from None
-    if frame.empty:
-        raise IngestError(f"{path}: the file has a header but no rows")
+    _has_rows(frame, path)
     if limits and len(frame) > limits.rows:
         raise IngestError(f"{path.name}: {_too_large(f'more than {limits.rows:,} rows', limits)}")
     return frame
+
+
+def read_head(path: str | Path, sheet: str | None = None, rows: int = HEAD_ROWS) -> pd.DataFrame:
+    """The first ``rows`` rows of a file, read as read_raw reads them but without reading the rest
+    (a text file's encoding and delimiter are decided on its first HEAD_BYTES)."""
+    path = _readable(path)
+    suffix = path.suffix.lower()
+    with _parse_errors(path):
+        if suffix in PARQUET_SUFFIXES:
+            parquet = pq.ParquetFile(path)
+            batch = next(parquet.iter_batches(batch_size=rows), None)
+            batches = [batch] if batch is not None else []
+            frame = pa.Table.from_batches(batches, schema=parquet.schema_arrow).to_pandas()
+        elif suffix in SPREADSHEET_SUFFIXES:
+            frame = read_spreadsheet(path, sheet, rows)
+        else:
+            with open(path, "rb") as handle:
+                start = handle.read(HEAD_BYTES)
+            text, encoding, codec = _decode(start, path, final=len(start) < HEAD_BYTES)
+            # past the first HEAD_BYTES, a byte the encoding cannot read only shows as U+FFFD here
+            with open(path, encoding=codec, errors="replace", newline="") as handle:
+                frame = _read_text(handle, text, suffix, rows)
+            frame.attrs["encoding"] = encoding
+    _has_rows(frame, path)
+    return frame
+
+
+def _readable(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path}: the file is empty")
+    if path.suffix.lower() == ".xls":
+        raise IngestError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    return path
+
+
+@contextlib.contextmanager
+def _parse_errors(path: Path):
+    """Any parser's failure as an IngestError naming the file."""
+    try:
+        yield
+    except IngestError:
+        raise
+    except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
+        raise IngestError(f"{path}: cannot be parsed ({exc})") from None
+
+
+def _read_text(source, text: str, suffix: str, nrows: int | None) -> pd.DataFrame:
+    """CSV or whitespace-separated text from ``source`` (the delimiter sniffed from ``text``, its
+    start), every column as text."""
+    sep = r"\s+" if suffix in TEXT_SUFFIXES else sniff_delimiter(text)
+    return pd.read_csv(source, dtype=str, sep=sep, nrows=nrows)
+
+
+def _has_rows(frame: pd.DataFrame, path: Path) -> None:
+    if frame.empty:
+        raise IngestError(f"{path}: the file has a header but no rows")
 
 
 def check_parquet(path: Path, limits: Limits) -> None:
@@ -102,9 +154,15 @@ def _too_large(found: str, limits: Limits) -> str:
     )
 
 
-def decode(path: Path) -> tuple[str, str]:
-    """The file's text and the name of its encoding; raises IngestError when it is not text."""
-    data = path.read_bytes()
+def decode(path: Path) -> tuple[str, str, str]:
+    """The file's text, the name of its encoding and its Python codec; raises IngestError when it
+    is not text."""
+    return _decode(path.read_bytes(), path, final=True)
+
+
+def _decode(data: bytes, path: Path, final: bool) -> tuple[str, str, str]:
+    """``data`` decoded (a file's start when not ``final``: a character cut at its end is left
+    out), the encoding's name and codec."""
     if data.startswith(codecs.BOM_UTF8):
         candidates = [("utf-8-sig", "UTF-8 with BOM")]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -117,7 +175,7 @@ def decode(path: Path) -> tuple[str, str]:
         candidates = [("utf-8", "UTF-8"), ("cp1252", WINDOWS_1252)]
     for codec, name in candidates:
         try:
-            return data.decode(codec), name
+            return codecs.getincrementaldecoder(codec)().decode(data, final=final), name, codec
         except UnicodeDecodeError as exc:
             failure = exc
     raise IngestError(

@@ -4,7 +4,9 @@
   ``Authorization: Bearer <token>`` (compared in constant time); otherwise 401.
 * Portal login: with ``CLV_PORTAL_USERS`` set (``name:hash`` pairs separated by ``;``, hashes from
   ``python -m portal hash-password``), every non-API route asks for HTTP Basic credentials
-  (verified by ``portal.login``: once per session, limited failures per client).
+  (verified by ``portal.login``: once per session, limited failures per client and name). With
+  ``TRUSTED_PROXIES=N``, the client is the address the N proxies in front forwarded
+  (``X-Forwarded-For``, werkzeug's ProxyFix), not the nearest proxy's.
 * State-changing Dash callbacks (rollback, upload, train, cancel): with only the API token
   configured, each must carry the token (a browser cannot), so the portal never changes anything
   unauthenticated; with portal users, the login covers them.
@@ -21,6 +23,7 @@ import hmac
 from collections.abc import Callable
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import generate_password_hash
 
 from portal import ids
@@ -121,6 +124,8 @@ def register_security(
 
     open_api_paths = public_paths()  # declared with the routes (portal.api)
 
+    if settings.trusted_proxies > 0:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.trusted_proxies)
     users = parse_users(settings.portal_users)
     login = Login(users, settings.login_max_failures) if users else None
 

@@ -25,6 +25,7 @@ from portal.readers import (
     IngestError,
     Limits,
     check_parquet,
+    read_head,
     read_raw,
     sheet_names,
 )
@@ -139,10 +140,15 @@ def load(uploads_dir: Path, upload_id: str | None) -> Upload:
 
 
 def read(upload: Upload, sheet: str | None = None, limits: Limits | None = None) -> pd.DataFrame:
-    """The upload's rows as ingest reads them, within ``limits``; the last two files are kept per
-    process, since the data page re-checks the same file on every mapping change. Treat the frame
-    as read-only."""
+    """The upload's rows as ingest reads them, within ``limits`` (the data page's check, a background
+    job); the last two files are kept per process. Treat the frame as read-only."""
     return _read(str(upload.path), upload.path.stat().st_mtime_ns, sheet, limits)
+
+
+def head(upload: Upload, sheet: str | None = None) -> pd.DataFrame:
+    """The upload's first rows (readers.HEAD_ROWS), all the web worker reads of it to map its
+    columns; the last four are kept per process. Treat the frame as read-only."""
+    return _head(str(upload.path), upload.path.stat().st_mtime_ns, sheet)
 
 
 def sheets(upload: Upload) -> list[str]:
@@ -155,3 +161,8 @@ def sheets(upload: Upload) -> list[str]:
 @functools.lru_cache(maxsize=2)
 def _read(path: str, _modified: int, sheet: str | None, limits: Limits | None) -> pd.DataFrame:
     return read_raw(path, sheet, limits)
+
+
+@functools.lru_cache(maxsize=4)
+def _head(path: str, _modified: int, sheet: str | None) -> pd.DataFrame:
+    return read_head(path, sheet)

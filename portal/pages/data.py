@@ -15,7 +15,7 @@ from portal.extensions import settings
 from portal.ingest import ColumnMap, IngestError
 from portal.pages.data_layout import FIELD_LABELS, layout  # noqa: F401  (Dash reads layout here)
 from portal.pages.data_views import report_view, result_view
-from portal.validation import guess_mapping, validate
+from portal.validation import guess_mapping
 
 dash.register_page(__name__, path="/data", name="Your data", order=6, title="CLV portal: data")
 
@@ -76,13 +76,14 @@ def receive_upload(contents, filename):
     prevent_initial_call=True,
 )
 def show_file(upload_id, sheet):
-    """Read the stored file (or the chosen sheet), show its first rows, prefill the mapping."""
+    """Read the stored file's (or the chosen sheet's) first rows, show a few, prefill the mapping
+    (the whole file is read by the check, a background job)."""
     unchanged = [no_update] * (2 * len(FIELD_LABELS))
     if not upload_id:
         return None, True, None, *unchanged
     try:
         upload = uploads.load(settings().uploads_dir, upload_id)
-        frame = uploads.read(upload, sheet, settings().upload_limits)
+        frame = uploads.head(upload, sheet)
     except (uploads.UploadError, IngestError) as exc:
         alert = dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_ERROR)
         return alert, True, None, *unchanged
@@ -93,7 +94,7 @@ def show_file(upload_id, sheet):
             html.I(className="bi bi-file-earmark-check me-1"),
             html.Strong(upload.filename),
             f"  ·  sheet {sheet}" if sheet else "",
-            f"  ·  {upload.size / 1e3:,.1f} kB  ·  {len(frame):,} rows  ·  {len(columns)} columns",
+            f"  ·  {upload.size / 1e3:,.1f} kB  ·  {len(columns)} columns",
             f"  ·  {frame.attrs['encoding']}" if "encoding" in frame.attrs else "",
         ],
         id=ids.DATA_FILE_NAME,
@@ -132,11 +133,11 @@ def column_map(values) -> ColumnMap:
     )
 
 
-def _frame(upload_id, sheet):
-    """The upload's rows, or None when it is gone or unreadable."""
+def _head(upload_id, sheet):
+    """The upload's first rows, or None when it is gone or unreadable."""
     try:
         upload = uploads.load(settings().uploads_dir, upload_id)
-        return uploads.read(upload, sheet, settings().upload_limits)
+        return uploads.head(upload, sheet)
     except (uploads.UploadError, IngestError):
         return None
 
@@ -150,8 +151,9 @@ def _frame(upload_id, sheet):
     prevent_initial_call=True,
 )
 def detect_date_format(upload_id, column, sheet):
-    """Prefill the date format with the convention detected in the mapped date column."""
-    frame = _frame(upload_id, sheet)
+    """Prefill the date format with the convention detected in the mapped date column's first rows
+    (the check reads them all)."""
+    frame = _head(upload_id, sheet)
     if frame is None or column not in frame:
         return None, "map the date column first"
     reading = read_dates(frame[column])
@@ -172,8 +174,9 @@ def detect_date_format(upload_id, column, sheet):
     prevent_initial_call=True,
 )
 def detect_decimal(upload_id, amount, price, sheet):
-    """Prefill the decimal separator with the one detected in the amount (or price) column."""
-    frame = _frame(upload_id, sheet)
+    """Prefill the decimal separator with the one detected in the amount (or price) column's first
+    rows."""
+    frame = _head(upload_id, sheet)
     column = price or amount
     if frame is None or column not in frame:
         return None, "map the amount column first"
@@ -193,19 +196,28 @@ def detect_decimal(upload_id, amount, price, sheet):
     Input(ids.DATA_DATE_FORMAT, "value"),
     Input(ids.DATA_DECIMAL, "value"),
     Input(ids.DATA_SHEET, "value"),
+    background=True,
+    running=[
+        (Output(ids.DATA_TRAIN, "disabled"), True, True),  # until the report says
+        (Output(ids.DATA_REPORT, "hidden"), True, False),  # no report of an older mapping
+    ],
+    progress=[Output(ids.DATA_CHECK_STATUS, "children")],
     prevent_initial_call=True,
 )
-def check(upload_id, *values):
-    """Validate the upload under the current mapping; training is enabled only when clean."""
+def check(set_progress, upload_id, *values):
+    """Validate the whole upload under the current mapping in a background job (a newer mapping
+    cancels it); training is enabled only when clean."""
     if not upload_id:
         return None, True
-    columns = column_map(values)
+    return checked(upload_id, column_map(values), lambda message: set_progress((message,)))
+
+
+def checked(upload_id: str, columns: ColumnMap, progress) -> tuple:
+    """The check's report and whether the train button stays disabled."""
     try:
-        upload = uploads.load(settings().uploads_dir, upload_id)
-        frame = uploads.read(upload, columns.sheet, settings().upload_limits)
+        result = jobs.check_upload(settings(), upload_id, columns, progress)
     except (uploads.UploadError, IngestError) as exc:
         return dbc.Alert(str(exc), color="danger"), True
-    result = validate(frame, columns)
     return report_view(result), not result.can_train
 
 

@@ -160,7 +160,7 @@ def test_an_unknown_user_costs_a_hash_like_a_known_one(locked, hash_calls):
     assert unknown != known
 
 
-def test_failed_logins_are_limited_per_client(data_dir, hash_calls):
+def test_failed_logins_are_limited_per_client_and_name(data_dir, hash_calls):
     users = f"alice:{hash_password('wonderland')};bob:{hash_password('builder')}"
     settings = Settings(data_dir=data_dir, portal_users=users, login_max_failures=3)
     client = fresh_app(settings).server.test_client()
@@ -169,16 +169,75 @@ def test_failed_logins_are_limited_per_client(data_dir, hash_calls):
     for password in ("a", "b", "c"):
         wrong = client.get("/", auth=("alice", password), environ_base=attacker)
         assert wrong.status_code == 401
-    for auth in (("alice", "d"), ("bob", "builder"), ("nobody", "x")):
-        limited = client.get("/", auth=auth, environ_base=attacker)
-        assert limited.status_code == 429
-        assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert len(hash_calls) == 4  # a limited client costs no hashing
+    limited = client.get("/", auth=("alice", "d"), environ_base=attacker)
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert len(hash_calls) == 4  # a limited attempt costs no hashing
     remembered = client.get("/", auth=("alice", "wonderland"), environ_base=attacker)
     assert remembered.status_code == 200  # verified before: still served
+    # the same address may still sign in as another user: one name's guesses lock out no one else
+    assert client.get("/", auth=("bob", "builder"), environ_base=attacker).status_code == 200
     other = {"REMOTE_ADDR": "198.51.100.2"}
     assert client.get("/", auth=("alice", "e"), environ_base=other).status_code == 401
-    assert client.get("/", auth=("bob", "builder"), environ_base=other).status_code == 200
+    assert len(hash_calls) == 6
+
+
+def test_a_client_guessing_many_names_is_limited_too(hash_calls):
+    login = Login({"alice": hash_password("wonderland")}, max_failures=2, clock=lambda: 50.0)
+    names = [f"user{i}" for i in range(2 * login_module.CLIENT_FACTOR)]
+    for name in names:  # one guess per name: 20 failures, the client-wide limit
+        assert login.attempt("203.0.113.7", name, "x") == Verdict(False)
+    assert login.attempt("203.0.113.7", "alice", "wonderland") == Verdict(False, retry_after=60)
+    assert login.attempt("198.51.100.2", "alice", "wonderland") == Verdict(True)
+    assert len(hash_calls) == 21
+
+
+@pytest.fixture
+def behind_router(data_dir):
+    """A portal whose requests all arrive from the router at 10.0.0.1, which appends the client's
+    address to X-Forwarded-For; one failure allowed per client and name."""
+
+    def portal(trusted_proxies: int):
+        users = f"alice:{hash_password('wonderland')}"
+        settings = Settings(
+            data_dir=data_dir,
+            portal_users=users,
+            login_max_failures=1,
+            trusted_proxies=trusted_proxies,
+        )
+        client = fresh_app(settings).server.test_client()
+
+        def get(client_address: str, password: str, claimed: str = "") -> int:
+            forwarded = f"{claimed}, {client_address}" if claimed else client_address
+            return client.get(
+                "/",
+                auth=("alice", password),
+                headers={"X-Forwarded-For": forwarded},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            ).status_code
+
+        return get
+
+    return portal
+
+
+def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(behind_router):
+    get = behind_router(trusted_proxies=1)
+    assert get("203.0.113.7", "guess") == 401
+    assert get("203.0.113.7", "guess again") == 429
+    assert get("203.0.113.7", "guess", claimed="192.0.2.99") == 429  # a forged hop is skipped
+    assert get("198.51.100.2", "wonderland") == 200  # alice elsewhere is not locked out
+
+
+def test_without_trusted_proxies_the_forwarded_address_is_ignored(behind_router):
+    get = behind_router(trusted_proxies=0)
+    assert get("203.0.113.7", "guess") == 401
+    assert get("192.0.2.99", "guess again") == 429  # a client cannot pick its own address
+    assert get("198.51.100.2", "wonderland") == 429  # all share the router's: set TRUSTED_PROXIES
+
+
+def test_trusted_proxies_come_from_the_environment():
+    assert Settings.from_env({"TRUSTED_PROXIES": "1"}).trusted_proxies == 1
+    assert Settings.from_env({}).trusted_proxies == 0
 
 
 def test_the_failure_window_and_the_remembered_login_expire(hash_calls):

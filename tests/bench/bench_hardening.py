@@ -1,11 +1,13 @@
 """Hardening figures (issue #15): what a portal login costs per request, wrong-password floods,
-the largest expansion an upload is refused, concurrent training requests, chunked bodies."""
+the largest expansion an upload is refused, concurrent training requests, chunked bodies,
+half-sent requests."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import socket
 import statistics
 import tempfile
 import threading
@@ -222,6 +224,28 @@ def _status(url: str, data, headers: dict) -> int | str:
         return f"connection closed ({type(exc).__name__})"
 
 
+def slow_headers(data_dir: Path, connections: int = 8) -> dict:
+    """``connections`` half-sent requests (twice every thread of 2 workers x 2 threads), then
+    /api/health: with gunicorn's plain gthread worker (as before) and the configured one."""
+    partial = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+    result = {}
+    for label, args in (("gthread (before)", "--worker-class gthread"), ("configured", "")):
+        with environment(GUNICORN_CMD_ARGS=args), gunicorn(data_dir, workers=2) as (url, _proc):
+            port = int(url.rsplit(":", 1)[1])
+            clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
+            for client in clients:
+                client.sendall(partial)
+            started = time.perf_counter()
+            try:
+                status = requests.get(f"{url}/api/health", timeout=70).status_code
+            except requests.Timeout:
+                status = "no answer within 70 s"
+            result[label] = {"health": status, "seconds": time.perf_counter() - started}
+            for client in clients:
+                client.close()
+    return result
+
+
 def main() -> dict:
     root = WORK / "hardening"
     data_dir = root / "cdnow"
@@ -241,6 +265,8 @@ def main() -> dict:
         print(f"  concurrent training requests: {result['concurrent_training']}", flush=True)
     result["chunked"] = chunked_bodies(data_dir)
     print(f"  request bodies [declared, chunked] status: {result['chunked']}", flush=True)
+    result["slow_headers"] = slow_headers(data_dir)
+    print(f"  /api/health behind 8 half-sent requests: {result['slow_headers']}", flush=True)
     save("hardening", result)
     return result
 

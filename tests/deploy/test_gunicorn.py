@@ -1,4 +1,4 @@
-"""gunicorn with 2 workers, started as Procfile does, on a free loopback port of an empty DATA_DIR."""
+"""gunicorn with 2 workers, started as Procfile does, on a free loopback port."""
 
 import json
 
@@ -16,7 +16,7 @@ def chunked(body: bytes):
 
 def test_two_workers_serve_api_and_pages(tmp_path):
     # the start-up check trains because DATA_DIR is empty; the context manager stops the server
-    with gunicorn(tmp_path, workers=2, timeout=180) as (url, proc):
+    with gunicorn(tmp_path, workers=2, timeout=600) as (url, proc):  # training: 245 s on busy cores
         health = requests.get(f"{url}/api/health", timeout=5)
         assert health.status_code == 200 and health.json()["customers"] == 23570
         assert (tmp_path / "final" / "metrics.json").exists()
@@ -24,11 +24,16 @@ def test_two_workers_serve_api_and_pages(tmp_path):
         assert page.status_code == 200 and "_dash-renderer" in page.text
         assert requests.get(f"{url}/vendor/bootstrap/css/bootstrap.min.css", timeout=5).ok
         assert len(psutil.Process(proc.pid).children()) == 2
+
+
+def test_chunked_bodies_over_the_cap_are_refused(copied_data_dir):
+    """A chunked body over the cap is 413, as the same body with a Content-Length is (issue #15)."""
+    with gunicorn(copied_data_dir, workers=2) as (url, _proc):
         assert_chunked_bodies_over_the_cap_are_refused(url)
 
 
 def assert_chunked_bodies_over_the_cap_are_refused(url: str) -> None:
-    """A chunked body over the cap is 413, as the same body with a Content-Length is (issue #15)."""
+    """/api/predict with 70 kB (over the 64 KB cap) and 30 kB bodies, declared and chunked."""
     big = json.dumps({"customer_id": "14048", "pad": "x" * 70_000}).encode()  # cap: 64 KB
     small = json.dumps({"customer_id": "14048", "pad": "x" * 30_000}).encode()
     headers = {"Content-Type": "application/json"}

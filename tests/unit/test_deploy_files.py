@@ -163,13 +163,16 @@ def test_app_json_sets_only_real_settings_and_generates_the_api_token():
     assert set(app["formation"]) <= set(procfile)
 
 
-@pytest.mark.parametrize("name", ["CLV_API_TOKEN", "CLV_PORTAL_USERS", "WEB_CONCURRENCY"])
+@pytest.mark.parametrize(
+    "name", ["CLV_API_TOKEN", "CLV_PORTAL_USERS", "TRUSTED_PROXIES", "WEB_CONCURRENCY"]
+)
 def test_app_json_variables_change_the_running_app(name):
     """Each variable app.json asks for is one the app or gunicorn reads."""
     readers = (REPO / "gunicorn.conf.py").read_text() + (REPO / "portal" / "config.py").read_text()
     assert f'"{name}"' in readers
-    if name.startswith("CLV_"):
-        assert Settings.from_env({name: "x"}) != Settings.from_env({})
+    if name != "WEB_CONCURRENCY":
+        value = "1" if name == "TRUSTED_PROXIES" else "x"
+        assert Settings.from_env({name: value}) != Settings.from_env({})
 
 
 def test_heroku_bakes_the_same_version_as_the_image():
