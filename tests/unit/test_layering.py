@@ -28,7 +28,6 @@ LAYERS = {
     "figures": {"figures", "customer_figures", "monitoring_figures", "export"},
     "web": {
         "api",
-        "openapi",
         "components",
         "pages",
         "jobs",
@@ -36,6 +35,7 @@ LAYERS = {
         "login",
         "exposure",
         "dash_requests",
+        "gunicorn_worker",
         "__init__",
     },
     "entry points": {"pipeline", "startup", "cli_train", "__main__"},
