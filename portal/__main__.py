@@ -52,23 +52,31 @@ def _train(args: argparse.Namespace) -> int:
         path, columns = settings.transactions_path, CDNOW_COLUMNS
     else:
         path, columns = Path(args.transactions), column_map(args)
+    progress = functools.partial(_progress, settings.data_dir, args.progress)
     try:
-        transactions = load_transactions(path, columns)
-        if args.command == "retrain" and not args.force:
-            same = unchanged(settings.data_dir, transactions, args.cutoff)
-            if same:
-                print(f"unchanged: the data fingerprint matches current version {same}; skipped")
-                return 0
-        document = train_frame(
-            transactions,
-            path.name,
-            settings.data_dir,
-            args.cutoff,
-            args.seed,
-            database_url=settings.database_url,
-            trained_by=args.trained_by,
-            progress=functools.partial(_progress, settings.data_dir, args.progress),
-        )
+        if args.engine == "dask":
+            from portal.dask_engine import train_cli
+
+            document = train_cli(args, path, columns, settings, progress)
+            same = document if isinstance(document, str) else None
+        else:
+            transactions = load_transactions(path, columns)
+            retrain = args.command == "retrain" and not args.force
+            same = retrain and unchanged(settings.data_dir, transactions, args.cutoff)
+        if same:
+            print(f"unchanged: the data fingerprint matches current version {same}; skipped")
+            return 0
+        if args.engine != "dask":
+            document = train_frame(
+                transactions,
+                path.name,
+                settings.data_dir,
+                args.cutoff,
+                args.seed,
+                database_url=settings.database_url,
+                trained_by=args.trained_by,
+                progress=progress,
+            )
     except (IngestError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -272,6 +280,15 @@ def parser() -> argparse.ArgumentParser:
             help="recorded with the version",
         )
         train.add_argument("--progress", action="store_true", help="print progress lines")
+        train.add_argument("--engine", choices=("pandas", "dask"), default="pandas")
+        train.add_argument(
+            "--scheduler", help="dask: a scheduler address (default: a local cluster)"
+        )
+        train.add_argument(
+            "--workers", type=int, help="dask local cluster: workers (default: cores)"
+        )
+        train.add_argument("--worker-memory", help="dask local cluster: memory limit per worker")
+        train.add_argument("--partitions", type=int, help="dask: customer partitions")
         if name == "retrain":
             train.add_argument("--force", action="store_true", help="train even if unchanged")
         train.set_defaults(func=cmd_train)

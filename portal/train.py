@@ -30,7 +30,18 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from portal import analytics, classical, clock, db, drift, features, intervals, registry, season
+from portal import (
+    analytics,
+    classical,
+    clock,
+    db,
+    drift,
+    features,
+    intervals,
+    registry,
+    sampling,
+    season,
+)
 from portal.clock import BusinessClock
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.explain import mean_abs_contributions
@@ -146,18 +157,16 @@ def snapshot(
     ``max_rows`` customers (the population models are fitted on all of them first)."""
     frame = features.build_features(days, cutoff)
     frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"].to_numpy()
-    frame = add_population_features(frame, population_at(frame, cutoff, business))
-    if len(frame) > max_rows:
-        frame = frame.sample(max_rows, random_state=seed).sort_index()
-    return frame
+    frame = add_population_features(frame, population_at(frame, cutoff, business, seed))
+    return sampling.sample(frame, max_rows, sampling.salt(cutoff, seed))
 
 
 def population_at(
-    frame: pd.DataFrame, cutoff: pd.Timestamp, business: BusinessClock | None
+    frame: pd.DataFrame, cutoff: pd.Timestamp, business: BusinessClock | None, seed: int
 ) -> Population:
     """The population models and context at ``cutoff`` on the run's business clock."""
     context = season.context(business, cutoff) if business else {}
-    return fit_population(frame, cutoff, business, context)
+    return fit_population(frame, cutoff, business, context, seed)
 
 
 def segment_of(rank: np.ndarray, n: int) -> np.ndarray:
@@ -189,13 +198,29 @@ def fit_model(
     per_snapshot = MAX_TRAINING_ROWS // len(cuts)
     snapshots = [snapshot(days, c, business, per_snapshot, seed) for c in cuts]
     current = features.build_features(days, cutoff)
+    model = assemble_model(snapshots, current, cuts, cutoff, business, seed, holdout_intervals)
+    return model, current
+
+
+def assemble_model(
+    snapshots: list[pd.DataFrame],
+    current: pd.DataFrame,
+    cuts: list[pd.Timestamp],
+    cutoff: pd.Timestamp,
+    business: BusinessClock | None,
+    seed: int,
+    holdout_intervals: bool,
+) -> ClvModel:
+    """The model from its training snapshots and the customers known at ``cutoff`` (all of
+    them, or at least their ``sampling.population_sample``: only that is used)."""
     raw = features.feature_columns(current)
     if business is None:
         raw = [c for c in raw if c not in features.SEASONAL_FEATURES]
-    population = population_at(current, cutoff, business)
+    population = population_at(current, cutoff, business, seed)
     log.info("fitting hurdle model on %d rows", sum(len(s) for s in snapshots))
     classifier, regressor = fit_boosters(snapshots, model_inputs(raw, population.context), seed)
-    defaults = {c: float(current[c].median()) for c in raw}
+    known = sampling.population_sample(current, cutoff, seed)
+    defaults = {c: float(known[c].median()) for c in raw}
     model = ClvModel(
         raw_features=raw,
         classifier=classifier,
@@ -209,7 +234,7 @@ def fit_model(
     model.feature_bins = drift.reference_bins(pd.concat(snapshots), inputs)
     if holdout_intervals:
         model.intervals = holdout_interval_model(snapshots, cuts[-1], model.inputs, seed)
-    return model, current
+    return model
 
 
 def holdout_interval_model(
@@ -421,6 +446,11 @@ def judged_backtest(back: Scored, days: pd.DataFrame, cutoff: pd.Timestamp) -> d
     """metrics.json's ``backtest``: the scored table judged on the 6 months after ``cutoff``."""
     labels = features.build_labels(days, back.table["customer_id"], cutoff)
     back.table["actual_6m"] = labels["actual_6m"].to_numpy()
+    return judge(back, cutoff, days["date"].min())
+
+
+def judge(back: Scored, cutoff: pd.Timestamp, first_day: pd.Timestamp) -> dict:
+    """``judged_backtest`` of a table that has its labels (``actual_6m``)."""
     result = {"available": True, **backtest_metrics(back.table)}
     result["cutoff"] = str(cutoff.date())
     result["customers"] = len(back.table)
@@ -428,14 +458,14 @@ def judged_backtest(back: Scored, days: pd.DataFrame, cutoff: pd.Timestamp) -> d
     calibration = result["model"]["calibration"]
     result["correction"]["backtest_calibration_before"] = calibration / back.model.total_correction
     result["correction"]["backtest_calibration_after"] = calibration
-    result["season"] = season_summary(back.model, days["date"].min())
+    result["season"] = season_summary(back.model, first_day)
     result["intervals"] = intervals.backtest_summary(back.model.intervals, back.table)
     return result
 
 
 def global_importance(model: ClvModel, table: pd.DataFrame, seed: int) -> dict[str, float]:
     """Mean |TreeSHAP contribution to log CLV| per model input, on up to IMPORTANCE_ROWS customers."""
-    sample = table.sample(min(len(table), IMPORTANCE_ROWS), random_state=seed)
+    sample = sampling.sample(table.set_index("customer_id", drop=False), IMPORTANCE_ROWS, f"{seed}")
     return mean_abs_contributions(model, sample)
 
 
@@ -510,8 +540,34 @@ def train_frame(
         final = back
 
     step("explaining the model (feature importance)")
+    document = describe(final.model, production, summary, fingerprint(transactions), source)
+    document.update(
+        customers=len(final.table),
+        feature_importance=global_importance(final.model, final.table, seed),
+        backtest=metrics_backtest,
+        correction=correction_summary(final.model),
+        season=season_summary(final.model, days["date"].min()),
+        intervals=intervals.summary(final.model.intervals, final.table),
+        drift=drift.report(
+            final.model.feature_bins,
+            add_population_features(final.table, final.model.population),
+        ),
+        seed=seed,
+        trained_by=trained_by,
+    )
+    step("saving the version and its predictions")
+    document["seconds"] = round(time.perf_counter() - started, 2)
+    publish(Path(data_dir), final.table, final.model, document, database_url)
+    monitor_older_versions(Path(data_dir), database_url, days, document)
+    step.done()
+    log.info("published version %s in %.1fs", document["version"], document["seconds"])
+    return document
+
+
+def describe(model: ClvModel, production: bool, summary, data_hash: str, source: str) -> dict:
+    """metrics.json's fields that do not depend on the scored table; stamps the model's training
+    time and library versions."""
     trained_at = datetime.now(UTC).replace(microsecond=0)
-    model = final.model
     model.trained_at = trained_at.isoformat()
     model.library_versions = {
         "lightgbm": lightgbm.__version__,
@@ -519,8 +575,7 @@ def train_frame(
         "pandas": pd.__version__,
         "numpy": np.__version__,
     }
-    data_hash = fingerprint(transactions)
-    document = {
+    return {
         "version": f"{trained_at:%Y%m%dT%H%M%SZ}-{data_hash[:8]}",
         "trained_at": model.trained_at,
         "mode": "production" if production else "backtest",
@@ -528,27 +583,9 @@ def train_frame(
         "horizon_months": features.HORIZON_MONTHS,
         "training_cutoffs": model.training_cutoffs,
         "data": {**summary.__dict__, "fingerprint": data_hash, "source": source},
-        "customers": len(final.table),
         "raw_features": model.raw_features,
         "model_inputs": model.inputs,
-        "feature_importance": global_importance(model, final.table, seed),
-        "backtest": metrics_backtest,
-        "correction": correction_summary(model),
-        "season": season_summary(model, days["date"].min()),
-        "intervals": intervals.summary(model.intervals, final.table),
-        "drift": drift.report(
-            model.feature_bins, add_population_features(final.table, model.population)
-        ),
-        "seed": seed,
-        "trained_by": trained_by,
     }
-    step("saving the version and its predictions")
-    document["seconds"] = round(time.perf_counter() - started, 2)
-    publish(Path(data_dir), final.table, model, document, database_url)
-    monitor_older_versions(Path(data_dir), database_url, days, document)
-    step.done()
-    log.info("published version %s in %.1fs", document["version"], document["seconds"])
-    return document
 
 
 def monitor_older_versions(
@@ -592,6 +629,8 @@ def publish(
             folder = registry.place(data_dir, staging, version)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        if not isinstance(table, pd.DataFrame):  # a table in parts: now in the version's folder
+            table.folder = folder / PREPARED
         try:
             db.record_version(url, document, table)
         except Exception:
@@ -623,13 +662,18 @@ def _record_legacy_version(data_dir: Path, url: str) -> None:
 
 def unchanged(data_dir: Path, transactions: pd.DataFrame, cutoff: str | None) -> str | None:
     """The current version's name when it was trained on the same data the same way, else None."""
+    return unchanged_fingerprint(data_dir, fingerprint(transactions), cutoff)
+
+
+def unchanged_fingerprint(data_dir: Path, data_hash: str, cutoff: str | None) -> str | None:
+    """``unchanged`` given the data's fingerprint."""
     name = registry.current_version(data_dir)
     if name is None:
         return None
     current = json.loads((Path(data_dir) / registry.POINTER / METRICS).read_text())
     same_mode = current["mode"] == ("production" if cutoff is None else "backtest")
     same_cutoff = cutoff is None or current["cutoff"] == str(pd.Timestamp(cutoff).date())
-    same_data = current["data"]["fingerprint"] == fingerprint(transactions)
+    same_data = current["data"]["fingerprint"] == data_hash
     return name if same_mode and same_cutoff and same_data else None
 
 
@@ -651,8 +695,14 @@ class _Steps:
 
 
 def write_artifacts(out_dir: Path, table: pd.DataFrame, model: ClvModel, document: dict) -> None:
-    """Write the parquet, the model, then metrics.json (the marker of a complete version)."""
-    table.to_parquet(out_dir / PREPARED, index=False)
+    """Write the parquet, the model, then metrics.json (the marker of a complete version).
+
+    ``table``: a frame, or a table already written in parts (``partitions.PartitionedTable``),
+    moved in as a folder of parquet parts."""
+    if isinstance(table, pd.DataFrame):
+        table.to_parquet(out_dir / PREPARED, index=False)
+    else:
+        table.move_to(out_dir / PREPARED)
     joblib.dump(model, out_dir / MODEL)
     (out_dir / METRICS).write_text(json.dumps(document, indent=2, default=_json_default))
 
