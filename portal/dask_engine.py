@@ -81,6 +81,12 @@ def connect(scheduler: str | None = None, workers: int | None = None, memory: st
         yield client
 
 
+def worker_memory(client) -> str:
+    """The workers' memory limits, for the record ("9.6 GB" each)."""
+    limits = {w["memory_limit"] for w in client.scheduler_info()["workers"].values()}
+    return ", ".join(f"{limit / 1e9:.1f} GB" for limit in sorted(limits))
+
+
 class Run:
     """One training run's cluster, partitioned daily log and progress reporting."""
 
@@ -385,6 +391,7 @@ def train_source(
             seed=seed,
             trained_by=trained_by,
             engine="dask",
+            partitions=len(run.days),
         )
         step("saving the version and its predictions")
         document["seconds"] = round(time.perf_counter() - started, 2)
