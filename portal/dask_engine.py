@@ -457,12 +457,13 @@ def _bound(n: int, known: int, spare: float) -> int:
 
 
 def _below(days, rows, bounds: dict, salts: dict, log_start) -> dict:
-    """Per cutoff, a partition's ``rows`` whose key is at most the cutoff's bound."""
+    """Per cutoff, a partition's ``rows`` of the customers whose key is at most the cutoff's bound
+    (only their days are read: a row depends on its customer's days alone)."""
+    ids, codes = days["customer_id"].cat.categories, days["customer_id"].cat.codes.to_numpy()
     found = {}
     for cut, bound in bounds.items():
-        frame = rows(days, cut, log_start)
-        keys = sampling.keys(frame.index, salts[cut])
-        found[cut] = frame[keys <= np.uint64(bound)]
+        below = sampling.keys(ids, salts[cut]) <= np.uint64(bound)
+        found[cut] = rows(days[below[codes]], cut, log_start)
     return found
 
 
