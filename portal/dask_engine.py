@@ -45,7 +45,7 @@ from portal.model import ClvModel, Prediction, add_population_features
 
 log = logging.getLogger(__name__)
 
-PARTITION_BYTES = 16 * 2**20  # input bytes per partition (at least 2 partitions per worker)
+PARTITION_BYTES = 8 * 2**20  # input bytes per partition (at least 2 partitions per worker)
 HASH_BUCKETS = 16  # the fingerprint's sorted row hashes come to the client in this many slices
 SPARE = 8.0  # a bound keeps n + SPARE * sqrt(n) + 64 customers on average
 BASELINE_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
