@@ -60,6 +60,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, memory: st
     127.0.0.1 and closed on exit."""
     from distributed import Client, LocalCluster
 
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)  # per-shuffle notices
     if scheduler:
         with Client(scheduler) as client:
             yield client
@@ -297,12 +298,13 @@ class Run:
         wanted = set(places["customer_id"].to_numpy()[chosen])
         by_partition = dict(tuple(places.groupby("partition", sort=True)))
         model_future = self.client.scatter(model, broadcast=True)
+        present = [i for i in range(len(self.days)) if i in by_partition]
+        ranks = self.client.scatter([by_partition[i] for i in present])
         futures = [
             self.client.submit(
-                _final_part, d, model_future, cutoff, labels, by_partition[i], self.first_day
+                _final_part, self.days[i], model_future, cutoff, labels, r, self.first_day
             )
-            for i, d in enumerate(self.days)
-            if i in by_partition
+            for i, r in zip(present, ranks)
         ]
         from distributed import as_completed
 

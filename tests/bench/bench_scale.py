@@ -42,7 +42,9 @@ if __name__ == "__main__":
         print("workers", workers, "memory limit per worker", dask_engine.worker_memory(client),
               flush=True)
         doc = dask_engine.train_source({path!r}, {out!r}, ColumnMap(), {cutoff!r}, 0,
-                                       client=client, report=lambda line: print(line, flush=True))
+                                       client=client, report=lambda line: print(
+                                           f"{{time.perf_counter() - start:7.1f}}s {{line}}",
+                                           flush=True))
     print(json.dumps({{"seconds": time.perf_counter() - start, "rows": doc["data"]["rows"],
                       "customers": doc["customers"], "partitions": doc["partitions"],
                       "workers": len(workers),
