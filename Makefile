@@ -16,6 +16,7 @@ SHELL_SCRIPTS := .ci/run $(wildcard .ci/*.sh) bin/post_compile
 
 .PHONY: run dev test train lint lint-python lint-workflows lint-docker lint-compose lint-shell format \
 	bench bench-quality bench-scenarios bench-intervals bench-campaign chromium schemathesis \
+	bench-dask-1m bench-dask-3m bench-dask-10m \
 	screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
@@ -88,6 +89,15 @@ bench-scenarios: $(VENV)/.dev-installed  ## the grid of 36 SYNTHETIC backtests (
 
 bench-campaign: $(VENV)/.dev-installed  ## the campaign planner's profit against held-out backtests (~6 min)
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_campaign.py 2>&1 | grep --line-buffered -v " INFO "
+
+bench-dask-1m: $(VENV)/.dev-installed  ## Dask engine next to pandas, 1M SYNTHETIC customers
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scale.py --engine dask --customers 1000000 --with-pandas 2>&1 | grep --line-buffered -v " INFO "
+
+bench-dask-3m: $(VENV)/.dev-installed  ## Dask engine, 3M SYNTHETIC customers
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scale.py --engine dask --customers 3000000 2>&1 | grep --line-buffered -v " INFO "
+
+bench-dask-10m: $(VENV)/.dev-installed  ## Dask engine, 10M SYNTHETIC customers (~90M transactions)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scale.py --engine dask --customers 10000000 2>&1 | grep --line-buffered -v " INFO "
 
 clean:
 	rm -rf $(VENV) .pytest_cache  # keeps DATA_DIR: model versions, uploads and history are data

@@ -219,6 +219,15 @@ def parser() -> argparse.ArgumentParser:
             help="json: progress, result and errors as JSON records on stdout, one per line "
             "(the data page's jobs read them); text goes to stderr",
         )
+        train.add_argument("--engine", choices=("pandas", "dask"), default="pandas")
+        train.add_argument(
+            "--scheduler", help="dask: a scheduler address (default: a local cluster)"
+        )
+        train.add_argument(
+            "--workers", type=int, help="dask local cluster: workers (default: cores)"
+        )
+        train.add_argument("--worker-memory", help="dask local cluster: memory limit per worker")
+        train.add_argument("--partitions", type=int, help="dask: customer partitions")
         if name == "retrain":
             train.add_argument("--force", action="store_true", help="train even if unchanged")
         train.set_defaults(func=cmd_train)

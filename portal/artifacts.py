@@ -23,8 +23,14 @@ __all__ = ["METRICS", "MODEL", "PREPARED", "backtest_available", "write_artifact
 
 
 def write_artifacts(out_dir: Path, table: pd.DataFrame, model, document: dict) -> None:
-    """Write the parquet, the model, then metrics.json (the marker of a complete version)."""
-    table.to_parquet(out_dir / PREPARED, index=False)
+    """Write the parquet, the model, then metrics.json (the marker of a complete version).
+
+    ``table``: a frame, or a table already written in parts (``partitions.PartitionedTable``),
+    moved in as a folder of parquet parts."""
+    if isinstance(table, pd.DataFrame):
+        table.to_parquet(out_dir / PREPARED, index=False)
+    else:
+        table.move_to(out_dir / PREPARED)
     joblib.dump(model, out_dir / MODEL)
     (out_dir / METRICS).write_text(json.dumps(document, indent=2, default=_json_default))
 

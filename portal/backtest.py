@@ -47,6 +47,11 @@ def judged_backtest(back: Scored, days: pd.DataFrame, cutoff: pd.Timestamp) -> d
     """metrics.json's ``backtest``: the scored table judged on the 6 months after ``cutoff``."""
     labels = features.build_labels(days, back.table["customer_id"], cutoff)
     back.table["actual_6m"] = labels["actual_6m"].to_numpy()
+    return judge(back, cutoff, days["date"].min())
+
+
+def judge(back: Scored, cutoff: pd.Timestamp, first_day: pd.Timestamp) -> dict:
+    """``judged_backtest`` of a table that has its labels (``actual_6m``)."""
     result = {"available": True, **backtest_metrics(back.table)}
     result["cutoff"] = str(cutoff.date())
     result["customers"] = len(back.table)
@@ -54,6 +59,6 @@ def judged_backtest(back: Scored, days: pd.DataFrame, cutoff: pd.Timestamp) -> d
     calibration = result["model"]["calibration"]
     result["correction"]["backtest_calibration_before"] = calibration / back.model.total_correction
     result["correction"]["backtest_calibration_after"] = calibration
-    result["season"] = season_summary(back.model, days["date"].min())
+    result["season"] = season_summary(back.model, first_day)
     result["intervals"] = intervals.backtest_summary(back.model.intervals, back.table)
     return result

@@ -95,22 +95,28 @@ def _train(args: argparse.Namespace, columns, settings: Settings, report: Report
     else:
         path = Path(args.transactions)
     try:
-        transactions = load_transactions(path, columns)
-        if args.command == "retrain" and not args.force:
-            same = unchanged(settings.data_dir, transactions, args.cutoff)
-            if same:
-                report.unchanged(same)
-                return 0
-        document = train_frame(
-            transactions,
-            path.name,
-            settings.data_dir,
-            args.cutoff,
-            args.seed,
-            database_url=settings.database_url,
-            trained_by=args.trained_by,
-            progress=report.progress,
-        )
+        if args.engine == "dask":
+            from portal.dask_engine import train_cli
+
+            document = train_cli(args, path, columns, settings, report.progress)
+        else:
+            transactions = load_transactions(path, columns)
+            retrain = args.command == "retrain" and not args.force
+            document = (retrain and unchanged(settings.data_dir, transactions, args.cutoff)) or (
+                train_frame(
+                    transactions,
+                    path.name,
+                    settings.data_dir,
+                    args.cutoff,
+                    args.seed,
+                    database_url=settings.database_url,
+                    trained_by=args.trained_by,
+                    progress=report.progress,
+                )
+            )
+        if isinstance(document, str):  # the current version's name: the data is unchanged
+            report.unchanged(document)
+            return 0
     except (IngestError, TrainError) as exc:
         report.error(str(exc))
         return 2

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from portal import bgnbd
+from portal import bgnbd, sampling
 
 MAX_FIT_CUSTOMERS = 20_000
 TABLE_DAYS = 40_000  # the clock is tabulated once this far either side of its origin
@@ -58,40 +58,62 @@ class BusinessClock:
         return float((pd.Timestamp(timestamp) - pd.Timestamp(self.origin)).days)
 
 
-def _design(days: pd.DataFrame, cutoff: pd.Timestamp, max_customers: int, seed: int):
-    """Per-customer first and last purchase day, repeat count, and the repeat purchases' days."""
+MONTH_COLUMNS = [f"repeats_month_{m}" for m in range(1, 13)]
+
+
+def customer_design(days: pd.DataFrame, cutoff: pd.Timestamp, origin: pd.Timestamp) -> pd.DataFrame:
+    """One row per customer with a purchase before ``cutoff`` (indexed by id): first and last
+    purchase day (days since ``origin``), repeat count ``x``, and the repeat purchase days'
+    count by calendar month and sum (what the likelihood needs of them)."""
     past = days[(days["date"] < cutoff) & days["purchase"]]
-    origin = days["date"].min()
     dnum = (past["date"] - origin).dt.days.to_numpy()
     codes = past["customer_id"].cat.codes.to_numpy()
     customers, first_row, counts = np.unique(codes, return_index=True, return_counts=True)
-    keep = np.ones(len(customers), dtype=bool)
-    if len(customers) > max_customers:
-        chosen = np.random.default_rng(seed).choice(len(customers), max_customers, replace=False)
-        keep[:] = False
-        keep[chosen] = True
-    last_row = first_row + counts - 1
-    first, last, x = dnum[first_row][keep], dnum[last_row][keep], (counts - 1)[keep]
-    is_repeat = np.ones(len(dnum), dtype=bool)
-    is_repeat[first_row] = False
-    is_repeat &= np.repeat(keep, counts)
-    repeat_days = dnum[is_repeat]
-    return origin, first, last, x.astype(float), repeat_days
+    owner = np.repeat(np.arange(len(customers)), counts)  # rows are sorted by customer
+    repeat = np.ones(len(dnum), dtype=bool)
+    repeat[first_row] = False
+    month = past["date"].dt.month.to_numpy()[repeat] - 1
+    by_month = np.bincount(owner[repeat] * 12 + month, minlength=len(customers) * 12)
+    design = pd.DataFrame(
+        by_month.reshape(len(customers), 12),
+        columns=MONTH_COLUMNS,
+        index=pd.Index(days["customer_id"].cat.categories[customers], name="customer_id"),
+    )
+    design.insert(0, "first", dnum[first_row])
+    design.insert(1, "last", dnum[first_row + counts - 1])
+    design.insert(2, "x", (counts - 1).astype(float))
+    sums = np.bincount(owner[repeat], weights=dnum[repeat], minlength=len(customers))
+    design["repeat_day_sum"] = sums.astype(np.int64)
+    return design
 
 
 def fit(days: pd.DataFrame, cutoff: pd.Timestamp, seed: int = 0) -> BusinessClock:
-    """Maximum-likelihood season and trend for the purchases before ``cutoff`` (see module doc).
+    """Maximum-likelihood season and trend for the purchases before ``cutoff`` (see module doc),
+    on MAX_FIT_CUSTOMERS customers (``sampling``).
 
     Args:
         days: the daily log (``features.daily``).
     """
     cutoff = pd.Timestamp(cutoff)
-    origin, first, last, x, repeat_days = _design(days, cutoff, MAX_FIT_CUSTOMERS, seed)
+    origin = days["date"].min()
+    design = customer_design(days, cutoff, origin)
+    return fit_design(sample_design(design, cutoff, seed), origin, cutoff)
+
+
+def sample_design(design: pd.DataFrame, cutoff: pd.Timestamp, seed: int) -> pd.DataFrame:
+    """The customers the clock is fitted on."""
+    return sampling.sample(design, MAX_FIT_CUSTOMERS, "clock:" + sampling.salt(cutoff, seed))
+
+
+def fit_design(design: pd.DataFrame, origin: pd.Timestamp, cutoff: pd.Timestamp) -> BusinessClock:
+    """The clock fitted on ``customer_design`` rows (in customer-id order)."""
+    first, last = design["first"].to_numpy(), design["last"].to_numpy()
+    x = design["x"].to_numpy(dtype=float)
     cut = float((cutoff - origin).days)
     grid_days = np.arange(int(cut) + 2)
     months = pd.date_range(origin, periods=len(grid_days), freq="D").month.to_numpy() - 1
-    repeat_by_month = np.bincount(months[repeat_days], minlength=12).astype(float)
-    repeat_years = repeat_days.sum() / 365.0
+    repeat_by_month = design[MONTH_COLUMNS].to_numpy().sum(axis=0).astype(float)
+    repeat_years = int(design["repeat_day_sum"].sum()) / 365.0
     n = len(x)
 
     def unpack(theta):

@@ -165,8 +165,11 @@ def migrate(target: Engine) -> None:
             )
 
 
-def record_version(url: str, document: dict, table: pd.DataFrame) -> None:
-    """Insert one version and its per-customer predictions in a single transaction."""
+def record_version(url: str, document: dict, table) -> None:
+    """Insert one version and its per-customer predictions in a single transaction.
+
+    ``table``: a frame, or a table in parts (``partitions.PartitionedTable``) recorded part by
+    part."""
     data = document["data"]
     row = {
         "version": document["version"],
@@ -185,6 +188,15 @@ def record_version(url: str, document: dict, table: pd.DataFrame) -> None:
         "seconds": float(document["seconds"]),
         "metrics": document["backtest"],
     }
+    parts = [table] if isinstance(table, pd.DataFrame) else table.chunks(PREDICTION_COLUMNS)
+    with engine(url).begin() as conn:
+        conn.execute(insert(model_versions).values(row))
+        for part in parts:
+            _bulk_insert_predictions(conn, _scores(part, row["version"]))
+
+
+def _scores(table: pd.DataFrame, version: str) -> pd.DataFrame:
+    """The predictions table's rows of a scored table."""
     scores = table[PREDICTION_COLUMNS].astype(
         {
             "customer_id": str,
@@ -195,10 +207,8 @@ def record_version(url: str, document: dict, table: pd.DataFrame) -> None:
             "segment": str,
         }
     )
-    scores.insert(1, "version", row["version"])
-    with engine(url).begin() as conn:
-        conn.execute(insert(model_versions).values(row))
-        _bulk_insert_predictions(conn, scores)
+    scores.insert(1, "version", version)
+    return scores
 
 
 def _bulk_insert_predictions(conn, scores: pd.DataFrame) -> None:

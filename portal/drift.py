@@ -36,11 +36,15 @@ def reference_bins(frame: pd.DataFrame, columns: list[str]) -> dict[str, dict]:
 
 def shares(values, edges: list[float]) -> np.ndarray:
     """The share of ``values`` in (-inf, e1], (e1, e2], ..., (ek, inf) and missing (len(edges) + 2)."""
+    return counts(values, edges) / max(len(values), 1)
+
+
+def counts(values, edges: list[float]) -> np.ndarray:
+    """The number of ``values`` in each of ``shares``' bins."""
     values = np.asarray(values, dtype=float)
     index = np.searchsorted(np.asarray(edges, dtype=float), values, side="left")
     index[~np.isfinite(values)] = len(edges) + 1
-    counts = np.bincount(index, minlength=len(edges) + 2)
-    return counts / max(len(values), 1)
+    return np.bincount(index, minlength=len(edges) + 2)
 
 
 def psi(reference, current) -> float:
@@ -52,11 +56,17 @@ def psi(reference, current) -> float:
 
 def report(bins: dict[str, dict], frame: pd.DataFrame) -> dict:
     """PSI of every binned feature of ``frame`` against its reference, highest first."""
+    scored = {c: shares(frame[c], bins[c]["edges"]) for c in bins if c in frame}
+    return report_shares(bins, scored)
+
+
+def report_shares(bins: dict[str, dict], scored_shares: dict[str, np.ndarray]) -> dict:
+    """``report`` from the scored customers' shares per binned column."""
     rows = []
     for column, reference in bins.items():
-        if column not in frame:
+        if column not in scored_shares:
             continue
-        scored = shares(frame[column], reference["edges"])
+        scored = scored_shares[column]
         value = psi(reference["shares"], scored)
         rows.append(
             {

@@ -69,7 +69,9 @@ def _day(timestamp: pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(timestamp).date(), "D").astype(np.int64))
 
 
-def build_features(days: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+def build_features(
+    days: pd.DataFrame, cutoff: pd.Timestamp, log_start: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Features for every customer with a row before ``cutoff``.
 
     Vectorised with integer customer codes and bincount: no per-customer Python loop.
@@ -77,12 +79,15 @@ def build_features(days: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     Args:
         days: output of :func:`daily`.
         cutoff: features use ``date < cutoff`` only.
+        log_start: the log's first day (default: that of ``days``; a partition of the log
+            passes the whole log's).
 
     Returns:
         A frame indexed by customer_id (sorted) with FEATURE_COLUMNS (+ QUANTITY_COLUMNS when
         the log has quantities). Gap features are NaN for customers with one purchase day.
     """
     cutoff = pd.Timestamp(cutoff)
+    log_start = days["date"].min() if log_start is None else log_start
     past = days[days["date"] < cutoff]
     codes = past["customer_id"].cat.codes.to_numpy()
     k = len(days["customer_id"].cat.categories)
@@ -139,7 +144,7 @@ def build_features(days: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     year_ago = _day(add_months(cutoff, -12))
     last_year = (dnum >= year_ago) & (dnum < _day(add_months(cutoff, -12 + HORIZON_MONTHS)))
     out["spend_same_months_last_year"] = (
-        total(amount, last_year) if days["date"].min() <= add_months(cutoff, -12) else np.nan
+        total(amount, last_year) if log_start <= add_months(cutoff, -12) else np.nan
     )
 
     if "quantity" in days:

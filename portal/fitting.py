@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from portal import clock, drift, features, intervals, season
+from portal import clock, drift, features, intervals, sampling, season
 from portal.clock import BusinessClock
 from portal.cutoffs import training_cutoffs
 from portal.model import (
@@ -52,18 +52,16 @@ def snapshot(
     ``max_rows`` customers (the population models are fitted on all of them first)."""
     frame = features.build_features(days, cutoff)
     frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"].to_numpy()
-    frame = add_population_features(frame, population_at(frame, cutoff, business))
-    if len(frame) > max_rows:
-        frame = frame.sample(max_rows, random_state=seed).sort_index()
-    return frame
+    frame = add_population_features(frame, population_at(frame, cutoff, business, seed))
+    return sampling.sample(frame, max_rows, sampling.salt(cutoff, seed))
 
 
 def population_at(
-    frame: pd.DataFrame, cutoff: pd.Timestamp, business: BusinessClock | None
+    frame: pd.DataFrame, cutoff: pd.Timestamp, business: BusinessClock | None, seed: int
 ) -> Population:
     """The population models and context at ``cutoff`` on the run's business clock."""
     context = season.context(business, cutoff) if business else {}
-    return fit_population(frame, cutoff, business, context)
+    return fit_population(frame, cutoff, business, context, seed)
 
 
 def fit_model(
@@ -85,13 +83,29 @@ def fit_model(
     per_snapshot = MAX_TRAINING_ROWS // len(cuts)
     snapshots = [snapshot(days, c, business, per_snapshot, seed) for c in cuts]
     current = features.build_features(days, cutoff)
+    model = assemble_model(snapshots, current, cuts, cutoff, business, seed, holdout_intervals)
+    return model, current
+
+
+def assemble_model(
+    snapshots: list[pd.DataFrame],
+    current: pd.DataFrame,
+    cuts: list[pd.Timestamp],
+    cutoff: pd.Timestamp,
+    business: BusinessClock | None,
+    seed: int,
+    holdout_intervals: bool,
+) -> ClvModel:
+    """The model from its training snapshots and the customers known at ``cutoff`` (all of
+    them, or at least their ``sampling.population_sample``: only that is used)."""
     raw = features.feature_columns(current)
     if business is None:
         raw = [c for c in raw if c not in features.SEASONAL_FEATURES]
-    population = population_at(current, cutoff, business)
+    population = population_at(current, cutoff, business, seed)
     log.info("fitting hurdle model on %d rows", sum(len(s) for s in snapshots))
     classifier, regressor = fit_boosters(snapshots, model_inputs(raw, population.context), seed)
-    defaults = {c: float(current[c].median()) for c in raw}
+    known = sampling.population_sample(current, cutoff, seed)
+    defaults = {c: float(known[c].median()) for c in raw}
     model = ClvModel(
         raw_features=raw,
         classifier=classifier,
@@ -105,7 +119,7 @@ def fit_model(
     model.feature_bins = drift.reference_bins(snapshots[-1], inputs)  # the nearest in time
     if holdout_intervals:
         model.intervals = holdout_interval_model(snapshots, cuts[-1], model.inputs, seed)
-    return model, current
+    return model
 
 
 def holdout_interval_model(

@@ -29,7 +29,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from portal import bgnbd, gammagamma
+from portal import bgnbd, gammagamma, sampling
 from portal.bgnbd import DAYS_PER_WEEK
 from portal.clock import BusinessClock
 from portal.features import HORIZON_MONTHS, add_months
@@ -122,9 +122,11 @@ def fit_population(
     cutoff: pd.Timestamp,
     clock: BusinessClock | None = None,
     context: dict[str, float] | None = None,
+    seed: int = 0,
 ) -> Population:
     """BG/NBD (on the clock when there is one) and Gamma-Gamma for the customers known at
-    ``cutoff`` (no labels used)."""
+    ``cutoff`` (no labels used), fitted on their ``sampling.population_sample``."""
+    features = sampling.population_sample(features, cutoff, seed)
     spend = None
     if "repeat_spend_mean" in features:
         try:

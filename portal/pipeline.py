@@ -28,7 +28,7 @@ from portal.calibration import correction_summary
 from portal.config import Settings
 from portal.cutoffs import no_backtest, run_cutoffs
 from portal.ingest import ColumnMap, fingerprint, load_transactions, report
-from portal.model import add_population_features
+from portal.model import ClvModel, add_population_features
 from portal.publishing import publish
 from portal.season import season_summary
 from portal.train import fit_and_score, global_importance
@@ -103,8 +103,34 @@ def train_frame(
         final = back
 
     step("explaining the model (feature importance)")
+    document = describe(final.model, production, summary, fingerprint(transactions), source)
+    document.update(
+        customers=len(final.table),
+        feature_importance=global_importance(final.model, final.table, seed),
+        backtest=metrics_backtest,
+        correction=correction_summary(final.model),
+        season=season_summary(final.model, days["date"].min()),
+        intervals=intervals.summary(final.model.intervals, final.table),
+        drift=drift.report(
+            final.model.feature_bins,
+            add_population_features(final.table, final.model.population),
+        ),
+        seed=seed,
+        trained_by=trained_by,
+    )
+    step("saving the version and its predictions")
+    document["seconds"] = round(time.perf_counter() - started, 2)
+    publish(Path(data_dir), final.table, final.model, document, database_url)
+    monitor_older_versions(Path(data_dir), database_url, days, document)
+    step.done()
+    log.info("published version %s in %.1fs", document["version"], document["seconds"])
+    return document
+
+
+def describe(model: ClvModel, production: bool, summary, data_hash: str, source: str) -> dict:
+    """metrics.json's fields that do not depend on the scored table; stamps the model's training
+    time and library versions."""
     trained_at = datetime.now(UTC).replace(microsecond=0)
-    model = final.model
     model.trained_at = trained_at.isoformat()
     model.library_versions = {
         "lightgbm": lightgbm.__version__,
@@ -112,8 +138,7 @@ def train_frame(
         "pandas": pd.__version__,
         "numpy": np.__version__,
     }
-    data_hash = fingerprint(transactions)
-    document = {
+    return {
         "version": f"{trained_at:%Y%m%dT%H%M%SZ}-{data_hash[:8]}",
         "trained_at": model.trained_at,
         "mode": "production" if production else "backtest",
@@ -121,27 +146,9 @@ def train_frame(
         "horizon_months": features.HORIZON_MONTHS,
         "training_cutoffs": model.training_cutoffs,
         "data": {**summary.__dict__, "fingerprint": data_hash, "source": source},
-        "customers": len(final.table),
         "raw_features": model.raw_features,
         "model_inputs": model.inputs,
-        "feature_importance": global_importance(model, final.table, seed),
-        "backtest": metrics_backtest,
-        "correction": correction_summary(model),
-        "season": season_summary(model, days["date"].min()),
-        "intervals": intervals.summary(model.intervals, final.table),
-        "drift": drift.report(
-            model.feature_bins, add_population_features(final.table, model.population)
-        ),
-        "seed": seed,
-        "trained_by": trained_by,
     }
-    step("saving the version and its predictions")
-    document["seconds"] = round(time.perf_counter() - started, 2)
-    publish(Path(data_dir), final.table, model, document, database_url)
-    monitor_older_versions(Path(data_dir), database_url, days, document)
-    step.done()
-    log.info("published version %s in %.1fs", document["version"], document["seconds"])
-    return document
 
 
 def monitor_older_versions(

@@ -44,6 +44,8 @@ def publish(
             folder = registry.place(data_dir, staging, version)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        if not isinstance(table, pd.DataFrame):  # a table in parts: now in the version's folder
+            table.folder = folder / PREPARED
         try:
             db.record_version(url, document, table)
         except Exception:
@@ -75,11 +77,16 @@ def _record_legacy_version(data_dir: Path, url: str) -> None:
 
 def unchanged(data_dir: Path, transactions: pd.DataFrame, cutoff: str | None) -> str | None:
     """The current version's name when it was trained on the same data the same way, else None."""
+    return unchanged_fingerprint(data_dir, fingerprint(transactions), cutoff)
+
+
+def unchanged_fingerprint(data_dir: Path, data_hash: str, cutoff: str | None) -> str | None:
+    """``unchanged`` given the data's fingerprint."""
     name = registry.current_version(data_dir)
     if name is None:
         return None
     current = json.loads((Path(data_dir) / registry.POINTER / METRICS).read_text())
     same_mode = current["mode"] == ("production" if cutoff is None else "backtest")
     same_cutoff = cutoff is None or current["cutoff"] == str(pd.Timestamp(cutoff).date())
-    same_data = current["data"]["fingerprint"] == fingerprint(transactions)
+    same_data = current["data"]["fingerprint"] == data_hash
     return name if same_mode and same_cutoff and same_data else None

@@ -12,7 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from portal import analytics, intervals
+from portal import analytics, intervals, sampling
 from portal.calibration import interval_model, validation_correction, validation_window
 from portal.explain import mean_abs_contributions
 from portal.fitting import Scored, fit_model
@@ -64,5 +64,5 @@ def score_table(model: ClvModel, current: pd.DataFrame, prediction: Prediction) 
 
 def global_importance(model: ClvModel, table: pd.DataFrame, seed: int) -> dict[str, float]:
     """Mean |TreeSHAP contribution to log CLV| per model input, on up to IMPORTANCE_ROWS customers."""
-    sample = table.sample(min(len(table), IMPORTANCE_ROWS), random_state=seed)
+    sample = sampling.sample(table.set_index("customer_id", drop=False), IMPORTANCE_ROWS, f"{seed}")
     return mean_abs_contributions(model, sample)

@@ -70,7 +70,7 @@ def main() -> dict:
     test = features.build_features(days, cutoff)
     y = features.build_labels(days, test.index, cutoff)["actual_6m"].to_numpy()
     raw = [c for c in features.feature_columns(test) if c not in features.SEASONAL_FEATURES]
-    population = population_at(test, cutoff, None)
+    population = population_at(test, cutoff, None, 0)
     test = add_population_features(test, population)
     inputs = model_inputs(raw)
     bought = train["actual_6m"].to_numpy() > 0

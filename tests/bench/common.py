@@ -38,6 +38,26 @@ def synthetic_log(customers: int, seed: int = 0) -> Path:
     return path
 
 
+PART_CUSTOMERS = 500_000
+
+
+def synthetic_parts(customers: int, seed: int = 0) -> Path:
+    """A cached folder of SYNTHETIC parquet parts, PART_CUSTOMERS customers each (part k: the
+    generator's seed ``seed + k``, ids prefixed ``Pkkk-``), so no process holds the whole log."""
+    from portal.synth import generate
+
+    folder = WORK / f"synthetic_parts_{customers}_{seed}"
+    done = folder / "_complete"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        for k, start in enumerate(range(0, customers, PART_CUSTOMERS)):
+            log, _ = generate(min(PART_CUSTOMERS, customers - start), seed + k)
+            log["customer_id"] = f"P{k:03d}-" + log["customer_id"]
+            log.to_parquet(folder / f"part-{k:03d}.parquet", index=False)
+        done.touch()
+    return folder
+
+
 def save(name: str, result: dict) -> None:
     """Write tests/bench/results/<name>.json with the machine description."""
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,17 @@ PORTAL = REPO_ROOT / "portal"
 
 # lowest first; a module imports only from its own layer or lower ones (or from BASE)
 LAYERS = {
-    "ingest": {"config", "ingest", "readers", "dates", "amounts", "mapping", "uploads", "synth"},
+    "ingest": {
+        "config",
+        "ingest",
+        "readers",
+        "dates",
+        "amounts",
+        "mapping",
+        "uploads",
+        "synth",
+        "partitions",
+    },
     "features": {"features", "season", "cutoffs", "clock", "bgnbd", "gammagamma"},
     "model": {"model", "classical", "intervals", "explain", "drift"},
     "train": {"fitting", "calibration", "backtest", "train"},
@@ -38,11 +48,12 @@ LAYERS = {
         "gunicorn_worker",
         "__init__",
     },
-    "entry points": {"pipeline", "startup", "cli_train", "__main__"},
+    "entry points": {"pipeline", "startup", "cli_train", "__main__", "dask_engine"},
 }
-BASE = {"extensions", "ids", "analytics", "records"}  # cache, ids, pure metrics, run records
+BASE = {"extensions", "ids", "analytics", "records", "sampling"}  # cache, ids, pure metrics and
+# samples, run records
 PURE = {"analytics", "figures"}  # import nothing from portal
-TRAINING = LAYERS["train"] | {"pipeline"}
+TRAINING = LAYERS["train"] | {"pipeline", "dask_engine"}
 ALLOWED_TO_TRAIN = TRAINING | {"cli_train"}
 
 

@@ -1,0 +1,559 @@
+"""The Dask engine: train and score a log hash-partitioned by customer on a Dask cluster.
+
+``python -m portal train --engine dask [--scheduler tcp://host:8786]``. The log's parts are read
+and validated on the workers (``partitions.load_part``), shuffled so that each partition holds
+whole customers (dask.dataframe's hash shuffle on ``customer_id``) and collapsed to daily rows
+there (``features.daily``); the log never comes to one process. Every per-customer step runs the
+pandas engine's own code on each partition:
+
+* Training snapshots and the population models' samples: each partition keeps its customers whose
+  ``sampling`` key is below a bound set from the number of customers known at each cutoff (with
+  room to spare, checked, and widened if short); the client keeps the n smallest keys overall.
+  These are exactly the customers the pandas engine samples, in the same (id) order, so the
+  models (``fitting.assemble_model``) are fitted on the same rows.
+* The business clock: the same, on ``clock.customer_design`` rows.
+* Scoring: each partition predicts its customers; the client gathers one row per customer (id,
+  prediction parts, the columns the backtest's baselines need, the label) and sorts it by id, the
+  pandas engine's order, so ranks, deciles, the intervals' edges and every backtest figure
+  (normalized Gini, deciles: a global order) are computed exactly, by the same functions. The
+  version's table is then written by partition (``clv_prepared.parquet/part-*.parquet``) from
+  each partition's own scoring plus its global ranks; drift counts are summed over partitions.
+
+Monitoring older versions (it needs the whole log) is left to ``python -m portal monitor``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from portal import (
+    backtest,
+    calibration,
+    cutoffs,
+    drift,
+    features,
+    fitting,
+    intervals,
+    partitions,
+    pipeline,
+    publishing,
+    sampling,
+    season,
+    train,
+)
+from portal.clock import customer_design, fit_design, sample_design
+from portal.ingest import ColumnMap, IngestReport
+from portal.model import ClvModel, Prediction, add_population_features
+
+log = logging.getLogger(__name__)
+
+PARTITION_BYTES = 8 * 2**20  # input bytes per partition (at least 2 partitions per worker)
+HASH_BUCKETS = 16  # the fingerprint's sorted row hashes come to the client in this many slices
+SPARE = 8.0  # a bound keeps n + SPARE * sqrt(n) + 64 customers on average
+BASELINE_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
+BASELINE_COLUMNS += ["spend_6m", "spend_12m"]
+Report = Callable[[str], None]
+
+
+@contextmanager
+def connect(scheduler: str | None = None, workers: int | None = None, memory: str | None = None):
+    """A distributed Client: on the user's scheduler, or on a LocalCluster sized to this machine
+    (one single-threaded worker process per core, the memory divided between them), bound to
+    127.0.0.1 and closed on exit."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)  # per-shuffle notices
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    import psutil
+
+    workers = workers or os.cpu_count() or 1
+    memory = memory or int(psutil.virtual_memory().total * 0.8 / workers)
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            memory_limit=memory,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def worker_memory(client) -> str:
+    """The workers' memory limits, for the record ("9.6 GB" each)."""
+    limits = {w["memory_limit"] for w in client.scheduler_info()["workers"].values()}
+    return ", ".join(f"{limit / 1e9:.1f} GB" for limit in sorted(limits))
+
+
+class Run:
+    """One training run's cluster, partitioned daily log and progress reporting."""
+
+    def __init__(self, client, seed: int, report: Report | None = None):
+        self.client, self.seed = client, seed
+        self.report = report or (lambda message: None)
+        self.days: list = []  # futures: one daily frame per partition (whole customers)
+        self.first_day = self.last_day = None
+        self.first_seen: pd.Series | None = None  # customers by the day of their first row
+
+    # -- running tasks -----------------------------------------------------------------------
+    def gather(self, futures: list, label: str) -> list:
+        """Results of ``futures`` in order, reporting partitions done / total as they finish."""
+        from distributed import as_completed
+
+        total, done, step = len(futures), 0, max(1, len(futures) // 10)
+        for _ in as_completed(futures):
+            done += 1
+            if done == total or done % step == 0:
+                self.report(f"  {label}: {done}/{total} partitions")
+        return self.client.gather(futures)
+
+    def each(self, function, label: str, *args) -> list:
+        """``function(days, *args)`` on every partition; the results in partition order."""
+        scattered = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
+        return self.gather([self.client.submit(function, d, *scattered) for d in self.days], label)
+
+    # -- the log -----------------------------------------------------------------------------
+    def load(self, source, columns: ColumnMap, npartitions: int | None = None) -> tuple:
+        """Read, validate and partition the log; returns (IngestReport, fingerprint)."""
+        import dask
+        import dask.dataframe as dd
+        from dask import delayed
+
+        parts = partitions.source_parts(source)
+        columns = partitions.one_way(columns, parts[0])
+        meta = self.client.submit(partitions.load_part, parts[0], 0, columns).result().iloc[:0]
+        with dask.config.set({"dataframe.convert-string": False}):  # keep ingest's dtypes
+            frames = dd.from_map(
+                functools.partial(_load_part, columns=columns), list(enumerate(parts)), meta=meta
+            )
+        threads = sum(self.client.nthreads().values())
+        size = sum(p.stat().st_size for p in parts)
+        npartitions = npartitions or max(2 * threads, math.ceil(size / PARTITION_BYTES))
+        with dask.config.set({"dataframe.convert-string": False}):
+            shuffled = frames.shuffle(on="customer_id", npartitions=npartitions)
+            days = shuffled.map_partitions(_partition_days, meta=_days_meta(meta)).to_delayed()
+        summaries = [delayed(_part_summary)(f) for f in frames.to_delayed()]
+        futures = self.client.compute(days + summaries)
+        self.report(f"reading {len(parts)} part(s) into {npartitions} customer partitions")
+        self.gather(futures[: len(days)], "partitioned")
+        summary_futures = futures[len(days) :]
+        stats = self.gather(
+            [self.client.submit(_days_stats, d) for d in futures[: len(days)]], "indexed"
+        )
+        self.days = [d for d, s in zip(futures[: len(days)], stats) if s["rows"]]
+        self.first_seen = pd.concat([s["first_seen"] for s in stats]).groupby(level=0).sum()
+        summary = self._report(
+            self.gather(
+                [self.client.submit(lambda s: s["stats"], f) for f in summary_futures], "read"
+            ),
+            sum(s["customers"] for s in stats),
+        )
+        data_hash = self._fingerprint(summary_futures)
+        self.first_day = pd.Timestamp(summary.first_date)
+        self.last_day = pd.Timestamp(summary.last_date)
+        return summary, data_hash
+
+    def _report(self, stats: list[dict], customers: int) -> IngestReport:
+        """``ingest.report`` of the whole log from its parts' counts."""
+        returns = sum(s["returns"] for s in stats)
+        notes = [f"{returns} negative amount(s) treated as returns: netted against spend"]
+        return IngestReport(
+            rows=sum(s["rows"] for s in stats),
+            customers=customers,
+            first_date=str(min(s["first"] for s in stats).date()),
+            last_date=str(max(s["last"] for s in stats).date()),
+            returns=returns,
+            zero_amount=sum(s["zero_amount"] for s in stats),
+            notes=notes if returns else [],
+        )
+
+    def _fingerprint(self, summary_futures: list) -> str:
+        """``ingest.fingerprint``: SHA-256 of every row's hash in sorted order, sorted slice by
+        slice (the slices are ranges of hash values, so their concatenation is sorted)."""
+        digest = hashlib.sha256()
+        for bucket in range(HASH_BUCKETS):
+            pieces = self.client.gather(
+                [self.client.submit(_bucket, f, bucket) for f in summary_futures]
+            )
+            digest.update(np.sort(np.concatenate(pieces)).tobytes())
+        return digest.hexdigest()[:16]
+
+    # -- samples -----------------------------------------------------------------------------
+    def known(self, cutoff: pd.Timestamp) -> int:
+        """Customers with a row before ``cutoff``."""
+        return int(self.first_seen[self.first_seen.index < cutoff].sum())
+
+    def smallest(self, rows, cutoffs: list[pd.Timestamp], n: int, prefix: str = "") -> dict:
+        """Per cutoff, the rows of the n customers with the smallest ``sampling`` keys (all of them
+        when there are at most n), sorted by id. ``rows(days, cutoff, log_start)`` gives a
+        partition's candidate rows (indexed by customer id)."""
+        spare = SPARE
+        chosen: dict = {}
+        pending = list(cutoffs)
+        while pending:
+            bounds = {c: _bound(n, self.known(c), spare) for c in pending}
+            salts = {c: prefix + sampling.salt(c, self.seed) for c in pending}
+            label = f"sampling {len(pending)} cutoff(s)"
+            found = self.each(_below, label, rows, bounds, salts, self.first_day)
+            for cut in list(pending):
+                frame = pd.concat([f[cut] for f in found])
+                total = self.known(cut)
+                if len(frame) < min(n, total) and bounds[cut] < 2**64 - 1:
+                    continue  # unlucky: too few below the bound; widen it
+                chosen[cut] = sampling.sample(frame.sort_index(), n, salts[cut])
+                pending.remove(cut)
+            spare *= 4
+        return chosen
+
+    # -- the pandas engine's steps, by partition ---------------------------------------------
+    def fit_clock(self, cutoff: pd.Timestamp):
+        """``clock.fit`` on the same customers."""
+        from portal.clock import MAX_FIT_CUSTOMERS
+
+        design = self.smallest(_design_rows, [cutoff], MAX_FIT_CUSTOMERS, "clock:")[cutoff]
+        return fit_design(sample_design(design, cutoff, self.seed), self.first_day, cutoff)
+
+    def fit_model(self, cutoff: pd.Timestamp, holdout_intervals: bool = False) -> ClvModel:
+        """``fitting.fit_model``: the same snapshots, population samples and model."""
+        cuts = cutoffs.training_cutoffs(self.first_day, cutoff)
+        visible = season.season_visible(self.first_day, cutoff)
+        business = self.fit_clock(cutoff) if visible else None
+        self.report(f"building {len(cuts)} training snapshots {cuts[0].date()}..{cuts[-1].date()}")
+        per_snapshot = fitting.MAX_TRAINING_ROWS // len(cuts)
+        wanted = max(per_snapshot, sampling.POPULATION_CUSTOMERS)
+        samples = self.smallest(_labelled_features, cuts, wanted)
+        snapshots = []
+        for cut in cuts:
+            frame = samples[cut]
+            population = fitting.population_at(frame, cut, business, self.seed)
+            frame = add_population_features(frame, population)
+            snapshots.append(sampling.sample(frame, per_snapshot, sampling.salt(cut, self.seed)))
+        current = self.smallest(_features, [cutoff], sampling.POPULATION_CUSTOMERS)[cutoff]
+        return fitting.assemble_model(
+            snapshots, current, cuts, cutoff, business, self.seed, holdout_intervals
+        )
+
+    def predictions(self, model: ClvModel, cutoff: pd.Timestamp, labels: bool) -> pd.DataFrame:
+        """One row per customer known at ``cutoff``, sorted by id: the prediction's parts, the
+        baselines' columns, the label (``labels``) and the partition it came from."""
+        label = f"scoring at {cutoff.date()}"
+        parts = self.each(_predict_part, label, model, cutoff, labels, self.first_day)
+        for index, part in enumerate(parts):
+            part["partition"] = index
+        return pd.concat(parts).sort_index()
+
+    def validation_window(self, cutoff, earlier: fitting.Scored | None):
+        """``calibration.validation_window``."""
+        start = features.add_months(cutoff, -features.HORIZON_MONTHS)
+        if earlier is not None:
+            model, table = earlier.model, earlier.table
+            predicted = table["predicted_clv_6m"].to_numpy() / model.total_correction
+            return calibration.ValidationWindow(
+                start,
+                model,
+                predicted,
+                table["p_purchase"].to_numpy(),
+                table["actual_6m"].to_numpy(),
+            )
+        try:
+            model = self.fit_model(start)
+        except cutoffs.TrainError:
+            return None
+        known = self.predictions(model, start, labels=True)
+        prediction = _prediction(known)
+        actual = known["actual_6m"].to_numpy()
+        return calibration.ValidationWindow(
+            start, model, prediction.clv, prediction.p_purchase, actual
+        )
+
+    def fit_and_score(
+        self, cutoff: pd.Timestamp, labels: bool, earlier: fitting.Scored | None = None
+    ) -> tuple[fitting.Scored, pd.DataFrame]:
+        """``train.fit_and_score``; returns the scored table's per-customer columns (sorted by
+        id, as the pandas engine's table) and the rows (id, partition, rank, decile, segment)."""
+        window = self.validation_window(cutoff, earlier)
+        validation = calibration.validation_correction(window, self.first_day, cutoff)
+        correction = validation["factor"] if validation and validation["applied"] else 1.0
+        calibrated = calibration.interval_model(window, correction)
+        model = self.fit_model(cutoff, holdout_intervals=calibrated is None)
+        model.validation, model.total_correction = validation, correction
+        known = self.predictions(model, cutoff, labels)
+        prediction = _prediction(known)
+        calibrated = calibrated or model.intervals
+        model.intervals = calibrated.with_edges(prediction.clv) if calibrated else None
+        table = train.score_table(model, known[BASELINE_COLUMNS], prediction)
+        if labels:
+            table["actual_6m"] = known["actual_6m"].to_numpy()
+        places = table[["customer_id", "rank", "decile", "segment"]].assign(
+            partition=known["partition"].to_numpy()
+        )
+        return fitting.Scored(model=model, table=table), places
+
+    def write_table(self, model, cutoff, labels, places, folder: Path) -> dict:
+        """Write the scored table by partition; returns the drift report and the feature
+        importance sample (the rows ``train.global_importance`` takes, in id order)."""
+        table = partitions.PartitionedTable(folder)
+        chosen = sampling.smallest(places["customer_id"], train.IMPORTANCE_ROWS, f"{self.seed}")
+        wanted = set(places["customer_id"].to_numpy()[chosen])
+        by_partition = dict(tuple(places.groupby("partition", sort=True)))
+        model_future = self.client.scatter(model, broadcast=True)
+        present = [i for i in range(len(self.days)) if i in by_partition]
+        ranks = self.client.scatter([by_partition[i] for i in present])
+        futures = [
+            self.client.submit(
+                _final_part, self.days[i], model_future, cutoff, labels, r, self.first_day
+            )
+            for i, r in zip(present, ranks)
+        ]
+        from distributed import as_completed
+
+        counts, sample, done = {}, [], 0
+        position = {f.key: i for i, f in enumerate(futures)}
+        for future, (part, part_counts) in as_completed(futures, with_results=True):
+            table.write(position[future.key], part)
+            sample.append(part[part["customer_id"].isin(wanted)])
+            for column, values in part_counts.items():
+                counts[column] = counts.get(column, 0) + values
+            done += 1
+            if done == len(futures) or done % max(1, len(futures) // 10) == 0:
+                self.report(f"  writing the scored table: {done}/{len(futures)} partitions")
+            future.release()
+        n = len(places)
+        shares = {c: v / max(n, 1) for c, v in counts.items()}
+        importance = pd.concat(sample).sort_values("customer_id", kind="stable")
+        return {
+            "table": table,
+            "drift": drift.report_shares(model.feature_bins, shares),
+            "importance": train.global_importance(model, importance, self.seed),
+        }
+
+
+def train_source(
+    source,
+    data_dir: str | Path,
+    columns: ColumnMap = ColumnMap(),
+    cutoff: str | None = None,
+    seed: int = 0,
+    *,
+    client,
+    database_url: str | None = None,
+    trained_by: str = "cli",
+    progress: pipeline.Progress | None = None,
+    report: Report | None = None,
+    npartitions: int | None = None,
+    skip_if_unchanged: bool = False,
+) -> dict | str:
+    """``pipeline.train_frame`` on the Dask engine, from a file, folder or glob of parts.
+
+    Returns the new version's metrics, or with ``skip_if_unchanged`` the current version's name
+    when it was trained on the same data the same way (nothing is trained then).
+    """
+    started = time.perf_counter()
+    production = cutoff is None
+    step = pipeline._Steps(progress, total=5 if production else 4)
+    run = Run(client, seed, report or log.info)
+    if client.dashboard_link:
+        run.report(f"Dask dashboard: {client.dashboard_link}")
+    step("reading and partitioning the log by customer")
+    summary, data_hash = run.load(source, columns, npartitions)
+    if skip_if_unchanged:
+        same = publishing.unchanged_fingerprint(Path(data_dir), data_hash, cutoff)
+        if same:
+            return same
+    score_cutoff, backtest_cutoff = cutoffs.run_cutoffs(run.first_day, run.last_day, cutoff)
+    if backtest_cutoff is None:
+        step.total -= 1
+        metrics_backtest = cutoffs.no_backtest(run.first_day, score_cutoff)
+        back = back_places = None
+    else:
+        step(f"backtest: training on the past, scoring at {backtest_cutoff.date()}")
+        back, back_places = run.fit_and_score(backtest_cutoff, labels=True)
+        metrics_backtest = backtest.judge(back, backtest_cutoff, run.first_day)
+    if production:
+        step(f"final model: training on all history, scoring at {score_cutoff.date()}")
+        final, places = run.fit_and_score(score_cutoff, labels=False, earlier=back)
+    else:
+        final, places = back, back_places
+
+    step("writing the scored table by partition, explaining the model")
+    model = final.model
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=data_dir, prefix=".dask-") as work:
+        written = run.write_table(model, score_cutoff, not production, places, Path(work) / "t")
+        document = pipeline.describe(model, production, summary, data_hash, Path(source).name)
+        document.update(
+            customers=len(final.table),
+            feature_importance=written["importance"],
+            backtest=metrics_backtest,
+            correction=calibration.correction_summary(model),
+            season=season.season_summary(model, run.first_day),
+            intervals=intervals.summary(model.intervals, final.table),
+            drift=written["drift"],
+            seed=seed,
+            trained_by=trained_by,
+            engine="dask",
+            partitions=len(run.days),
+        )
+        step("saving the version and its predictions")
+        document["seconds"] = round(time.perf_counter() - started, 2)
+        publishing.publish(Path(data_dir), written["table"], model, document, database_url)
+    step.done()
+    log.info("published version %s in %.1fs", document["version"], document["seconds"])
+    return document
+
+
+# -- tasks run on the workers (module-level functions: pickled by reference) -----------------
+
+
+def _big(value) -> bool:
+    return isinstance(value, ClvModel | pd.DataFrame)
+
+
+def _load_part(numbered: tuple[int, Path], columns: ColumnMap) -> pd.DataFrame:
+    return partitions.load_part(numbered[1], numbered[0], columns)
+
+
+def _days_meta(meta: pd.DataFrame) -> pd.DataFrame:
+    return features.daily(meta.drop(columns=partitions.ROW))
+
+
+def _partition_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """A partition's daily rows, its transactions first put back in the log's order."""
+    frame = frame.sort_values(partitions.ROW, kind="stable").drop(columns=partitions.ROW)
+    return features.daily(frame)
+
+
+def _part_summary(frame: pd.DataFrame) -> dict:
+    """A part's counts for the ingest report, and its rows' hashes by slice of hash values."""
+    rows = frame.drop(columns=partitions.ROW)
+    hashed = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    slices = hashed >> np.uint64(64 - int(math.log2(HASH_BUCKETS)))
+    return {
+        "stats": {
+            "rows": len(rows),
+            "returns": int((rows["amount"] < 0).sum()),
+            "zero_amount": int((rows["amount"] == 0).sum()),
+            "first": rows["date"].min(),
+            "last": rows["date"].max(),
+        },
+        "buckets": [hashed[slices == b] for b in range(HASH_BUCKETS)],
+    }
+
+
+def _bucket(summary: dict, bucket: int) -> np.ndarray:
+    return summary["buckets"][bucket]
+
+
+def _days_stats(days: pd.DataFrame) -> dict:
+    first = days.groupby("customer_id", observed=True)["date"].min()
+    return {"rows": len(days), "customers": len(first), "first_seen": first.value_counts()}
+
+
+def _bound(n: int, known: int, spare: float) -> int:
+    """A key bound below which about n + spare * sqrt(n) + 64 of ``known`` customers fall."""
+    if known <= n:
+        return 2**64 - 1
+    share = (n + spare * math.sqrt(n) + 64) / known
+    return 2**64 - 1 if share >= 1 else int(share * 2.0**64)
+
+
+def _below(days, rows, bounds: dict, salts: dict, log_start) -> dict:
+    """Per cutoff, a partition's ``rows`` of the customers whose key is at most the cutoff's bound
+    (only their days are read: a row depends on its customer's days alone)."""
+    ids, codes = days["customer_id"].cat.categories, days["customer_id"].cat.codes.to_numpy()
+    found = {}
+    for cut, bound in bounds.items():
+        below = sampling.keys(ids, salts[cut]) <= np.uint64(bound)
+        found[cut] = rows(days[below[codes]], cut, log_start)
+    return found
+
+
+def _features(days, cutoff, log_start):
+    return features.build_features(days, cutoff, log_start)
+
+
+def _labelled_features(days, cutoff, log_start):
+    frame = _features(days, cutoff, log_start)
+    frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"].to_numpy()
+    return frame
+
+
+def _design_rows(days, cutoff, log_start):
+    return customer_design(days, cutoff, log_start)
+
+
+def _predict_part(days, model: ClvModel, cutoff, labels: bool, log_start) -> pd.DataFrame:
+    current = _features(days, cutoff, log_start)
+    if current.empty:
+        return current[BASELINE_COLUMNS].assign(_p=[], _s=[], _c=[])
+    prediction = model.predict(current)
+    out = current[BASELINE_COLUMNS].copy()
+    out["_p"], out["_s"] = prediction.p_purchase, prediction.spend_if_purchase
+    out["_c"] = prediction.classical
+    if labels:
+        out["actual_6m"] = features.build_labels(days, current.index, cutoff)["actual_6m"]
+    return out
+
+
+def _prediction(known: pd.DataFrame) -> Prediction:
+    return Prediction(known["_p"].to_numpy(), known["_s"].to_numpy(), known["_c"].to_numpy())
+
+
+def _final_part(days, model: ClvModel, cutoff, labels: bool, places: pd.DataFrame, log_start):
+    """A partition's part of the version's table (``train.score_table`` with the global ranks)
+    and its drift counts."""
+    current = _features(days, cutoff, log_start)
+    table = train.score_table(model, current, model.predict(current))
+    if not np.array_equal(table["customer_id"].to_numpy(), places["customer_id"].to_numpy()):
+        raise RuntimeError("a partition's customers differ from its scored rows")
+    for column in ("rank", "decile", "segment"):
+        table[column] = places[column].to_numpy()
+    if labels:
+        table["actual_6m"] = features.build_labels(days, current.index, cutoff)[
+            "actual_6m"
+        ].to_numpy()
+    scored = add_population_features(table, model.population)
+    counts = {
+        c: drift.counts(scored[c], bins["edges"])
+        for c, bins in model.feature_bins.items()
+        if c in scored
+    }
+    return table, counts
+
+
+def train_cli(args, source, columns: ColumnMap, settings, progress) -> dict | str:
+    """``python -m portal train|retrain --engine dask``: the run on the cluster the options name;
+    the current version's name when ``retrain`` finds the data unchanged."""
+    with connect(args.scheduler, args.workers, args.worker_memory) as client:
+        return train_source(
+            source,
+            settings.data_dir,
+            columns,
+            args.cutoff,
+            args.seed,
+            client=client,
+            database_url=settings.database_url,
+            trained_by=args.trained_by,
+            progress=progress,
+            report=lambda line: print(line, file=sys.stderr, flush=True),
+            npartitions=args.partitions,
+            skip_if_unchanged=args.command == "retrain" and not args.force,
+        )
