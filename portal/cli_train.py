@@ -35,6 +35,10 @@ class Report:
         if self.steps and not self.json:
             print(f"progress {done}/{total} {message}", flush=True)
 
+    def say(self, line: str) -> None:
+        """A line of human text (the Dask engine's steps and dashboard link)."""
+        print(line, file=self._text, flush=True)
+
     def error(self, message: str) -> None:
         print(f"error: {message}", file=sys.stderr, flush=True)
         self._record("error", message=message)
@@ -98,7 +102,7 @@ def _train(args: argparse.Namespace, columns, settings: Settings, report: Report
         if args.engine == "dask":
             from portal.dask_engine import train_cli
 
-            document = train_cli(args, path, columns, settings, report.progress)
+            document = train_cli(args, path, columns, settings, report.progress, report.say)
         else:
             transactions = load_transactions(path, columns)
             retrain = args.command == "retrain" and not args.force

@@ -28,12 +28,9 @@ import functools
 import hashlib
 import logging
 import math
-import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +40,7 @@ from portal import (
     backtest,
     calibration,
     cutoffs,
+    dask_cluster,
     drift,
     features,
     fitting,
@@ -54,53 +52,16 @@ from portal import (
     season,
     train,
 )
-from portal.clock import customer_design, fit_design, sample_design
+from portal import dask_tasks as tasks
+from portal.clock import fit_design, sample_design
 from portal.ingest import ColumnMap, IngestReport
-from portal.model import ClvModel, Prediction, add_population_features
+from portal.model import ClvModel, add_population_features
 
 log = logging.getLogger(__name__)
 
 PARTITION_BYTES = 8 * 2**20  # input bytes per partition (at least 2 partitions per worker)
-HASH_BUCKETS = 16  # the fingerprint's sorted row hashes come to the client in this many slices
 SPARE = 8.0  # a bound keeps n + SPARE * sqrt(n) + 64 customers on average
-BASELINE_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
-BASELINE_COLUMNS += ["spend_6m", "spend_12m"]
 Report = Callable[[str], None]
-
-
-@contextmanager
-def connect(scheduler: str | None = None, workers: int | None = None, memory: str | None = None):
-    """A distributed Client: on the user's scheduler, or on a LocalCluster sized to this machine
-    (one single-threaded worker process per core, the memory divided between them), bound to
-    127.0.0.1 and closed on exit."""
-    from distributed import Client, LocalCluster
-
-    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)  # per-shuffle notices
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    import psutil
-
-    workers = workers or os.cpu_count() or 1
-    memory = memory or int(psutil.virtual_memory().total * 0.8 / workers)
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            memory_limit=memory,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
-
-
-def worker_memory(client) -> str:
-    """The workers' memory limits, for the record ("9.6 GB" each)."""
-    limits = {w["memory_limit"] for w in client.scheduler_info()["workers"].values()}
-    return ", ".join(f"{limit / 1e9:.1f} GB" for limit in sorted(limits))
 
 
 class Run:
@@ -127,7 +88,7 @@ class Run:
 
     def each(self, function, label: str, *args) -> list:
         """``function(days, *args)`` on every partition; the results in partition order."""
-        scattered = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
+        scattered = [self.client.scatter(a, broadcast=True) if tasks.big(a) else a for a in args]
         return self.gather([self.client.submit(function, d, *scattered) for d in self.days], label)
 
     # -- the log -----------------------------------------------------------------------------
@@ -142,21 +103,25 @@ class Run:
         meta = self.client.submit(partitions.load_part, parts[0], 0, columns).result().iloc[:0]
         with dask.config.set({"dataframe.convert-string": False}):  # keep ingest's dtypes
             frames = dd.from_map(
-                functools.partial(_load_part, columns=columns), list(enumerate(parts)), meta=meta
+                functools.partial(tasks.load_part, columns=columns),
+                list(enumerate(parts)),
+                meta=meta,
             )
         threads = sum(self.client.nthreads().values())
         size = sum(p.stat().st_size for p in parts)
         npartitions = npartitions or max(2 * threads, math.ceil(size / PARTITION_BYTES))
         with dask.config.set({"dataframe.convert-string": False}):
             shuffled = frames.shuffle(on="customer_id", npartitions=npartitions)
-            days = shuffled.map_partitions(_partition_days, meta=_days_meta(meta)).to_delayed()
-        summaries = [delayed(_part_summary)(f) for f in frames.to_delayed()]
+            days = shuffled.map_partitions(
+                tasks.partition_days, meta=tasks.days_meta(meta)
+            ).to_delayed()
+        summaries = [delayed(tasks.part_summary)(f) for f in frames.to_delayed()]
         futures = self.client.compute(days + summaries)
         self.report(f"reading {len(parts)} part(s) into {npartitions} customer partitions")
         self.gather(futures[: len(days)], "partitioned")
         summary_futures = futures[len(days) :]
         stats = self.gather(
-            [self.client.submit(_days_stats, d) for d in futures[: len(days)]], "indexed"
+            [self.client.submit(tasks.days_stats, d) for d in futures[: len(days)]], "indexed"
         )
         self.days = [d for d, s in zip(futures[: len(days)], stats) if s["rows"]]
         self.first_seen = pd.concat([s["first_seen"] for s in stats]).groupby(level=0).sum()
@@ -189,9 +154,9 @@ class Run:
         """``ingest.fingerprint``: SHA-256 of every row's hash in sorted order, sorted slice by
         slice (the slices are ranges of hash values, so their concatenation is sorted)."""
         digest = hashlib.sha256()
-        for bucket in range(HASH_BUCKETS):
+        for bucket in range(tasks.HASH_BUCKETS):
             pieces = self.client.gather(
-                [self.client.submit(_bucket, f, bucket) for f in summary_futures]
+                [self.client.submit(tasks.bucket, f, bucket) for f in summary_futures]
             )
             digest.update(np.sort(np.concatenate(pieces)).tobytes())
         return digest.hexdigest()[:16]
@@ -209,10 +174,10 @@ class Run:
         chosen: dict = {}
         pending = list(cutoffs)
         while pending:
-            bounds = {c: _bound(n, self.known(c), spare) for c in pending}
+            bounds = {c: tasks.bound(n, self.known(c), spare) for c in pending}
             salts = {c: prefix + sampling.salt(c, self.seed) for c in pending}
             label = f"sampling {len(pending)} cutoff(s)"
-            found = self.each(_below, label, rows, bounds, salts, self.first_day)
+            found = self.each(tasks.below, label, rows, bounds, salts, self.first_day)
             for cut in list(pending):
                 frame = pd.concat([f[cut] for f in found])
                 total = self.known(cut)
@@ -228,7 +193,7 @@ class Run:
         """``clock.fit`` on the same customers."""
         from portal.clock import MAX_FIT_CUSTOMERS
 
-        design = self.smallest(_design_rows, [cutoff], MAX_FIT_CUSTOMERS, "clock:")[cutoff]
+        design = self.smallest(tasks.design_rows, [cutoff], MAX_FIT_CUSTOMERS, "clock:")[cutoff]
         return fit_design(sample_design(design, cutoff, self.seed), self.first_day, cutoff)
 
     def fit_model(self, cutoff: pd.Timestamp, holdout_intervals: bool = False) -> ClvModel:
@@ -239,14 +204,16 @@ class Run:
         self.report(f"building {len(cuts)} training snapshots {cuts[0].date()}..{cuts[-1].date()}")
         per_snapshot = fitting.MAX_TRAINING_ROWS // len(cuts)
         wanted = max(per_snapshot, sampling.POPULATION_CUSTOMERS)
-        samples = self.smallest(_labelled_features, cuts, wanted)
+        samples = self.smallest(tasks.labelled_features, cuts, wanted)
         snapshots = []
         for cut in cuts:
             frame = samples[cut]
             population = fitting.population_at(frame, cut, business, self.seed)
             frame = add_population_features(frame, population)
             snapshots.append(sampling.sample(frame, per_snapshot, sampling.salt(cut, self.seed)))
-        current = self.smallest(_features, [cutoff], sampling.POPULATION_CUSTOMERS)[cutoff]
+        current = self.smallest(tasks.customer_features, [cutoff], sampling.POPULATION_CUSTOMERS)[
+            cutoff
+        ]
         return fitting.assemble_model(
             snapshots, current, cuts, cutoff, business, self.seed, holdout_intervals
         )
@@ -255,7 +222,7 @@ class Run:
         """One row per customer known at ``cutoff``, sorted by id: the prediction's parts, the
         baselines' columns, the label (``labels``) and the partition it came from."""
         label = f"scoring at {cutoff.date()}"
-        parts = self.each(_predict_part, label, model, cutoff, labels, self.first_day)
+        parts = self.each(tasks.predict_part, label, model, cutoff, labels, self.first_day)
         for index, part in enumerate(parts):
             part["partition"] = index
         return pd.concat(parts).sort_index()
@@ -278,7 +245,7 @@ class Run:
         except cutoffs.TrainError:
             return None
         known = self.predictions(model, start, labels=True)
-        prediction = _prediction(known)
+        prediction = tasks.prediction(known)
         actual = known["actual_6m"].to_numpy()
         return calibration.ValidationWindow(
             start, model, prediction.clv, prediction.p_purchase, actual
@@ -296,10 +263,10 @@ class Run:
         model = self.fit_model(cutoff, holdout_intervals=calibrated is None)
         model.validation, model.total_correction = validation, correction
         known = self.predictions(model, cutoff, labels)
-        prediction = _prediction(known)
+        prediction = tasks.prediction(known)
         calibrated = calibrated or model.intervals
         model.intervals = calibrated.with_edges(prediction.clv) if calibrated else None
-        table = train.score_table(model, known[BASELINE_COLUMNS], prediction)
+        table = train.score_table(model, known[tasks.BASELINE_COLUMNS], prediction)
         if labels:
             table["actual_6m"] = known["actual_6m"].to_numpy()
         places = table[["customer_id", "rank", "decile", "segment"]].assign(
@@ -316,10 +283,10 @@ class Run:
         by_partition = dict(tuple(places.groupby("partition", sort=True)))
         model_future = self.client.scatter(model, broadcast=True)
         present = [i for i in range(len(self.days)) if i in by_partition]
-        ranks = self.client.scatter([by_partition[i] for i in present])
+        ranks = [by_partition[i] for i in present]  # in the tasks: they survive a lost worker
         futures = [
             self.client.submit(
-                _final_part, self.days[i], model_future, cutoff, labels, r, self.first_day
+                tasks.final_part, self.days[i], model_future, cutoff, labels, r, self.first_day
             )
             for i, r in zip(present, ranks)
         ]
@@ -420,129 +387,10 @@ def train_source(
     return document
 
 
-# -- tasks run on the workers (module-level functions: pickled by reference) -----------------
-
-
-def _big(value) -> bool:
-    return isinstance(value, ClvModel | pd.DataFrame)
-
-
-def _load_part(numbered: tuple[int, Path], columns: ColumnMap) -> pd.DataFrame:
-    return partitions.load_part(numbered[1], numbered[0], columns)
-
-
-def _days_meta(meta: pd.DataFrame) -> pd.DataFrame:
-    return features.daily(meta.drop(columns=partitions.ROW))
-
-
-def _partition_days(frame: pd.DataFrame) -> pd.DataFrame:
-    """A partition's daily rows, its transactions first put back in the log's order."""
-    frame = frame.sort_values(partitions.ROW, kind="stable").drop(columns=partitions.ROW)
-    return features.daily(frame)
-
-
-def _part_summary(frame: pd.DataFrame) -> dict:
-    """A part's counts for the ingest report, and its rows' hashes by slice of hash values."""
-    rows = frame.drop(columns=partitions.ROW)
-    hashed = pd.util.hash_pandas_object(rows, index=False).to_numpy()
-    slices = hashed >> np.uint64(64 - int(math.log2(HASH_BUCKETS)))
-    return {
-        "stats": {
-            "rows": len(rows),
-            "returns": int((rows["amount"] < 0).sum()),
-            "zero_amount": int((rows["amount"] == 0).sum()),
-            "first": rows["date"].min(),
-            "last": rows["date"].max(),
-        },
-        "buckets": [hashed[slices == b] for b in range(HASH_BUCKETS)],
-    }
-
-
-def _bucket(summary: dict, bucket: int) -> np.ndarray:
-    return summary["buckets"][bucket]
-
-
-def _days_stats(days: pd.DataFrame) -> dict:
-    first = days.groupby("customer_id", observed=True)["date"].min()
-    return {"rows": len(days), "customers": len(first), "first_seen": first.value_counts()}
-
-
-def _bound(n: int, known: int, spare: float) -> int:
-    """A key bound below which about n + spare * sqrt(n) + 64 of ``known`` customers fall."""
-    if known <= n:
-        return 2**64 - 1
-    share = (n + spare * math.sqrt(n) + 64) / known
-    return 2**64 - 1 if share >= 1 else int(share * 2.0**64)
-
-
-def _below(days, rows, bounds: dict, salts: dict, log_start) -> dict:
-    """Per cutoff, a partition's ``rows`` of the customers whose key is at most the cutoff's bound
-    (only their days are read: a row depends on its customer's days alone)."""
-    ids, codes = days["customer_id"].cat.categories, days["customer_id"].cat.codes.to_numpy()
-    found = {}
-    for cut, bound in bounds.items():
-        below = sampling.keys(ids, salts[cut]) <= np.uint64(bound)
-        found[cut] = rows(days[below[codes]], cut, log_start)
-    return found
-
-
-def _features(days, cutoff, log_start):
-    return features.build_features(days, cutoff, log_start)
-
-
-def _labelled_features(days, cutoff, log_start):
-    frame = _features(days, cutoff, log_start)
-    frame["actual_6m"] = features.build_labels(days, frame.index, cutoff)["actual_6m"].to_numpy()
-    return frame
-
-
-def _design_rows(days, cutoff, log_start):
-    return customer_design(days, cutoff, log_start)
-
-
-def _predict_part(days, model: ClvModel, cutoff, labels: bool, log_start) -> pd.DataFrame:
-    current = _features(days, cutoff, log_start)
-    if current.empty:
-        return current[BASELINE_COLUMNS].assign(_p=[], _s=[], _c=[])
-    prediction = model.predict(current)
-    out = current[BASELINE_COLUMNS].copy()
-    out["_p"], out["_s"] = prediction.p_purchase, prediction.spend_if_purchase
-    out["_c"] = prediction.classical
-    if labels:
-        out["actual_6m"] = features.build_labels(days, current.index, cutoff)["actual_6m"]
-    return out
-
-
-def _prediction(known: pd.DataFrame) -> Prediction:
-    return Prediction(known["_p"].to_numpy(), known["_s"].to_numpy(), known["_c"].to_numpy())
-
-
-def _final_part(days, model: ClvModel, cutoff, labels: bool, places: pd.DataFrame, log_start):
-    """A partition's part of the version's table (``train.score_table`` with the global ranks)
-    and its drift counts."""
-    current = _features(days, cutoff, log_start)
-    table = train.score_table(model, current, model.predict(current))
-    if not np.array_equal(table["customer_id"].to_numpy(), places["customer_id"].to_numpy()):
-        raise RuntimeError("a partition's customers differ from its scored rows")
-    for column in ("rank", "decile", "segment"):
-        table[column] = places[column].to_numpy()
-    if labels:
-        table["actual_6m"] = features.build_labels(days, current.index, cutoff)[
-            "actual_6m"
-        ].to_numpy()
-    scored = add_population_features(table, model.population)
-    counts = {
-        c: drift.counts(scored[c], bins["edges"])
-        for c, bins in model.feature_bins.items()
-        if c in scored
-    }
-    return table, counts
-
-
-def train_cli(args, source, columns: ColumnMap, settings, progress) -> dict | str:
+def train_cli(args, source, columns: ColumnMap, settings, progress, say: Report) -> dict | str:
     """``python -m portal train|retrain --engine dask``: the run on the cluster the options name;
     the current version's name when ``retrain`` finds the data unchanged."""
-    with connect(args.scheduler, args.workers, args.worker_memory) as client:
+    with dask_cluster.connect(args.scheduler, args.workers, args.worker_memory) as client:
         return train_source(
             source,
             settings.data_dir,
@@ -553,7 +401,7 @@ def train_cli(args, source, columns: ColumnMap, settings, progress) -> dict | st
             database_url=settings.database_url,
             trained_by=args.trained_by,
             progress=progress,
-            report=lambda line: print(line, file=sys.stderr, flush=True),
+            report=say,
             npartitions=args.partitions,
             skip_if_unchanged=args.command == "retrain" and not args.force,
         )

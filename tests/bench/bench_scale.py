@@ -33,13 +33,13 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "rows": doc["data"]["
 DASK_CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r})
-from portal import dask_engine
+from portal import dask_cluster, dask_engine
 from portal.ingest import ColumnMap
 if __name__ == "__main__":
     start = time.perf_counter()
-    with dask_engine.connect() as client:
+    with dask_cluster.connect() as client:
         workers = client.nthreads()
-        print("workers", workers, "memory limit per worker", dask_engine.worker_memory(client),
+        print("workers", workers, "memory limit per worker", dask_cluster.worker_memory(client),
               flush=True)
         doc = dask_engine.train_source({path!r}, {out!r}, ColumnMap(), {cutoff!r}, 0,
                                        client=client, report=lambda line: print(

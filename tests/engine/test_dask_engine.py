@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal import dask_engine, db, train
+from portal import dask_cluster, dask_engine, db, pipeline
 from portal.__main__ import main
+from portal.artifacts import METRICS, PREPARED
 from portal.config import CDNOW_CUTOFF, Settings
 from portal.ingest import ColumnMap
 from portal.intervals import COLUMNS as INTERVAL_COLUMNS
@@ -28,18 +29,18 @@ CLOSE = dict(rel=0, abs=1e-9)  # pytest.approx's
 @pytest.fixture(scope="module")
 def client():
     """A LocalCluster bound to 127.0.0.1 with a memory limit per worker, closed after the tests."""
-    with dask_engine.connect(workers=2, memory="1500MiB") as client:
+    with dask_cluster.connect(workers=2, memory="1500MiB") as client:
         yield client
 
 
 def scored(data_dir) -> pd.DataFrame:
     """The current version's table, in customer order (the Dask engine writes it by partition)."""
-    table = pd.read_parquet(data_dir / "final" / train.PREPARED)
+    table = pd.read_parquet(data_dir / "final" / PREPARED)
     return table.sort_values("customer_id", ignore_index=True)
 
 
 def metrics(data_dir) -> dict:
-    return json.loads((data_dir / "final" / train.METRICS).read_text())
+    return json.loads((data_dir / "final" / METRICS).read_text())
 
 
 def assert_same_version(pandas_dir, dask_dir) -> None:
@@ -79,7 +80,7 @@ def test_cdnow_cli_same_as_pandas_served_and_recorded(
     assert "partitions" in printed and "published" in printed
     assert_same_version(data_dir, tmp_path)
 
-    parts = sorted((tmp_path / "final" / train.PREPARED).glob("part-*.parquet"))
+    parts = sorted((tmp_path / "final" / PREPARED).glob("part-*.parquet"))
     assert len(parts) == 4  # 2 per worker thread
     recorded = db.list_versions(Settings(data_dir=tmp_path).database_url)
     assert [v["customers"] for v in recorded] == [23_570]
@@ -104,7 +105,7 @@ def test_synthetic_same_as_pandas_with_a_worker_killed_while_scoring(client, tmp
     """20,000 SYNTHETIC customers: a worker killed (SIGKILL) while the scored table is written
     is restarted by its nanny, its partitions recomputed, and the version is the pandas one."""
     log = write_synthetic(20_000, 0, tmp_path / "synthetic.parquet")
-    train.run(log, tmp_path / "pandas", ColumnMap(), SYNTH_CUTOFF, seed=0)
+    pipeline.run(log, tmp_path / "pandas", ColumnMap(), SYNTH_CUTOFF, seed=0)
     killed = []
 
     def kill_a_worker(line: str) -> None:

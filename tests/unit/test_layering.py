@@ -48,12 +48,20 @@ LAYERS = {
         "gunicorn_worker",
         "__init__",
     },
-    "entry points": {"pipeline", "startup", "cli_train", "__main__", "dask_engine"},
+    "entry points": {
+        "pipeline",
+        "startup",
+        "cli_train",
+        "__main__",
+        "dask_engine",
+        "dask_tasks",
+        "dask_cluster",
+    },
 }
 BASE = {"extensions", "ids", "analytics", "records", "sampling"}  # cache, ids, pure metrics and
 # samples, run records
 PURE = {"analytics", "figures"}  # import nothing from portal
-TRAINING = LAYERS["train"] | {"pipeline", "dask_engine"}
+TRAINING = LAYERS["train"] | {"pipeline", "dask_engine", "dask_tasks"}
 ALLOWED_TO_TRAIN = TRAINING | {"cli_train"}
 
 
