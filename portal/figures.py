@@ -123,13 +123,13 @@ def make_lift_figure(deciles: list[dict]) -> go.Figure:
     return fig
 
 
-def make_calibration_figure(deciles: list[dict]) -> go.Figure:
-    """Mean predicted vs mean actual 6-month spend per decile."""
-    fig = _base(
-        "Calibration: predicted vs actual mean spend per decile",
-        "Decile (1 = highest predicted CLV)",
-        "Mean 6-month spend ($)",
-    )
+def make_calibration_figure(
+    deciles: list[dict],
+    title: str = "Calibration: predicted vs actual mean spend per decile",
+    actual_name: str = "Actual",
+) -> go.Figure:
+    """Mean predicted vs mean actual 6-month spend per decile (no actual bars without actuals)."""
+    fig = _base(title, "Decile (1 = highest predicted CLV)", "Mean 6-month spend ($)")
     x = [d["decile"] for d in deciles]
     fig.add_bar(
         x=x,
@@ -142,9 +142,9 @@ def make_calibration_figure(deciles: list[dict]) -> go.Figure:
         fig.add_bar(
             x=x,
             y=[d["mean_actual"] for d in deciles],
-            name="Actual",
+            name=actual_name,
             marker_color=COLORS["actual"],
-            hovertemplate="Decile %{x}: actual $%{y:,.2f}<extra></extra>",
+            hovertemplate=f"Decile %{{x}}: {actual_name.lower()} $%{{y:,.2f}}<extra></extra>",
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickmode="linear", dtick=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from portal.figures import COLORS, _base
+from portal.figures import COLORS, _base, make_calibration_figure
 
 
 def _judged(versions: list[dict]) -> list[dict]:
@@ -77,17 +77,4 @@ def make_quality_figure(versions: list[dict]) -> go.Figure:
 
 def make_decile_figure(deciles: list[dict], version: str) -> go.Figure:
     """Mean predicted (pro-rated) vs mean realised spend by decile of one version."""
-    fig = _base(f"Deciles of {version}", "Decile (1 = highest predicted)", "Mean spend ($)")
-    x = [d["decile"] for d in deciles]
-    fig.add_bar(
-        x=x,
-        y=[d["mean_predicted"] for d in deciles],
-        name="Predicted",
-        marker_color=COLORS["model"],
-    )
-    fig.add_bar(
-        x=x, y=[d["mean_actual"] for d in deciles], name="Realised", marker_color=COLORS["actual"]
-    )
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(dtick=1)
-    return fig
+    return make_calibration_figure(deciles, f"Deciles of {version}", actual_name="Realised")
