@@ -1,5 +1,6 @@
-"""One loaded version (``Artifacts``): its scored table in rank order, model and metrics, with the
-indexes the read side's queries need (sort orders, segment masks, id look-ups), built once.
+"""One loaded version (``Artifacts``): its scored table in rank order, model and metrics, over the
+version's memory-mapped serving files (``portal.serving_files``): sort orders, segment and group
+codes and the customer-id index come from those files, so a worker builds nothing per version.
 
 ``portal.store`` loads it from the current version's folder and caches the queries over it.
 """
@@ -13,21 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from portal import campaign, marketing
 from portal.model import ClvModel
-
-SORTABLE = {
-    "rank",
-    "customer_id",
-    "predicted_clv_6m",
-    "p_purchase",
-    "decile",
-    "frequency",
-    "recency_days",
-    "monetary_total",
-    "spend_6m",
-    "actual_6m",
-}
+from portal.serving_files import SORTABLE, Mapped
 
 
 class UnknownCustomer(KeyError):
@@ -40,13 +28,23 @@ class Artifacts:
 
     version: str
     folder: Path
-    table: pd.DataFrame
+    files: Mapped
     model: ClvModel
     metrics: dict
 
     def __repr__(self) -> str:
         """Version folder and name: flask-caching keys memoized calls by their arguments' repr."""
         return f"Artifacts({str(self.folder)!r}, {self.version!r})"
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The scored table in rank order (a view of the mapped file)."""
+        return self.files.table
+
+    @property
+    def marketing(self) -> pd.DataFrame:
+        """The marketer fields of every customer (``portal.marketing``), in rank order."""
+        return self.files.marketing
 
     @property
     def n(self) -> int:
@@ -61,12 +59,7 @@ class Artifacts:
     @property
     def sortable(self) -> set[str]:
         """The columns a page of this version can be sorted by (actual_6m only in a backtest)."""
-        return SORTABLE if self.has_actuals else SORTABLE - {"actual_6m"}
-
-    @cached_property
-    def ids(self) -> np.ndarray:
-        """Customer ids in rank order (strings)."""
-        return self.table["customer_id"].to_numpy(dtype=object)
+        return {column for column in SORTABLE if column in self.table}
 
     @cached_property
     def predicted(self) -> np.ndarray:
@@ -79,93 +72,48 @@ class Artifacts:
         return self.table["actual_6m"].to_numpy(dtype=float) if self.has_actuals else None
 
     @cached_property
-    def positions(self) -> pd.Index:
-        """Index for id -> row lookups."""
-        return pd.Index(self.ids)
-
-    @cached_property
-    def unpadded(self) -> dict[str, int]:
-        """Digit ids without leading zeros -> row, so '1' finds '00001'."""
-        stripped = pd.Series(self.ids).str.lstrip("0")
-        unique = ~stripped.duplicated(keep=False)
-        return dict(zip(stripped[unique], np.flatnonzero(unique.to_numpy())))
-
-    @cached_property
     def ranked(self) -> np.ndarray:
         """Positions in rank order: the table is stored that way (ranked at training time)."""
         return np.arange(self.n)
 
-    @cached_property
-    def _orders(self) -> dict:
-        return {
-            ("rank", False): self.ranked,
-            ("predicted_clv_6m", True): self.ranked,
-            ("contact", "predicted_clv"): self.ranked,  # ranked at training time the same way
-        }
-
     def order(self, column: str, descending: bool) -> np.ndarray:
-        """Row positions sorted by ``column`` (stable: ties stay in rank order), cached."""
-        key = (column, descending)
-        if key not in self._orders:
-            values = self.table[column].to_numpy()
-            if np.issubdtype(values.dtype, np.number):
-                order = np.argsort(-values if descending else values, kind="stable")
-            else:
-                order = np.argsort(values.astype(str), kind="stable")
-                order = order[::-1] if descending else order
-            self._orders[key] = order
-        return self._orders[key]
-
-    @cached_property
-    def _segment_masks(self) -> dict:
-        segments = self.table["segment"].to_numpy()
-        return {name: segments == name for name in np.unique(segments)}
+        """Row positions sorted by ``column`` (stable: ties stay in rank order)."""
+        direction = "desc" if descending else "asc"
+        if (column, direction) in (("rank", "asc"), ("predicted_clv_6m", "desc")):
+            return self.ranked
+        return self.files.arrays[f"order.{column}.{direction}"]
 
     def segment_mask(self, segment: str) -> np.ndarray:
         """Rows of one segment (all False for an unknown name)."""
-        return self._segment_masks.get(segment, np.zeros(self.n, dtype=bool))
+        return self._code_mask("segment_codes", self.files.segments, segment)
 
-    @cached_property
-    def _ids_sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.ids.astype(str), kind="stable")
-        return order, self.ids.astype(str)[order]
+    def group_mask(self, group: str) -> np.ndarray:
+        """Rows of one named group (``portal.marketing.GROUPS``; all False for an unknown name)."""
+        return self._code_mask("group_codes", self.files.groups, group)
+
+    def _code_mask(self, codes: str, names: list[str], name: str) -> np.ndarray:
+        if name not in names:
+            return np.zeros(self.n, dtype=bool)
+        return self.files.arrays[codes] == names.index(name)
 
     def prefix_mask(self, prefix: str) -> np.ndarray:
-        """Rows whose customer id starts with ``prefix`` (binary search on sorted ids)."""
-        order, sorted_ids = self._ids_sorted
-        low = np.searchsorted(sorted_ids, prefix, side="left")
-        high = np.searchsorted(sorted_ids, prefix + "\U0010ffff", side="left")
+        """Rows whose customer id starts with ``prefix``."""
         mask = np.zeros(self.n, dtype=bool)
-        mask[order[low:high]] = True
+        mask[self.files.prefix_rows(prefix)] = True
         return mask
 
-    @cached_property
-    def marketing(self) -> pd.DataFrame:
-        """The marketer fields of every customer (``portal.marketing``), in rank order."""
-        return marketing.customer_fields(self.table, self.model.population)
-
-    @cached_property
-    def id_rank(self) -> np.ndarray:
-        """Each row's place in customer-id order: an integer tie-break, cheaper than the ids."""
-        order, _ = self._ids_sorted
-        rank = np.empty(self.n, dtype=np.int64)
-        rank[order] = np.arange(self.n)
-        return rank
-
     def contact_order(self, rank_by: str) -> np.ndarray:
-        """Positions in a campaign's contact order (``campaign.RANK_BY``), cached."""
-        key = ("contact", rank_by)
-        if key not in self._orders:
-            column = campaign.RANK_BY[rank_by]
-            source = self.marketing if column in self.marketing else self.table
-            self._orders[key] = campaign.ranked(source[column].to_numpy(dtype=float), self.id_rank)
-        return self._orders[key]
+        """Positions in a campaign's contact order (``campaign.RANK_BY``)."""
+        return self.files.arrays[f"contact.{rank_by}"]
+
+    def position(self, customer_id: str) -> int:
+        """Row of one customer ('1' finds '00001'); raises UnknownCustomer."""
+        key = str(customer_id).strip()
+        row = self.files.find(key)
+        if row is None:
+            raise UnknownCustomer(key)
+        return row
 
     def row(self, customer_id: str) -> pd.Series:
         """The scored row of one customer; raises UnknownCustomer."""
-        key = str(customer_id).strip()
-        if key in self.positions:
-            return self.table.iloc[self.positions.get_loc(key)]
-        if key.isdigit() and key.lstrip("0") in self.unpadded:
-            return self.table.iloc[self.unpadded[key.lstrip("0")]]
-        raise UnknownCustomer(key)
+        return self.table.iloc[self.position(customer_id)]

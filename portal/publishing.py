@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal import db, registry
+from portal import db, registry, serving_files
 from portal.artifacts import METRICS, PREPARED, write_artifacts
 from portal.config import Settings
 from portal.ingest import fingerprint
@@ -25,7 +25,8 @@ def publish(
     document: dict,
     database_url: str | None = None,
 ) -> None:
-    """Write a version into the registry, record it in the database, then make it current.
+    """Write a version (and its serving files) into the registry, record it in the database,
+    then make it current.
 
     A failure (or a kill) before the pointer switch leaves the current version serving; a
     version whose database record failed is removed again. ``model`` (a ``ClvModel``) and
@@ -41,6 +42,7 @@ def publish(
         staging = registry.staging_dir(data_dir)
         try:
             write_artifacts(staging, table, model, document)
+            serving_files.build(staging)
             folder = registry.place(data_dir, staging, version)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -20,8 +20,8 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from portal import analytics, campaign, explain, intervals, marketing
-from portal.artifacts import METRICS, MODEL, PREPARED
+from portal import analytics, campaign, explain, intervals, marketing, serving_files
+from portal.artifacts import METRICS, MODEL
 from portal.extensions import cache
 from portal.loaded import Artifacts as Artifacts
 from portal.loaded import UnknownCustomer as UnknownCustomer
@@ -90,21 +90,19 @@ class ArtifactStore:
     def _load(self, folder: Path) -> Artifacts:
         try:
             metrics = json.loads((folder / METRICS).read_text())
-            table = pd.read_parquet(folder / PREPARED)
+            serving_files.ensure(folder)
+            files = serving_files.open_files(folder)
             model = joblib.load(folder / MODEL)
         except Exception as exc:  # any unreadable artifact means "not ready", never a 500
             raise ArtifactsMissing(f"artifacts in {folder} are unreadable: {exc}") from exc
         missing = [name for name in METRICS_FIELDS if name not in metrics]
         if missing:
             raise ArtifactsMissing(f"{folder / METRICS} lacks {', '.join(missing)}")
-        table = table.sort_values("rank", kind="stable").reset_index(drop=True)
-        table["customer_id"] = table["customer_id"].astype(str)
-        for column in intervals.COLUMNS:  # versions from before intervals: null columns
-            if column not in table or model.intervals is None:
-                table[column] = np.nan
-        log.info("loaded artifacts version %s (%d customers)", metrics.get("version"), len(table))
+        log.info(
+            "loaded artifacts version %s (%d customers)", metrics.get("version"), len(files.table)
+        )
         return Artifacts(
-            version=metrics["version"], folder=folder, table=table, model=model, metrics=metrics
+            version=metrics["version"], folder=folder, files=files, model=model, metrics=metrics
         )
 
 
@@ -130,7 +128,7 @@ def gain_curve(art: Artifacts, points: int) -> dict:
     result: dict = {"version": art.version, "points": points}
     if not art.has_actuals:
         return {**result, "has_actuals": False}
-    model_curve = analytics.gain_curve(art.actual, art.predicted, art.ids, order=art.ranked)
+    model_curve = analytics.gain_curve(art.actual, art.predicted, None, order=art.ranked)
     oracle = analytics.oracle_curve(art.actual)
     x, g = analytics.sample_curve(model_curve, points)
     _, o = analytics.sample_curve(oracle, points)
@@ -149,7 +147,7 @@ def gain_curve(art: Artifacts, points: int) -> dict:
 @cache.memoize()
 def decile_lift(art: Artifacts) -> dict:
     """The ten deciles of portal/METRICS.md for one version."""
-    rows = analytics.decile_table(art.predicted, art.ids, art.actual, order=art.ranked)
+    rows = analytics.decile_table(art.predicted, None, art.actual, order=art.ranked)
     result = {
         "version": art.version,
         "has_actuals": art.has_actuals,
@@ -165,7 +163,7 @@ def decile_lift(art: Artifacts) -> dict:
 def elite(art: Artifacts, top_pct: float) -> dict:
     """Elite summary for one version (customers are paged separately)."""
     summary, chosen = analytics.elite_summary(
-        art.predicted, art.ids, top_pct, art.actual, order=art.ranked
+        art.predicted, None, top_pct, art.actual, order=art.ranked
     )
     return {"version": art.version, **summary.__dict__, **revenue_range(art, chosen)}
 
@@ -207,7 +205,7 @@ def table_page(
         if query:
             mask &= art.prefix_mask(query.strip())
         if group:
-            mask &= art.marketing["group"].to_numpy() == group
+            mask &= art.group_mask(group)
         selected = selected[mask[selected]]
     page = art.table.iloc[selected[offset : offset + limit]]
     return page, len(selected)
@@ -237,7 +235,7 @@ def marketer_fields(art: Artifacts, position: int) -> dict:
     return {
         **{k: float(v) if np.isfinite(v) else None for k, v in values.items()},
         "next_order_date": None if pd.isna(date) else date.strftime("%Y-%m-%d"),
-        "group": fields["group"],
+        "group": fields["group"] if isinstance(fields["group"], str) else None,
     }
 
 

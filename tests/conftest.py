@@ -9,7 +9,8 @@ import dash._pages
 import pandas as pd
 import pytest
 
-from portal import create_app
+from portal import create_app, store
+from portal.artifacts import write_artifacts
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.ingest import CDNOW_COLUMNS, load_transactions
 from portal.pipeline import run, train_frame
@@ -76,6 +77,13 @@ def monitored_data_dir(short_data_dir, tmp_path_factory) -> Path:
         root, Settings(data_dir=root).database_url, features.daily(log), fingerprint(log)
     )
     return root
+
+
+def served_version(folder: Path, version: str, table: pd.DataFrame, model, metrics: dict):
+    """A version written to ``folder`` from a table in memory, loaded as the read side serves it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_artifacts(folder, table, model, {**metrics, "version": version})
+    return store.ArtifactStore(folder).current()
 
 
 @pytest.fixture

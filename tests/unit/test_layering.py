@@ -24,7 +24,7 @@ LAYERS = {
     "features": {"features", "season", "cutoffs", "clock", "bgnbd", "gammagamma"},
     "model": {"model", "classical", "intervals", "explain", "drift"},
     "train": {"fitting", "calibration", "backtest", "train"},
-    "registry/db": {"registry", "db", "artifacts", "publishing"},
+    "registry/db": {"registry", "db", "artifacts"},
     "store": {
         "loaded",
         "store",
@@ -34,7 +34,9 @@ LAYERS = {
         "realised",
         "monitoring",
         "validation",
+        "serving_files",
     },
+    "publish": {"publishing"},
     "figures": {"figures", "customer_figures", "monitoring_figures", "export"},
     "web": {
         "api",

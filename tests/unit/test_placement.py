@@ -9,6 +9,7 @@ from portal import analytics, scoring, store
 from portal.features import MAY_BE_MISSING
 from portal.loaded import Artifacts
 from portal.train import score_table
+from tests.conftest import served_version
 
 CDNOW_CUSTOMERS = 23_570
 
@@ -19,19 +20,19 @@ def cdnow(data_dir) -> Artifacts:
     return store.store_for(data_dir / "final").current()
 
 
-def population_of(art: Artifacts, n: int, seed: int) -> Artifacts:
+def population_of(art: Artifacts, n: int, seed: int, folder) -> Artifacts:
     """n of the version's customers, scored as a population of their own by training's scoring."""
     chosen = art.table.sample(n, random_state=seed).set_index("customer_id")
     current = chosen[art.model.raw_features]
     table = score_table(art.model, current, art.model.predict(current))
     table = table.sort_values("rank").reset_index(drop=True)
-    return Artifacts(f"{art.version}-{n}", art.folder, table, art.model, art.metrics)
+    return served_version(folder, f"{art.version}-{n}", table, art.model, art.metrics)
 
 
 @pytest.fixture(params=[1_005, CDNOW_CUSTOMERS])
-def population(request, cdnow) -> Artifacts:
+def population(request, cdnow, tmp_path) -> Artifacts:
     n = request.param
-    art = cdnow if n == CDNOW_CUSTOMERS else population_of(cdnow, n, seed=0)
+    art = cdnow if n == CDNOW_CUSTOMERS else population_of(cdnow, n, 0, tmp_path / "version")
     assert art.n == n  # 1,005: deciles of unequal sizes (101 x 5, then 100 x 5)
     return art
 

@@ -9,6 +9,7 @@ import pytest
 from portal import store
 from portal.extensions import cache
 from portal.loaded import Artifacts
+from tests.conftest import served_version
 
 SMALL = 1_005
 
@@ -23,11 +24,15 @@ QUERIES = [  # (memoized function, its arguments after the version)
 
 
 @pytest.fixture(scope="module")
-def versions(data_dir) -> tuple[Artifacts, Artifacts]:
+def versions(data_dir, tmp_path_factory) -> tuple[Artifacts, Artifacts]:
     """(the CDNOW version, a second one holding its 1,005 best customers)."""
     cdnow = store.store_for(data_dir / "final").current()
-    small = Artifacts(
-        "small", data_dir / "small", cdnow.table.head(SMALL).copy(), cdnow.model, cdnow.metrics
+    small = served_version(
+        tmp_path_factory.mktemp("small"),
+        "small",
+        cdnow.table.head(SMALL),
+        cdnow.model,
+        cdnow.metrics,
     )
     return cdnow, small
 

@@ -1,0 +1,288 @@
+"""A version's serving files: its scored table, marketer fields and query indexes, written once
+under ``<version>/serving/`` and memory-mapped by every worker.
+
+Each worker's pandas frames are zero-copy views of the mapped files (NaN and NaT are written as
+values, not nulls, so no column is copied to fill them), so all workers share one copy through the
+page cache and a new worker is ready as soon as it has mapped them. Sort orders, contact orders,
+segment and group codes and a hashed customer-id index are computed here, once per version.
+
+The files record the size and mtime of the version's own files; a version whose files changed (or
+whose serving files predate ``FORMAT``) gets them rebuilt on the next load (``ensure``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import fcntl
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from portal import campaign, intervals, marketing
+from portal.artifacts import METRICS, MODEL, PREPARED
+
+FOLDER = "serving"
+FORMAT = 1
+SORTABLE = (
+    "rank",
+    "customer_id",
+    "predicted_clv_6m",
+    "p_purchase",
+    "decile",
+    "frequency",
+    "recency_days",
+    "monetary_total",
+    "spend_6m",
+    "actual_6m",
+)
+NO_CODE = -1  # a customer in no named group
+
+
+class Unreadable(RuntimeError):
+    """The version's own files cannot be read, so its serving files cannot be built."""
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """One version's serving files, opened: frames and arrays over the mapped files."""
+
+    table: pd.DataFrame
+    marketing: pd.DataFrame
+    ids: pa.Array
+    arrays: dict[str, np.ndarray]
+    segments: list[str]
+    groups: list[str]
+
+    def find(self, key: str) -> int | None:
+        """Row of the customer whose id is ``key`` (digits also match without leading zeros)."""
+        row = self._find(key, "id_hashes", "id_rows")
+        if row is None and key.isdigit():
+            row = self._find(key.lstrip("0"), "unpadded_hashes", "unpadded_rows", stripped=True)
+        return row
+
+    def _find(self, key: str, hashes: str, rows: str, stripped: bool = False) -> int | None:
+        wanted = _hashes(np.array([key], dtype=object))[0]
+        sorted_hashes = self.arrays[hashes]
+        at = int(np.searchsorted(sorted_hashes, wanted))
+        while at < len(sorted_hashes) and sorted_hashes[at] == wanted:
+            row = int(self.arrays[rows][at])
+            found = self.ids[row].as_py()
+            if (found.lstrip("0") if stripped else found) == key:
+                return row
+            at += 1
+        return None
+
+    def prefix_rows(self, prefix: str) -> np.ndarray:
+        """Rows whose customer id starts with ``prefix`` (binary search in id order)."""
+        by_id = self.arrays["order.customer_id.asc"]
+
+        def id_at(i: int) -> str:
+            return self.ids[int(by_id[i])].as_py()
+
+        low = bisect.bisect_left(range(len(by_id)), prefix, key=id_at)
+        high = bisect.bisect_left(range(len(by_id)), prefix + "\U0010ffff", key=id_at)
+        return np.asarray(by_id[low:high])
+
+
+def folder_of(version_folder: Path) -> Path:
+    return Path(version_folder) / FOLDER
+
+
+def stamp(version_folder: Path) -> dict:
+    """Size and mtime of the version's own files (every part of a partitioned table)."""
+    folder = Path(version_folder)
+    prepared = folder / PREPARED
+    files = sorted(prepared.glob("*.parquet")) if prepared.is_dir() else [prepared]
+    result = {}
+    for path in [*files, folder / MODEL, folder / METRICS]:
+        info = path.stat()
+        result[str(path.relative_to(folder))] = [info.st_size, info.st_mtime_ns]
+    return result
+
+
+def current(version_folder: Path) -> bool:
+    """Whether the serving files exist, are of this FORMAT and match the version's files."""
+    try:
+        meta = json.loads((folder_of(version_folder) / "meta.json").read_text())
+        return meta["format"] == FORMAT and meta["stamp"] == stamp(version_folder)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def ensure(version_folder: Path) -> None:
+    """Build the serving files unless current; one process builds while the others wait."""
+    if current(version_folder):
+        return
+    with _lock(Path(version_folder)):
+        if not current(version_folder):
+            build(version_folder)
+
+
+@contextmanager
+def _lock(version_folder: Path):
+    with open(version_folder / f".{FOLDER}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build(version_folder: Path) -> None:
+    """Read the version's table and model and write its serving files (atomically)."""
+    folder = Path(version_folder)
+    source = stamp(folder)
+    try:
+        table = pd.read_parquet(folder / PREPARED)
+        model = joblib.load(folder / MODEL)
+    except Exception as exc:  # any unreadable artifact means "not ready"
+        raise Unreadable(f"artifacts in {folder} are unreadable: {exc}") from exc
+    table = ranked_table(table, model)
+    fields = marketing.customer_fields(table, model.population)
+    staging = folder / f".{FOLDER}.building"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    _write_arrow(staging / "table.arrow", table)
+    _write_arrow(staging / "marketing.arrow", fields)
+    segments = sorted(table["segment"].unique().tolist())
+    groups = [group.name for group in marketing.GROUPS]
+    arrays = {
+        **_orders(table),
+        **_contact_orders(table, fields),
+        **_id_index(table["customer_id"].to_numpy(dtype=object)),
+        "segment_codes": _codes(table["segment"].to_numpy(dtype=object), segments),
+        "group_codes": _codes(fields["group"].to_numpy(dtype=object), groups),
+    }
+    for name, values in arrays.items():
+        np.save(staging / f"{name}.npy", values)
+    meta = {"format": FORMAT, "stamp": source, "segments": segments, "groups": groups}
+    (staging / "meta.json").write_text(json.dumps(meta))
+    target = folder_of(folder)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+
+
+def ranked_table(table: pd.DataFrame, model) -> pd.DataFrame:
+    """The scored table in rank order with string ids and every interval column (null columns
+    for versions from before intervals)."""
+    table = table.sort_values("rank", kind="stable").reset_index(drop=True)
+    table["customer_id"] = table["customer_id"].astype(str)
+    for column in intervals.COLUMNS:
+        if column not in table or model.intervals is None:
+            table[column] = np.nan
+    return table
+
+
+def open_files(version_folder: Path) -> Mapped:
+    """Map a version's serving files (``ensure`` them first)."""
+    folder = folder_of(version_folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    table = _read_arrow(folder / "table.arrow")
+    arrays = {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}
+    mapped_table = table.to_pandas(split_blocks=True)
+    return Mapped(
+        table=mapped_table,
+        marketing=_read_arrow(folder / "marketing.arrow").to_pandas(split_blocks=True),
+        ids=table.column("customer_id").combine_chunks(),
+        arrays=arrays,
+        segments=meta["segments"],
+        groups=meta["groups"],
+    )
+
+
+def _write_arrow(path: Path, frame: pd.DataFrame) -> None:
+    columns = {name: _arrow_column(frame[name]) for name in frame.columns}
+    table = pa.table(columns)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _arrow_column(values: pd.Series) -> pa.Array:
+    """A column pandas can map without copying: numbers keep NaN as a value and dates keep NaT
+    as a value (a null would make pandas copy the column to fill it)."""
+    if values.dtype.kind in "fiub":
+        return pa.array(values.to_numpy())
+    if values.dtype.kind == "M":
+        nanoseconds = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        return pa.Array.from_buffers(
+            pa.timestamp("ns"), len(values), [None, pa.py_buffer(nanoseconds)]
+        )
+    return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _read_arrow(path: Path) -> pa.Table:
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
+def _positions(order: np.ndarray) -> np.ndarray:
+    return order.astype(np.int32 if len(order) < 2**31 else np.int64)
+
+
+def _orders(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row positions sorted by each sortable column, both ways (stable: ties stay in rank order).
+    Rank ascending and prediction descending are the table's own order and not stored."""
+    result = {}
+    for column in SORTABLE:
+        if column not in table:
+            continue
+        values = table[column].to_numpy()
+        if np.issubdtype(values.dtype, np.number):
+            ascending = np.argsort(values, kind="stable")
+            descending = np.argsort(-values, kind="stable")
+        else:
+            ascending = np.argsort(values.astype(str), kind="stable")
+            descending = ascending[::-1]
+        for direction, order in (("asc", ascending), ("desc", descending)):
+            if (column, direction) not in (("rank", "asc"), ("predicted_clv_6m", "desc")):
+                result[f"order.{column}.{direction}"] = _positions(order)
+    return result
+
+
+def _contact_orders(table: pd.DataFrame, fields: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Contact order for each ``campaign.RANK_BY``: descending, ties in customer-id order."""
+    ids = table["customer_id"].to_numpy(dtype=object)
+    result = {}
+    for name, column in campaign.RANK_BY.items():
+        source = fields if column in fields else table
+        ranking = source[column].to_numpy(dtype=float)
+        result[f"contact.{name}"] = _positions(campaign.ranked(ranking, ids))
+    return result
+
+
+def _hashes(ids: np.ndarray) -> np.ndarray:
+    return pd.util.hash_array(ids, categorize=False)
+
+
+def _id_index(ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Sorted id hashes with their rows; the same for digit ids without leading zeros where that
+    stripped id is unique (so '1' finds '00001')."""
+    hashes = _hashes(ids)
+    order = np.argsort(hashes, kind="stable")
+    stripped = pd.Series(ids).str.lstrip("0")
+    digits = pd.Series(ids).str.isdigit().to_numpy()
+    unique = digits & ~stripped.duplicated(keep=False).to_numpy()
+    rows = np.flatnonzero(unique)
+    stripped_hashes = _hashes(stripped.to_numpy(dtype=object)[rows])
+    stripped_order = np.argsort(stripped_hashes, kind="stable")
+    return {
+        "id_hashes": hashes[order],
+        "id_rows": _positions(order),
+        "unpadded_hashes": stripped_hashes[stripped_order],
+        "unpadded_rows": _positions(rows[stripped_order]),
+    }
+
+
+def _codes(values: np.ndarray, names: list[str]) -> np.ndarray:
+    """Each value's index in ``names`` (``NO_CODE`` for None or an unlisted value)."""
+    codes = np.full(len(values), NO_CODE, dtype=np.int8)
+    for code, name in enumerate(names):
+        codes[values == name] = code
+    return codes

@@ -1,0 +1,85 @@
+"""A version's serving files: built when it is published, rebuilt when its own files change, and
+mapped without copying; the id index, sort orders and codes they hold answer as the table does."""
+
+import os
+
+import numpy as np
+import pytest
+
+from portal import campaign, serving_files, store
+from portal.artifacts import METRICS
+from tests.conftest import served_version
+
+
+@pytest.fixture(scope="module")
+def cdnow(data_dir) -> store.Artifacts:
+    return store.ArtifactStore(data_dir / "final").current()
+
+
+def test_publishing_builds_them_and_the_table_is_a_view_of_the_mapped_file(data_dir, cdnow):
+    assert serving_files.current(data_dir / "final")
+    predicted = cdnow.table["predicted_clv_6m"].to_numpy()
+    assert not predicted.flags.owndata and not predicted.flags.writeable  # the file's pages
+    assert not cdnow.files.arrays["order.frequency.asc"].flags.owndata  # np.load mmap_mode="r"
+    assert cdnow.table["rank"].tolist() == list(range(1, cdnow.n + 1))
+
+
+def test_every_customer_id_finds_its_row(cdnow):
+    ids = cdnow.table["customer_id"].tolist()
+    assert [cdnow.files.find(customer) for customer in ids] == list(range(cdnow.n))
+    assert cdnow.files.find("no such customer") is None
+
+
+def test_digit_ids_match_without_leading_zeros_only_when_unambiguous(cdnow, tmp_path):
+    table = cdnow.table.head(6).copy()
+    table["customer_id"] = ["00001", "2", "0003", "03", "A7", "0"]
+    art = served_version(tmp_path, "ids", table, cdnow.model, cdnow.metrics)
+    assert art.position("00001") == 0 and art.position("1") == 0 and art.position("001") == 0
+    assert art.position("002") == 1  # '2' stored without zeros, asked with them
+    assert art.position("0003") == 2 and art.position("03") == 3  # exact ids first
+    with pytest.raises(store.UnknownCustomer):
+        art.position("3")  # '0003' and '03' both strip to '3': ambiguous, so not found
+    with pytest.raises(store.UnknownCustomer):
+        art.position("7")  # 'A7' is not a digit id
+    assert art.position(" A7 ") == 4
+    assert art.position("00") == 5  # '0' strips to '' as '00' does
+    assert sorted(art.files.prefix_rows("0")) == [0, 2, 3, 5]
+    assert sorted(art.files.prefix_rows("00")) == [0, 2]
+    assert list(art.files.prefix_rows("B")) == []
+
+
+@pytest.mark.parametrize("column", ["frequency", "recency_days", "p_purchase", "actual_6m"])
+def test_sort_orders_are_stable_argsorts_both_ways(cdnow, column):
+    values = cdnow.table[column].to_numpy()
+    np.testing.assert_array_equal(cdnow.order(column, False), np.argsort(values, kind="stable"))
+    np.testing.assert_array_equal(cdnow.order(column, True), np.argsort(-values, kind="stable"))
+
+
+def test_ids_sort_as_strings_and_contact_orders_break_ties_by_id(cdnow):
+    ids = cdnow.table["customer_id"].to_numpy(dtype=object).astype(str)
+    np.testing.assert_array_equal(cdnow.order("customer_id", False), np.argsort(ids))
+    np.testing.assert_array_equal(cdnow.order("customer_id", True), np.argsort(ids)[::-1])
+    risk = cdnow.marketing["value_at_risk"].to_numpy()
+    np.testing.assert_array_equal(cdnow.contact_order("value_at_risk"), campaign.ranked(risk, ids))
+
+
+def test_segment_and_group_masks_match_the_columns(cdnow):
+    segments = cdnow.table["segment"].to_numpy(dtype=object)
+    groups = cdnow.marketing["group"].to_numpy(dtype=object)
+    for name in ("Elite", "High", "Medium", "Low"):
+        np.testing.assert_array_equal(cdnow.segment_mask(name), segments == name)
+    for name in cdnow.files.groups:
+        np.testing.assert_array_equal(cdnow.group_mask(name), groups == name)
+    assert cdnow.group_mask("Lapsed").sum() > 0
+    assert not cdnow.segment_mask("Nobody").any() and not cdnow.group_mask("Nobody").any()
+
+
+def test_a_changed_version_file_gets_them_rebuilt(copied_data_dir):
+    folder = (copied_data_dir / "final").resolve()
+    meta = serving_files.folder_of(folder) / "meta.json"
+    built = meta.stat().st_mtime_ns
+    os.utime(folder / METRICS, ns=(built + 10**9, built + 10**9))
+    assert not serving_files.current(folder)
+    art = store.ArtifactStore(copied_data_dir / "final").current()
+    assert serving_files.current(folder) and meta.stat().st_mtime_ns > built
+    assert art.n == 23_570
