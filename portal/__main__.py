@@ -137,12 +137,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
+    from portal import serving_files
+    from portal.artifacts import METRICS
     from portal.startup import ensure_artifacts, prepare
 
     settings = Settings.from_env()
     usable = prepare(settings)
     if args.train_if_empty:
         ensure_artifacts(settings)
+    if (settings.final_dir / METRICS).exists():  # a version from before its serving files
+        serving_files.ensure(settings.final_dir.resolve())
     print(
         f"database {'ready' if usable else 'unusable (history is off)'}; data in {settings.data_dir}"
     )
@@ -262,7 +266,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--debug", action="store_true")
     serve.set_defaults(func=cmd_serve)
     setup = sub.add_parser(
-        "setup", help="start-up work: migrate the database, adopt a pre-registry model folder"
+        "setup",
+        help="start-up work: migrate the database, adopt a pre-registry model folder, build the "
+        "current version's serving files if it predates them",
     )
     setup.add_argument(
         "--train-if-empty",

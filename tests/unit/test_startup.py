@@ -6,7 +6,7 @@ import shutil
 import dash._pages
 import sqlalchemy
 
-from portal import create_app, db, registry, startup
+from portal import create_app, db, registry, serving_files, startup
 from portal.__main__ import main
 from portal.config import Settings
 
@@ -58,6 +58,7 @@ def test_an_unusable_database_is_reported_not_raised(tmp_path):
 
 def test_the_setup_command_runs_it(copied_data_dir, tmp_path, monkeypatch, capsys):
     version = legacy_layout(copied_data_dir)
+    shutil.rmtree(serving_files.folder_of(copied_data_dir / "final"))  # from before them
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATA_DIR", str(copied_data_dir))
     monkeypatch.setenv("DATABASE_URL", url)
@@ -65,3 +66,4 @@ def test_the_setup_command_runs_it(copied_data_dir, tmp_path, monkeypatch, capsy
     assert capsys.readouterr().out.startswith("database ready")
     assert [row["version"] for row in db.list_versions(url)] == [version]
     assert registry.current_version(copied_data_dir) == version
+    assert serving_files.current((copied_data_dir / "final").resolve())
