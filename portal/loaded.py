@@ -7,15 +7,18 @@ codes and the customer-id index come from those files, so a worker builds nothin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from portal.explain import explain_row
 from portal.model import ClvModel
 from portal.serving_files import SORTABLE, Mapped
+
+EXPLAINED_PER_VERSION = 4_096  # stored customers' explanations kept per worker and version
 
 
 class UnknownCustomer(KeyError):
@@ -31,6 +34,10 @@ class Artifacts:
     files: Mapped
     model: ClvModel
     metrics: dict
+    explanation: object = field(init=False)
+
+    def __post_init__(self):
+        self.explanation = lru_cache(maxsize=EXPLAINED_PER_VERSION)(self._explain)
 
     def __repr__(self) -> str:
         """Version folder and name: flask-caching keys memoized calls by their arguments' repr."""
@@ -113,6 +120,12 @@ class Artifacts:
         if row is None:
             raise UnknownCustomer(key)
         return row
+
+    def _explain(self, position: int) -> dict:
+        """The explanation of the customer at row ``position`` (``explanation`` caches it: the
+        same dict is returned again, so callers must not change it)."""
+        raw = self.table.iloc[position][self.model.raw_features]
+        return explain_row(self.model, np.array([raw.to_numpy(dtype=np.float64)]))
 
     def row(self, customer_id: str) -> pd.Series:
         """The scored row of one customer; raises UnknownCustomer."""

@@ -80,8 +80,7 @@ def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) 
         "what_if": False,
     }
     if explain:
-        matrix = np.array([[values[c] for c in raw]], dtype=np.float64)
-        result["explanation"] = explain_row(art.model, matrix)
+        result["explanation"] = art.explanation(row.name)
     return result
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from portal import campaign, serving_files, store
 from portal.artifacts import METRICS
+from portal.explain import explain_row
 from tests.conftest import served_version
 
 
@@ -83,3 +84,12 @@ def test_a_changed_version_file_gets_them_rebuilt(copied_data_dir):
     art = store.ArtifactStore(copied_data_dir / "final").current()
     assert serving_files.current(folder) and meta.stat().st_mtime_ns > built
     assert art.n == 23_570
+
+
+def test_a_stored_customers_explanation_is_exact_and_computed_once(cdnow):
+    position = cdnow.position(cdnow.table["customer_id"].iloc[17])
+    matrix = cdnow.table[cdnow.model.raw_features].iloc[[17]].to_numpy(dtype=np.float64)
+    first = cdnow.explanation(position)
+    assert first == explain_row(cdnow.model, matrix)
+    assert cdnow.explanation(position) is first  # the cached dict, not a recomputation
+    assert cdnow.explanation.cache_info().hits >= 1
