@@ -15,8 +15,8 @@ COMPOSE_SCHEMA := tests/data/compose-spec.json
 SHELL_SCRIPTS := .ci/run $(wildcard .ci/*.sh) bin/post_compile
 
 .PHONY: run dev test train lint lint-python lint-workflows lint-docker lint-compose lint-shell format \
-	bench bench-quality bench-scenarios bench-intervals bench-campaign chromium schemathesis \
-	bench-dask-1m bench-dask-3m bench-dask-10m \
+	bench bench-quality bench-scenarios bench-intervals bench-campaign chromium wrk schemathesis \
+	bench-dask-1m bench-dask-3m bench-dask-10m bench-serving-1m bench-serving-10m \
 	screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
@@ -98,6 +98,16 @@ bench-dask-3m: $(VENV)/.dev-installed  ## Dask engine, 3M SYNTHETIC customers
 
 bench-dask-10m: $(VENV)/.dev-installed  ## Dask engine, 10M SYNTHETIC customers (~90M transactions)
 	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_scale.py --engine dask --customers 10000000 2>&1 | grep --line-buffered -v " INFO "
+
+wrk:  ## the HTTP load generator of the serving benchmarks
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
+bench-serving-1m: $(VENV)/.dev-installed wrk  ## serving at scale on the 1M version (after make bench)
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_serving_scale.py --customers 1000000
+
+bench-serving-10m: $(VENV)/.dev-installed wrk chromium  ## serving at scale on the 10M version (after make bench-dask-10m), and its pages
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_serving_scale.py --customers 10000000
+	cd tests/bench && PYTHONUNBUFFERED=1 ../../$(BIN)/python bench_portal.py --customers 10000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache  # keeps DATA_DIR: model versions, uploads and history are data

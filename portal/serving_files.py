@@ -25,6 +25,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from portal import campaign, intervals, marketing
 from portal.artifacts import METRICS, MODEL, PREPARED
@@ -154,10 +155,12 @@ def build(version_folder: Path) -> None:
     _write_arrow(staging / "marketing.arrow", fields)
     segments = sorted(table["segment"].unique().tolist())
     groups = [group.name for group in marketing.GROUPS]
+    ids = table["customer_id"].to_numpy(dtype=object)
+    by_id, id_rank = _id_order(ids)
     arrays = {
-        **_orders(table),
-        **_contact_orders(table, fields),
-        **_id_index(table["customer_id"].to_numpy(dtype=object)),
+        **_orders(table, by_id),
+        **_contact_orders(table, fields, id_rank),
+        **_id_index(ids),
         "segment_codes": _codes(table["segment"].to_numpy(dtype=object), segments),
         "group_codes": _codes(fields["group"].to_numpy(dtype=object), groups),
     }
@@ -226,35 +229,43 @@ def _positions(order: np.ndarray) -> np.ndarray:
     return order.astype(np.int32 if len(order) < 2**31 else np.int64)
 
 
-def _orders(table: pd.DataFrame) -> dict[str, np.ndarray]:
+def _orders(table: pd.DataFrame, by_id: np.ndarray) -> dict[str, np.ndarray]:
     """Row positions sorted by each sortable column, both ways (stable: ties stay in rank order).
-    Rank ascending and prediction descending are the table's own order and not stored."""
-    result = {}
+    Rank ascending and prediction descending are the table's own order and not stored; ids are
+    unique, so their descending order is the ascending one reversed."""
+    result = {"order.customer_id.asc": by_id, "order.customer_id.desc": by_id[::-1]}
     for column in SORTABLE:
-        if column not in table:
+        if column not in table or column == "customer_id":
             continue
         values = table[column].to_numpy()
-        if np.issubdtype(values.dtype, np.number):
-            ascending = np.argsort(values, kind="stable")
-            descending = np.argsort(-values, kind="stable")
-        else:
-            ascending = np.argsort(values.astype(str), kind="stable")
-            descending = ascending[::-1]
-        for direction, order in (("asc", ascending), ("desc", descending)):
+        for direction, order in (
+            ("asc", np.argsort(values, kind="stable")),
+            ("desc", np.argsort(-values, kind="stable")),
+        ):
             if (column, direction) not in (("rank", "asc"), ("predicted_clv_6m", "desc")):
                 result[f"order.{column}.{direction}"] = _positions(order)
     return result
 
 
-def _contact_orders(table: pd.DataFrame, fields: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Contact order for each ``campaign.RANK_BY``: descending, ties in customer-id order."""
-    ids = table["customer_id"].to_numpy(dtype=object)
+def _contact_orders(
+    table: pd.DataFrame, fields: pd.DataFrame, id_rank: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Contact order for each ``campaign.RANK_BY``: descending, ties in customer-id order (as
+    ``campaign.ranked``, with each id's place in id order standing in for the id)."""
     result = {}
     for name, column in campaign.RANK_BY.items():
         source = fields if column in fields else table
         ranking = source[column].to_numpy(dtype=float)
-        result[f"contact.{name}"] = _positions(campaign.ranked(ranking, ids))
+        result[f"contact.{name}"] = _positions(np.lexsort((id_rank, -ranking)))
     return result
+
+
+def _id_order(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows in customer-id order, each row's place in that order); ids compare as strings."""
+    by_id = _positions(pc.sort_indices(pa.array(ids, type=pa.large_string())).to_numpy())
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[by_id] = np.arange(len(ids))
+    return by_id, id_rank
 
 
 def _hashes(ids: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +20,6 @@ SYNTH_CUTOFF = "2023-07-01"  # 18 months into the synthetic window; horizon ends
 
 def machine() -> dict:
     """What the figures ran on."""
-    import os
-
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -67,11 +67,17 @@ def save(name: str, result: dict) -> None:
 
 
 def million_customer_artifacts(customers: int = 1_000_000):
-    """(DATA_DIR, customer ids) of the 1M-customer artifacts that bench_scale.py trains."""
+    """(DATA_DIR, customer ids) of the artifacts bench_scale.py trains: 1M customers with the
+    pandas engine (``make bench``), 10M with the Dask engine (``make bench-dask-10m``); their
+    serving files built (``python -m portal setup``) if the version predates them."""
     import pandas as pd
 
-    data_dir = WORK / f"scale_{customers}"
+    data_dir = WORK / (
+        f"scale_{customers}" if customers <= 1_000_000 else f"scale_dask_{customers}"
+    )
     if not (data_dir / "final" / "metrics.json").exists():
-        sys.exit("run bench_scale.py first (it trains the 1M-customer artifacts)")
+        sys.exit(f"run bench_scale.py first (it trains the {customers:,}-customer artifacts)")
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-m", "portal", "setup"], cwd=REPO_ROOT, env=env, check=True)
     ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])
-    return data_dir, ids["customer_id"].to_numpy()
+    return data_dir, ids["customer_id"].to_numpy(dtype=object)
