@@ -78,10 +78,10 @@ class Artifacts:
         """Actual horizon spend in rank order, or None outside a backtest."""
         return self.table["actual_6m"].to_numpy(dtype=float) if self.has_actuals else None
 
-    @cached_property
+    @property
     def ranked(self) -> np.ndarray:
-        """Positions in rank order: the table is stored that way (ranked at training time)."""
-        return np.arange(self.n)
+        """Positions in rank order, 0..n-1: the table is stored that way (ranked at training)."""
+        return self.files.arrays["ranked"]
 
     def order(self, column: str, descending: bool) -> np.ndarray:
         """Row positions sorted by ``column`` (stable: ties stay in rank order)."""

@@ -168,12 +168,13 @@ def assign_groups(table: pd.DataFrame, fields: pd.DataFrame) -> np.ndarray:
     return names
 
 
-def group_summary(predicted, historic, groups, actual=None) -> list[dict]:
-    """Customers, predicted 6-month value, historic spend (and actual spend) of every group."""
+def group_summary(predicted, historic, group_mask, actual=None) -> list[dict]:
+    """Customers, predicted 6-month value, historic spend (and actual spend) of every group;
+    ``group_mask(name)`` gives the rows of one group."""
     predicted = np.asarray(predicted, dtype=float)
     rows = []
     for group in GROUPS:
-        mask = np.asarray(groups) == group.name
+        mask = group_mask(group.name)
         row = {
             "group": group.name,
             "definition": group.definition,

@@ -31,7 +31,7 @@ from portal import campaign, intervals, marketing
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
-FORMAT = 1
+FORMAT = 2
 SORTABLE = (
     "rank",
     "customer_id",
@@ -231,9 +231,14 @@ def _positions(order: np.ndarray) -> np.ndarray:
 
 def _orders(table: pd.DataFrame, by_id: np.ndarray) -> dict[str, np.ndarray]:
     """Row positions sorted by each sortable column, both ways (stable: ties stay in rank order).
-    Rank ascending and prediction descending are the table's own order and not stored; ids are
-    unique, so their descending order is the ascending one reversed."""
-    result = {"order.customer_id.asc": by_id, "order.customer_id.desc": by_id[::-1]}
+    Rank ascending (the table's own order) is stored once as ``ranked``; prediction descending is
+    that order too. Ids are unique, so their descending order is the ascending one reversed."""
+    ranked = _positions(np.arange(len(table)))
+    result = {
+        "ranked": ranked,
+        "order.customer_id.asc": by_id,
+        "order.customer_id.desc": by_id[::-1],
+    }
     for column in SORTABLE:
         if column not in table or column == "customer_id":
             continue

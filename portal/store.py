@@ -170,10 +170,10 @@ def elite(art: Artifacts, top_pct: float) -> dict:
 
 def revenue_range(art: Artifacts, positions: np.ndarray | None = None) -> dict:
     """The interval of the predicted total of the customers at ``positions`` (all by default)."""
-    rows = art.table if positions is None else art.table.iloc[positions]
-    return intervals.total_fields(
-        art.model.intervals, rows["predicted_clv_6m"].to_numpy(), rows["p_purchase"].to_numpy()
-    )
+    predicted, p_purchase = art.predicted, art.table["p_purchase"].to_numpy()
+    if positions is not None:
+        predicted, p_purchase = predicted[positions], p_purchase[positions]
+    return intervals.total_fields(art.model.intervals, predicted, p_purchase)
 
 
 def table_page(
@@ -272,7 +272,7 @@ def profit_range(art: Artifacts, plan: campaign.Plan, rank_by: str) -> dict | No
 def groups(art: Artifacts) -> dict:
     """Customers and value of every named group (``portal.marketing.GROUPS``)."""
     rows = marketing.group_summary(
-        art.predicted, art.marketing["historic_spend"], art.marketing["group"], art.actual
+        art.predicted, art.marketing["historic_spend"], art.group_mask, art.actual
     )
     return {"version": art.version, "customers": art.n, "groups": rows}
 
