@@ -194,11 +194,16 @@ def open_files(version_folder: Path) -> Mapped:
     return Mapped(
         table=mapped_table,
         marketing=_read_arrow(folder / "marketing.arrow").to_pandas(split_blocks=True),
-        ids=table.column("customer_id").combine_chunks(),
+        ids=_single_array(table.column("customer_id")),
         arrays=arrays,
         segments=meta["segments"],
         groups=meta["groups"],
     )
+
+
+def _single_array(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array: its only chunk as mapped (combining would copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _write_arrow(path: Path, frame: pd.DataFrame) -> None:

@@ -145,6 +145,14 @@ def warm_every_route(url: str, ids: np.ndarray, rng) -> None:
         requests.post(f"{url}/api/predict", json={"customer_id": str(rng.choice(ids))})
 
 
+def anonymous_bytes(pid: int) -> int:
+    """A process's anonymous memory (its heap: not file pages, not shared with the page cache)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Anonymous:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def worker_memory_mb(proc) -> dict:
     workers = psutil.Process(proc.pid).children()
     full = [w.memory_full_info() for w in workers]
@@ -153,6 +161,7 @@ def worker_memory_mb(proc) -> dict:
         "rss_mb": sum(f.rss for f in full) / 2**20,
         "pss_mb": sum(f.pss for f in full) / 2**20,
         "uss_mb": sum(f.uss for f in full) / 2**20,
+        "anonymous_mb": sum(anonymous_bytes(w.pid) for w in workers) / 2**20,
     }
 
 
@@ -165,12 +174,12 @@ def memory(data_dir: Path, ids: np.ndarray, rng) -> dict:
         m = rows[workers]
         print(
             f"  {workers} worker(s): RSS {m['rss_mb']:7.0f} MB  PSS {m['pss_mb']:7.0f} MB  "
-            f"USS {m['uss_mb']:7.0f} MB (all workers together)",
+            f"USS {m['uss_mb']:7.0f} MB  anonymous {m['anonymous_mb']:7.0f} MB (all workers)",
             flush=True,
         )
-    for figure in ("rss_mb", "pss_mb"):
+    for figure in ("rss_mb", "pss_mb", "anonymous_mb"):
         per_worker = (rows[4][figure] - rows[1][figure]) / 3
-        print(f"  {figure[:3].upper()} per added worker: {per_worker:.0f} MB", flush=True)
+        print(f"  {figure[:-3]} per added worker: {per_worker:.0f} MB", flush=True)
     return {str(k): v for k, v in rows.items()}
 
 
