@@ -71,29 +71,37 @@ class Run:
         self.client, self.seed = client, seed
         self.report = report or (lambda message: None)
         self.days: list = []  # futures: one daily frame per partition (whole customers)
+        self._partitioning: list = []  # futures: ``days`` while ``read`` computes them
+        self._summaries: list = []  # futures: each part's counts and row hashes
         self.first_day = self.last_day = None
         self.first_seen: pd.Series | None = None  # customers by the day of their first row
 
     # -- running tasks -----------------------------------------------------------------------
-    def gather(self, futures: list, label: str) -> list:
-        """Results of ``futures`` in order, reporting partitions done / total as they finish."""
+    def gather(self, futures: list, label: str, unit: str = "partitions") -> list:
+        """Results of ``futures`` in order, reporting tasks done / total as they finish."""
         from distributed import as_completed
 
         total, done, step = len(futures), 0, max(1, len(futures) // 10)
         for _ in as_completed(futures):
             done += 1
             if done == total or done % step == 0:
-                self.report(f"  {label}: {done}/{total} partitions")
+                self.report(f"  {label}: {done}/{total} {unit}")
         return self.client.gather(futures)
 
     def each(self, function, label: str, *args) -> list:
         """``function(days, *args)`` on every partition; the results in partition order."""
-        scattered = [self.client.scatter(a, broadcast=True) if tasks.big(a) else a for a in args]
-        return self.gather([self.client.submit(function, d, *scattered) for d in self.days], label)
+        shared = [self.share(a) if tasks.big(a) else a for a in args]
+        return self.gather([self.client.submit(function, d, *shared) for d in self.days], label)
+
+    def share(self, value):
+        """A future of ``value`` for many tasks, sent once. A task holds it, so the cluster
+        rebuilds it if every worker holding a copy dies (scattered data cannot be rebuilt)."""
+        return self.client.submit(tasks.held, value, pure=False)
 
     # -- the log -----------------------------------------------------------------------------
-    def load(self, source, columns: ColumnMap, npartitions: int | None = None) -> tuple:
-        """Read, validate and partition the log; returns (IngestReport, fingerprint)."""
+    def read(self, source, columns: ColumnMap, npartitions: int | None = None) -> str:
+        """Start reading, validating and partitioning the log; returns its fingerprint as soon
+        as every part is read (``partition`` waits for the rest)."""
         import dask
         import dask.dataframe as dd
         from dask import delayed
@@ -118,23 +126,26 @@ class Run:
         summaries = [delayed(tasks.part_summary)(f) for f in frames.to_delayed()]
         futures = self.client.compute(days + summaries)
         self.report(f"reading {len(parts)} part(s) into {npartitions} customer partitions")
-        self.gather(futures[: len(days)], "partitioned")
-        summary_futures = futures[len(days) :]
+        self._partitioning, self._summaries = futures[: len(days)], futures[len(days) :]
+        return self._fingerprint(self._summaries)
+
+    def partition(self) -> IngestReport:
+        """Wait for the customer partitions that ``read`` started; returns the log's report."""
+        self.gather(self._partitioning, "partitioned")
         stats = self.gather(
-            [self.client.submit(tasks.days_stats, d) for d in futures[: len(days)]], "indexed"
+            [self.client.submit(tasks.days_stats, d) for d in self._partitioning], "indexed"
         )
-        self.days = [d for d, s in zip(futures[: len(days)], stats) if s["rows"]]
+        self.days = [d for d, s in zip(self._partitioning, stats) if s["rows"]]
         self.first_seen = pd.concat([s["first_seen"] for s in stats]).groupby(level=0).sum()
         summary = self._report(
             self.gather(
-                [self.client.submit(lambda s: s["stats"], f) for f in summary_futures], "read"
+                [self.client.submit(lambda s: s["stats"], f) for f in self._summaries], "read"
             ),
             sum(s["customers"] for s in stats),
         )
-        data_hash = self._fingerprint(summary_futures)
         self.first_day = pd.Timestamp(summary.first_date)
         self.last_day = pd.Timestamp(summary.last_date)
-        return summary, data_hash
+        return summary
 
     def _report(self, stats: list[dict], customers: int) -> IngestReport:
         """``ingest.report`` of the whole log from its parts' counts."""
@@ -205,18 +216,35 @@ class Run:
         per_snapshot = fitting.MAX_TRAINING_ROWS // len(cuts)
         wanted = max(per_snapshot, sampling.POPULATION_CUSTOMERS)
         samples = self.smallest(tasks.labelled_features, cuts, wanted)
-        snapshots = []
-        for cut in cuts:
-            frame = samples[cut]
-            population = fitting.population_at(frame, cut, business, self.seed)
-            frame = add_population_features(frame, population)
-            snapshots.append(sampling.sample(frame, per_snapshot, sampling.salt(cut, self.seed)))
+        populations = self.populations(samples, business)
+        snapshots = [
+            sampling.sample(
+                add_population_features(samples[cut], populations[cut]),
+                per_snapshot,
+                sampling.salt(cut, self.seed),
+            )
+            for cut in cuts
+        ]
         current = self.smallest(tasks.customer_features, [cutoff], sampling.POPULATION_CUSTOMERS)[
             cutoff
         ]
         return fitting.assemble_model(
             snapshots, current, cuts, cutoff, business, self.seed, holdout_intervals
         )
+
+    def populations(self, samples: dict, business) -> dict:
+        """``fitting.population_at`` on each cutoff's sample, fitted on the workers in parallel
+        (a task per cutoff; the columns the population models read travel inside it, so a lost
+        worker loses nothing)."""
+        cuts = list(samples)
+        futures = [
+            self.client.submit(
+                fitting.population_at, tasks.population_rows(samples[c]), c, business, self.seed
+            )
+            for c in cuts
+        ]
+        label = f"population models at {len(cuts)} cutoff(s)"
+        return dict(zip(cuts, self.gather(futures, label, "cutoffs")))
 
     def predictions(self, model: ClvModel, cutoff: pd.Timestamp, labels: bool) -> pd.DataFrame:
         """One row per customer known at ``cutoff``, sorted by id: the prediction's parts, the
@@ -281,7 +309,7 @@ class Run:
         chosen = sampling.smallest(places["customer_id"], train.IMPORTANCE_ROWS, f"{self.seed}")
         wanted = set(places["customer_id"].to_numpy()[chosen])
         by_partition = dict(tuple(places.groupby("partition", sort=True)))
-        model_future = self.client.scatter(model, broadcast=True)
+        model_future = self.share(model)
         present = [i for i in range(len(self.days)) if i in by_partition]
         ranks = [by_partition[i] for i in present]  # in the tasks: they survive a lost worker
         futures = [
@@ -340,11 +368,12 @@ def train_source(
     if client.dashboard_link:
         run.report(f"Dask dashboard: {client.dashboard_link}")
     step("reading and partitioning the log by customer")
-    summary, data_hash = run.load(source, columns, npartitions)
-    if skip_if_unchanged:
+    data_hash = run.read(source, columns, npartitions)
+    if skip_if_unchanged:  # decided on the parts as read, before the shuffle's end or any fit
         same = publishing.unchanged_fingerprint(Path(data_dir), data_hash, cutoff)
         if same:
-            return same
+            return same  # the partitioning's futures are released with the run
+    summary = run.partition()
     score_cutoff, backtest_cutoff = cutoffs.run_cutoffs(run.first_day, run.last_day, cutoff)
     if backtest_cutoff is None:
         step.total -= 1

@@ -17,10 +17,17 @@ from portal.model import ClvModel, Prediction, add_population_features
 HASH_BUCKETS = 16  # the fingerprint's sorted row hashes come to the client in this many slices
 BASELINE_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
 BASELINE_COLUMNS += ["spend_6m", "spend_12m"]
+# what ``model.fit_population`` reads of a cutoff's customers (with their ids, the index)
+POPULATION_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
 
 
 def big(value) -> bool:
     return isinstance(value, ClvModel | pd.DataFrame)
+
+
+def held(value):
+    """A value the cluster can rebuild (``Run.share``)."""
+    return value
 
 
 def load_part(numbered: tuple[int, Path], columns: ColumnMap) -> pd.DataFrame:
@@ -80,6 +87,11 @@ def below(days, rows, bounds: dict, salts: dict, log_start) -> dict:
         below = sampling.keys(ids, salts[cut]) <= np.uint64(bound)
         found[cut] = rows(days[below[codes]], cut, log_start)
     return found
+
+
+def population_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a cutoff's sample that its population models are fitted on."""
+    return frame[frame.columns.intersection(POPULATION_COLUMNS, sort=False)]
 
 
 def customer_features(days, cutoff, log_start):

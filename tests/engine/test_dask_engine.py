@@ -98,7 +98,10 @@ def test_cdnow_cli_same_as_pandas_served_and_recorded(
     )
 
     assert main(["retrain", *args]) == 0
-    assert "unchanged" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "unchanged" in printed
+    assert "partitioned:" not in printed  # decided on the parts as read, before the shuffle's end
+    assert len(db.list_versions(Settings(data_dir=tmp_path).database_url)) == 1
 
 
 def test_synthetic_same_as_pandas_with_a_worker_killed_while_scoring(client, tmp_path):
