@@ -100,7 +100,7 @@ def throughput(url: str, ids: np.ndarray, rng) -> dict:
 
 
 def predict_requests(ids: np.ndarray, rng):
-    picks = rng.choice(ids, int(RATE * SECONDS) + 1)
+    picks = rng.choice(ids, int(RATE * (SECONDS + 2)))
     return lambda i: (
         "POST",
         "/api/predict",
