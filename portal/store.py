@@ -168,6 +168,12 @@ def elite(art: Artifacts, top_pct: float) -> dict:
     return {"version": art.version, **summary.__dict__, **revenue_range(art, chosen)}
 
 
+@cache.memoize()
+def total_revenue_range(art: Artifacts) -> dict:
+    """The interval of every customer's predicted total (``revenue_range`` of them all)."""
+    return revenue_range(art)
+
+
 def revenue_range(art: Artifacts, positions: np.ndarray | None = None) -> dict:
     """The interval of the predicted total of the customers at ``positions`` (all by default)."""
     predicted, p_purchase = art.predicted, art.table["p_purchase"].to_numpy()

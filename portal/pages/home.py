@@ -20,7 +20,7 @@ def layout(art: store.Artifacts, **_):
     elite = store.elite(art, TOP_PCT)
     backtest = art.metrics["backtest"]
     tested = backtest_available(art.metrics)
-    revenue = store.revenue_range(art)
+    revenue = store.total_revenue_range(art)
     revenue_note = c.money_range(
         revenue["predicted_low"], revenue["predicted_high"], revenue["interval_level"]
     )
