@@ -418,7 +418,7 @@ def train_source(
             partitions=len(run.days),
         )
         step("saving the version and its predictions")
-        run.report(f"  saving the version: {len(final.table)} predictions into the database")
+        run.report(f"  saving the version: {len(final.table):,} predictions into the database")
         document["seconds"] = round(time.perf_counter() - started, 2)
         publishing.publish(Path(data_dir), written["table"], model, document, database_url)
     step.done()
