@@ -46,6 +46,7 @@ from portal import (
     cutoffs,
     dask_cluster,
     drift,
+    explain,
     features,
     fitting,
     intervals,
@@ -313,11 +314,15 @@ class Run:
 
     def write_table(self, model: ClvModel, scoring: Scoring, folder: Path) -> dict:
         """Write the scored table by partition from the scoring pass's held parts (each released
-        once written); returns the drift report and the feature importance."""
-        places, held = scoring.places, scoring.held
+        once written); returns the drift report and the feature importance (``global_importance``:
+        its rows explained by their partitions' tasks)."""
+        held = scoring.held
         table = partitions.PartitionedTable(folder)
-        chosen = sampling.smallest(places["customer_id"], train.IMPORTANCE_ROWS, f"{self.seed}")
-        wanted = set(places["customer_id"].to_numpy()[chosen])
+        places = scoring.places.assign(
+            explained=sampling.smallest(
+                scoring.places["customer_id"], train.IMPORTANCE_ROWS, f"{self.seed}"
+            )
+        )
         by_partition = dict(tuple(places.groupby("partition", sort=True)))
         model_future = self.client.scatter(model, broadcast=True)
         present = [i for i in range(len(held.parts)) if i in by_partition]
@@ -328,11 +333,12 @@ class Run:
         ]
         from distributed import as_completed
 
-        counts, sample, done = {}, [], 0
+        counts, explained, done = {}, [], 0
         position = {f.key: i for i, f in enumerate(futures)}
-        for future, (part, part_counts) in as_completed(futures, with_results=True):
+        for future, (part, part_counts, rows) in as_completed(futures, with_results=True):
             table.write(position[future.key], part)
-            sample.append(part[part["customer_id"].isin(wanted)])
+            if rows[1] is not None:
+                explained.append(rows)
             for column, values in part_counts.items():
                 counts[column] = counts.get(column, 0) + values
             done += 1
@@ -342,11 +348,13 @@ class Run:
             held.parts[present[position[future.key]]].release()
         n = len(places)
         shares = {c: v / max(n, 1) for c, v in counts.items()}
-        importance = pd.concat(sample).sort_values("customer_id", kind="stable")
+        ids = pd.Series(np.concatenate([part_ids for part_ids, _ in explained]))
+        order = ids.sort_values(kind="stable").index.to_numpy()  # the pandas engine's, id order
+        absolute = np.concatenate([rows for _, rows in explained])[order]
         return {
             "table": table,
             "drift": drift.report_shares(model.feature_bins, shares),
-            "importance": train.global_importance(model, importance, self.seed),
+            "importance": explain.ranked_importance(model, absolute),
         }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from portal import drift, features, partitions, sampling, train
+from portal import drift, explain, features, partitions, sampling, train
 from portal.clock import customer_design
 from portal.ingest import ColumnMap
 from portal.model import ClvModel, Prediction, add_population_features
@@ -131,7 +131,8 @@ def prediction(known: pd.DataFrame) -> Prediction:
 
 def final_part(part: pd.DataFrame, model: ClvModel, places: pd.DataFrame):
     """A scored partition's part of the version's table (``train.score_table`` with the final
-    model's intervals, the prediction already made and the global ranks) and its drift counts."""
+    model's intervals, the prediction already made and the global ranks), its drift counts, and
+    the ids and ``explain.abs_contributions`` of its customers ``places["explained"]`` marks."""
     current = part.drop(columns=[c for c in PREDICTION_COLUMNS + [LABEL] if c in part])
     table = train.score_table(model, current, prediction(part))
     if not np.array_equal(table["customer_id"].to_numpy(), places["customer_id"].to_numpy()):
@@ -146,4 +147,6 @@ def final_part(part: pd.DataFrame, model: ClvModel, places: pd.DataFrame):
         for c, bins in model.feature_bins.items()
         if c in scored
     }
-    return table, counts
+    explained = table[places["explained"].to_numpy()]
+    absolute = explain.abs_contributions(model, explained) if len(explained) else None
+    return table, counts, (explained["customer_id"].to_numpy(), absolute)
