@@ -17,11 +17,8 @@ from portal.model import ClvModel, Prediction, add_population_features
 HASH_BUCKETS = 16  # the fingerprint's sorted row hashes come to the client in this many slices
 BASELINE_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
 BASELINE_COLUMNS += ["spend_6m", "spend_12m"]
-PREDICTION_COLUMNS = [
-    "_p",
-    "_s",
-    "_c",
-]  # a scored part's P(purchase), E[spend | purchase], classical
+# a scored part's prediction: P(purchase), E[spend | purchase] and the classical value
+PREDICTION_COLUMNS = ["_p", "_s", "_c"]
 LABEL = "actual_6m"
 
 
