@@ -15,9 +15,11 @@ pandas engine's own code on each partition:
 * Scoring: each partition predicts its customers; the client gathers one row per customer (id,
   prediction parts, the columns the backtest's baselines need, the label) and sorts it by id, the
   pandas engine's order, so ranks, deciles, the intervals' edges and every backtest figure
-  (normalized Gini, deciles: a global order) are computed exactly, by the same functions. The
-  version's table is then written by partition (``clv_prepared.parquet/part-*.parquet``) from
-  each partition's own scoring plus its global ranks; drift counts are summed over partitions.
+  (normalized Gini, deciles: a global order) are computed exactly, by the same functions. Each
+  partition's features and prediction stay on the workers (``Held``), and the version's table is
+  written by partition (``clv_prepared.parquet/part-*.parquet``) from them plus the global ranks
+  and the final intervals, without building or scoring anything twice; drift counts are summed
+  over partitions.
 
 Monitoring older versions (it needs the whole log) is left to ``python -m portal monitor``.
 """
@@ -31,7 +33,9 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,6 +46,7 @@ from portal import (
     cutoffs,
     dask_cluster,
     drift,
+    explain,
     features,
     fitting,
     intervals,
@@ -57,11 +62,33 @@ from portal.clock import fit_design, sample_design
 from portal.ingest import ColumnMap, IngestReport
 from portal.model import ClvModel, add_population_features
 
+if TYPE_CHECKING:
+    from distributed import Future
+
 log = logging.getLogger(__name__)
 
 PARTITION_BYTES = 8 * 2**20  # input bytes per partition (at least 2 partitions per worker)
 SPARE = 8.0  # a bound keeps n + SPARE * sqrt(n) + 64 customers on average
 Report = Callable[[str], None]
+
+
+@dataclass
+class Held:
+    """A scoring pass's parts (``tasks.scored_part`` futures, in partition order) on the workers,
+    and the model they were scored with (held by a task): kept so that Dask recomputes a part lost with
+    a worker from its lineage."""
+
+    model: Future
+    parts: list[Future]
+
+
+@dataclass
+class Scoring:
+    """What writing a scored table needs: one row per customer (id, partition, rank, decile,
+    segment) and the partitions' scored parts."""
+
+    places: pd.DataFrame
+    held: Held
 
 
 class Run:
@@ -246,14 +273,25 @@ class Run:
         label = f"population models at {len(cuts)} cutoff(s)"
         return dict(zip(cuts, self.gather(futures, label, "cutoffs")))
 
-    def predictions(self, model: ClvModel, cutoff: pd.Timestamp, labels: bool) -> pd.DataFrame:
+    def predictions(
+        self, model: ClvModel, cutoff: pd.Timestamp, labels: bool
+    ) -> tuple[pd.DataFrame, Held]:
         """One row per customer known at ``cutoff``, sorted by id: the prediction's parts, the
-        baselines' columns, the label (``labels``) and the partition it came from."""
+        baselines' columns, the label (``labels``) and the partition it came from; and the
+        partitions' scored parts, held on the workers."""
+        held = Held(self.share(model), [])
+        for days in self.days:
+            held.parts.append(
+                self.client.submit(
+                    tasks.scored_part, days, held.model, cutoff, labels, self.first_day
+                )
+            )
         label = f"scoring at {cutoff.date()}"
-        parts = self.each(tasks.predict_part, label, model, cutoff, labels, self.first_day)
+        columns = [self.client.submit(tasks.ranking_columns, part) for part in held.parts]
+        parts = self.gather(columns, label)
         for index, part in enumerate(parts):
             part["partition"] = index
-        return pd.concat(parts).sort_index()
+        return pd.concat(parts).sort_index(), held
 
     def validation_window(self, cutoff, earlier: fitting.Scored | None):
         """``calibration.validation_window``."""
@@ -272,7 +310,7 @@ class Run:
             model = self.fit_model(start)
         except cutoffs.TrainError:
             return None
-        known = self.predictions(model, start, labels=True)
+        known, _ = self.predictions(model, start, labels=True)
         prediction = tasks.prediction(known)
         actual = known["actual_6m"].to_numpy()
         return calibration.ValidationWindow(
@@ -281,16 +319,16 @@ class Run:
 
     def fit_and_score(
         self, cutoff: pd.Timestamp, labels: bool, earlier: fitting.Scored | None = None
-    ) -> tuple[fitting.Scored, pd.DataFrame]:
+    ) -> tuple[fitting.Scored, Scoring]:
         """``train.fit_and_score``; returns the scored table's per-customer columns (sorted by
-        id, as the pandas engine's table) and the rows (id, partition, rank, decile, segment)."""
+        id, as the pandas engine's table) and what writing the table needs."""
         window = self.validation_window(cutoff, earlier)
         validation = calibration.validation_correction(window, self.first_day, cutoff)
         correction = validation["factor"] if validation and validation["applied"] else 1.0
         calibrated = calibration.interval_model(window, correction)
         model = self.fit_model(cutoff, holdout_intervals=calibrated is None)
         model.validation, model.total_correction = validation, correction
-        known = self.predictions(model, cutoff, labels)
+        known, held = self.predictions(model, cutoff, labels)
         prediction = tasks.prediction(known)
         calibrated = calibrated or model.intervals
         model.intervals = calibrated.with_edges(prediction.clv) if calibrated else None
@@ -300,44 +338,51 @@ class Run:
         places = table[["customer_id", "rank", "decile", "segment"]].assign(
             partition=known["partition"].to_numpy()
         )
-        return fitting.Scored(model=model, table=table), places
+        return fitting.Scored(model=model, table=table), Scoring(places, held)
 
-    def write_table(self, model, cutoff, labels, places, folder: Path) -> dict:
-        """Write the scored table by partition; returns the drift report and the feature
-        importance sample (the rows ``train.global_importance`` takes, in id order)."""
+    def write_table(self, model: ClvModel, scoring: Scoring, folder: Path) -> dict:
+        """Write the scored table by partition from the scoring pass's held parts (each released
+        once written); returns the drift report and the feature importance (``global_importance``:
+        its rows explained by their partitions' tasks)."""
+        held = scoring.held
         table = partitions.PartitionedTable(folder)
-        chosen = sampling.smallest(places["customer_id"], train.IMPORTANCE_ROWS, f"{self.seed}")
-        wanted = set(places["customer_id"].to_numpy()[chosen])
+        places = scoring.places.assign(
+            explained=sampling.smallest(
+                scoring.places["customer_id"], train.IMPORTANCE_ROWS, f"{self.seed}"
+            )
+        )
         by_partition = dict(tuple(places.groupby("partition", sort=True)))
         model_future = self.share(model)
-        present = [i for i in range(len(self.days)) if i in by_partition]
+        present = [i for i in range(len(held.parts)) if i in by_partition]
         ranks = [by_partition[i] for i in present]  # in the tasks: they survive a lost worker
         futures = [
-            self.client.submit(
-                tasks.final_part, self.days[i], model_future, cutoff, labels, r, self.first_day
-            )
+            self.client.submit(tasks.final_part, held.parts[i], model_future, r)
             for i, r in zip(present, ranks)
         ]
         from distributed import as_completed
 
-        counts, sample, done = {}, [], 0
+        counts, explained, done = {}, [], 0
         position = {f.key: i for i, f in enumerate(futures)}
-        for future, (part, part_counts) in as_completed(futures, with_results=True):
+        for future, (part, part_counts, rows) in as_completed(futures, with_results=True):
             table.write(position[future.key], part)
-            sample.append(part[part["customer_id"].isin(wanted)])
+            if rows[1] is not None:
+                explained.append(rows)
             for column, values in part_counts.items():
                 counts[column] = counts.get(column, 0) + values
             done += 1
             if done == len(futures) or done % max(1, len(futures) // 10) == 0:
                 self.report(f"  writing the scored table: {done}/{len(futures)} partitions")
             future.release()
+            held.parts[present[position[future.key]]].release()
         n = len(places)
         shares = {c: v / max(n, 1) for c, v in counts.items()}
-        importance = pd.concat(sample).sort_values("customer_id", kind="stable")
+        ids = pd.Series(np.concatenate([part_ids for part_ids, _ in explained]))
+        order = ids.sort_values(kind="stable").index.to_numpy()  # the pandas engine's, id order
+        absolute = np.concatenate([rows for _, rows in explained])[order]
         return {
             "table": table,
             "drift": drift.report_shares(model.feature_bins, shares),
-            "importance": train.global_importance(model, importance, self.seed),
+            "importance": explain.ranked_importance(model, absolute),
         }
 
 
@@ -378,22 +423,23 @@ def train_source(
     if backtest_cutoff is None:
         step.total -= 1
         metrics_backtest = cutoffs.no_backtest(run.first_day, score_cutoff)
-        back = back_places = None
+        back = scoring = None
     else:
         step(f"backtest: training on the past, scoring at {backtest_cutoff.date()}")
-        back, back_places = run.fit_and_score(backtest_cutoff, labels=True)
+        back, scoring = run.fit_and_score(backtest_cutoff, labels=True)
         metrics_backtest = backtest.judge(back, backtest_cutoff, run.first_day)
     if production:
+        scoring = None  # the backtest's parts are not written: free the workers' memory
         step(f"final model: training on all history, scoring at {score_cutoff.date()}")
-        final, places = run.fit_and_score(score_cutoff, labels=False, earlier=back)
+        final, scoring = run.fit_and_score(score_cutoff, labels=False, earlier=back)
     else:
-        final, places = back, back_places
+        final = back
 
     step("writing the scored table by partition, explaining the model")
     model = final.model
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=data_dir, prefix=".dask-") as work:
-        written = run.write_table(model, score_cutoff, not production, places, Path(work) / "t")
+        written = run.write_table(model, scoring, Path(work) / "t")
         document = pipeline.describe(model, production, summary, data_hash, Path(source).name)
         document.update(
             customers=len(final.table),
@@ -409,6 +455,7 @@ def train_source(
             partitions=len(run.days),
         )
         step("saving the version and its predictions")
+        run.report(f"  saving the version: {len(final.table):,} predictions into the database")
         document["seconds"] = round(time.perf_counter() - started, 2)
         publishing.publish(Path(data_dir), written["table"], model, document, database_url)
     step.done()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from portal import drift, features, partitions, sampling, train
+from portal import drift, explain, features, partitions, sampling, train
 from portal.clock import customer_design
 from portal.ingest import ColumnMap
 from portal.model import ClvModel, Prediction, add_population_features
@@ -19,6 +19,9 @@ BASELINE_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_me
 BASELINE_COLUMNS += ["spend_6m", "spend_12m"]
 # what ``model.fit_population`` reads of a cutoff's customers (with their ids, the index)
 POPULATION_COLUMNS = ["frequency", "recency_days", "tenure_days", "repeat_spend_mean"]
+# a scored part's prediction: P(purchase), E[spend | purchase] and the classical value
+PREDICTION_COLUMNS = ["_p", "_s", "_c"]
+LABEL = "actual_6m"
 
 
 def big(value) -> bool:
@@ -108,40 +111,51 @@ def design_rows(days, cutoff, log_start):
     return customer_design(days, cutoff, log_start)
 
 
-def predict_part(days, model: ClvModel, cutoff, labels: bool, log_start) -> pd.DataFrame:
+def scored_part(days, model: ClvModel, cutoff, labels: bool, log_start) -> pd.DataFrame:
+    """A partition's customers known at ``cutoff``: their features, the prediction's parts
+    (``PREDICTION_COLUMNS``) and, with ``labels``, ``actual_6m``. It stays on the workers until
+    the table is written (``final_part``), so the features are built and scored once."""
     current = customer_features(days, cutoff, log_start)
     if current.empty:
-        return current[BASELINE_COLUMNS].assign(_p=[], _s=[], _c=[])
-    prediction = model.predict(current)
-    out = current[BASELINE_COLUMNS].copy()
-    out["_p"], out["_s"] = prediction.p_purchase, prediction.spend_if_purchase
-    out["_c"] = prediction.classical
+        parts = np.empty((len(PREDICTION_COLUMNS), 0))
+    else:
+        prediction = model.predict(current)
+        parts = [prediction.p_purchase, prediction.spend_if_purchase, prediction.classical]
+    for column, values in zip(PREDICTION_COLUMNS, parts):
+        current[column] = values
     if labels:
-        out["actual_6m"] = features.build_labels(days, current.index, cutoff)["actual_6m"]
-    return out
+        current[LABEL] = features.build_labels(days, current.index, cutoff)[LABEL].to_numpy()
+    return current
+
+
+def ranking_columns(part: pd.DataFrame) -> pd.DataFrame:
+    """What the client gathers of a scored part: the baselines' columns, the prediction's parts
+    and the label if there is one."""
+    return part[BASELINE_COLUMNS + PREDICTION_COLUMNS + [c for c in [LABEL] if c in part]]
 
 
 def prediction(known: pd.DataFrame) -> Prediction:
-    return Prediction(known["_p"].to_numpy(), known["_s"].to_numpy(), known["_c"].to_numpy())
+    return Prediction(*(known[c].to_numpy() for c in PREDICTION_COLUMNS))
 
 
-def final_part(days, model: ClvModel, cutoff, labels: bool, places: pd.DataFrame, log_start):
-    """A partition's part of the version's table (``train.score_table`` with the global ranks)
-    and its drift counts."""
-    current = customer_features(days, cutoff, log_start)
-    table = train.score_table(model, current, model.predict(current))
+def final_part(part: pd.DataFrame, model: ClvModel, places: pd.DataFrame):
+    """A scored partition's part of the version's table (``train.score_table`` with the final
+    model's intervals, the prediction already made and the global ranks), its drift counts, and
+    the ids and ``explain.abs_contributions`` of its customers ``places["explained"]`` marks."""
+    current = part.drop(columns=[c for c in PREDICTION_COLUMNS + [LABEL] if c in part])
+    table = train.score_table(model, current, prediction(part))
     if not np.array_equal(table["customer_id"].to_numpy(), places["customer_id"].to_numpy()):
         raise RuntimeError("a partition's customers differ from its scored rows")
     for column in ("rank", "decile", "segment"):
         table[column] = places[column].to_numpy()
-    if labels:
-        table["actual_6m"] = features.build_labels(days, current.index, cutoff)[
-            "actual_6m"
-        ].to_numpy()
+    if LABEL in part:
+        table[LABEL] = part[LABEL].to_numpy()
     scored = add_population_features(table, model.population)
     counts = {
         c: drift.counts(scored[c], bins["edges"])
         for c, bins in model.feature_bins.items()
         if c in scored
     }
-    return table, counts
+    explained = table[places["explained"].to_numpy()]
+    absolute = explain.abs_contributions(model, explained) if len(explained) else None
+    return table, counts, (explained["customer_id"].to_numpy(), absolute)

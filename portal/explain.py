@@ -135,5 +135,15 @@ def reasons(explanation: dict, top: int = 3) -> list[str]:
 
 def mean_abs_contributions(model: ClvModel, features: pd.DataFrame) -> dict[str, float]:
     """Global importance: mean |combined log contribution| per model input, largest first."""
-    combined = np.abs(contributions(model, features)["combined"]).mean(axis=0)
+    return ranked_importance(model, abs_contributions(model, features))
+
+
+def abs_contributions(model: ClvModel, features: pd.DataFrame) -> np.ndarray:
+    """|combined log contribution| per row and model input (rows x inputs)."""
+    return np.abs(contributions(model, features)["combined"])
+
+
+def ranked_importance(model: ClvModel, absolute: np.ndarray) -> dict[str, float]:
+    """The mean of ``abs_contributions`` rows per model input, largest first."""
+    combined = absolute.mean(axis=0)
     return dict(sorted(zip(model.inputs, combined.tolist()), key=lambda kv: -kv[1]))

@@ -56,7 +56,7 @@ sys.path.insert(0, {root!r})
 import pandas as pd
 from portal import partitions
 from portal.ingest import ColumnMap, load_transactions
-from portal.train import train_frame
+from portal.pipeline import train_frame
 start = time.perf_counter()
 log = pd.concat([load_transactions(p, ColumnMap()) for p in partitions.source_parts({path!r})])
 doc = train_frame(log.reset_index(drop=True), "parts", {out!r}, {cutoff!r}, seed=0)
