@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -108,6 +109,7 @@ def measure_dask(customers: int, with_pandas: bool) -> dict:
     runs = [("dask", DASK_CHILD)] + ([("pandas", PANDAS_PARTS_CHILD)] if with_pandas else [])
     for engine, child in runs:
         out = WORK / f"scale_{engine}_{customers}"
+        shutil.rmtree(out, ignore_errors=True)  # a first version: an empty registry and database
         code = child.format(root=str(REPO_ROOT), path=str(parts), out=str(out), cutoff=SYNTH_CUTOFF)
         output, peak = tree_peak([sys.executable, "-c", code])
         run = json.loads(output.strip().splitlines()[-1])
