@@ -18,11 +18,11 @@ from pydantic_core import to_json
 
 def json_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     """The rows of ``frame[columns]`` (all columns by default) as dicts with their keys in sorted
-    order (as jsonify sorts them): numbers as they are stored (NaN and ±inf -> null), strings (missing -> null); a column
-    of any other type (dates, categories...) as ``DataFrame.to_json`` writes it."""
+    order, as jsonify sorts them: numbers as stored (NaN and ±inf -> null), strings (missing ->
+    null); a column of any other type (dates, categories...) as ``DataFrame.to_json`` writes it."""
     names = sorted(frame.columns if columns is None else columns)
     values = [_column(frame[name]) for name in names]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    return [dict(zip(names, row)) for row in zip(*values)]
 
 
 def _column(values: pd.Series) -> list:
@@ -42,8 +42,9 @@ def _column(values: pd.Series) -> list:
 
 
 def _nulls(items: list, missing: np.ndarray) -> list:
-    for position in np.flatnonzero(missing).tolist():
-        items[position] = None
+    if missing.any():
+        for position in np.flatnonzero(missing).tolist():
+            items[position] = None
     return items
 
 
