@@ -130,8 +130,17 @@ def register_security(
     login = Login(users, settings.login_max_failures) if users else None
 
     @functools.cache
-    def policy() -> str:
-        return content_security_policy(script_hashes())
+    def headers() -> list[tuple[str, str, str]]:
+        """The headers every response gets: (name in lower case, name, value)."""
+        return [
+            (name.lower(), name, value)
+            for name, value in [
+                ("Content-Security-Policy", content_security_policy(script_hashes())),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "same-origin"),
+                ("X-Frame-Options", "DENY"),
+            ]
+        ]
 
     def _access():
         path = request.path
@@ -171,8 +180,10 @@ def register_security(
 
     @server.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", policy())
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        """Each header unless the response sets its own (one pass over its headers, where a
+        setdefault per header scans them each time)."""
+        present = {name.lower() for name in response.headers.keys()}
+        for lower, name, value in headers():
+            if lower not in present:
+                response.headers.add(name, value)
         return response

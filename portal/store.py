@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -65,25 +66,32 @@ class ArtifactStore:
 
     def __init__(self, final_dir: Path):
         self.final_dir = Path(final_dir)
+        self._pointer, self._metrics = str(self.final_dir), str(self.final_dir / METRICS)
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._current: Artifacts | None = None
 
-    def _target(self) -> tuple[Path, int]:
-        """The version folder the pointer names now, and its metrics.json's mtime."""
-        folder = self.final_dir.resolve()
+    def _target(self) -> tuple:
+        """The version the pointer names now and its metrics.json's inode and mtime: a readlink
+        and a stat, where resolving the pointer takes a stat per path component."""
         try:
-            return folder, (folder / METRICS).stat().st_mtime_ns
+            target = os.readlink(self._pointer)
+        except OSError:  # a folder rather than a pointer, or nothing (the stat says which)
+            target = None
+        try:
+            stat = os.stat(self._metrics)
         except FileNotFoundError:
             raise ArtifactsMissing(f"no artifacts in {self.final_dir}: run `make train`") from None
+        return target, stat.st_ino, stat.st_mtime_ns
 
     def current(self) -> Artifacts:
-        """The loaded artifacts, reloading first if the pointer moved to another version."""
+        """The loaded artifacts, reloading first if the pointer moved to another version (a move
+        during the load is seen by the next query)."""
         stamp = self._target()
         if stamp != self._stamp:
             with self._lock:
                 if stamp != self._stamp:
-                    self._current = self._load(stamp[0])
+                    self._current = self._load(self.final_dir.resolve())
                     self._stamp = stamp
         return self._current
 

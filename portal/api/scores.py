@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import jsonify, request
@@ -10,6 +9,7 @@ from flask import jsonify, request
 from portal import campaign, intervals, scoring, store
 from portal.api import params, schemas
 from portal.api.declare import endpoint
+from portal.api.encoding import json_response, json_rows
 from portal.api.errors import ApiError
 from portal.extensions import final_dir
 
@@ -25,11 +25,6 @@ def artifacts() -> store.Artifacts:
     except store.ArtifactsMissing as exc:
         log.warning("%s: %s", request.path, exc)
         raise ApiError(503, "not_ready", NOT_READY) from None
-
-
-def records(frame) -> list[dict]:
-    """DataFrame rows as JSON-safe dicts (NaN -> null)."""
-    return json.loads(frame.to_json(orient="records"))
 
 
 @endpoint(
@@ -74,12 +69,12 @@ def elite(query: params.EliteQuery):
     page, _ = store.table_page(
         art, limit=query.limit, offset=query.offset, max_rank=summary["count"]
     )
-    return jsonify(
+    return json_response(
         {
             "summary": summary,
             "limit": query.limit,
             "offset": query.offset,
-            "customers": records(page[store.TABLE_COLUMNS]),
+            "customers": json_rows(page, store.TABLE_COLUMNS),
         }
     )
 
@@ -101,14 +96,14 @@ def table(query: params.TableQuery):
         group=query.group,
     )
     columns = store.TABLE_COLUMNS + (["actual_6m"] if art.has_actuals else [])
-    return jsonify(
+    return json_response(
         {
             "total": total,
             "limit": query.limit,
             "offset": query.offset,
             "sort": query.sort,
             "order": query.order,
-            "rows": records(page[columns]),
+            "rows": json_rows(page, columns),
         }
     )
 
@@ -120,7 +115,7 @@ def audience(query: params.AudienceQuery):
     top_pct = None if query.count else query.top_pct
     size = campaign.audience_size(art.n, top_pct, query.count)
     rows = store.audience(art, query.rank_by, size, query.offset, query.limit)
-    return jsonify(
+    return json_response(
         {
             "version": art.version,
             "rank_by": query.rank_by,
@@ -129,7 +124,7 @@ def audience(query: params.AudienceQuery):
             "customers_total": art.n,
             "limit": query.limit,
             "offset": query.offset,
-            "customers": records(rows),
+            "customers": json_rows(rows),
         }
     )
 

@@ -1,0 +1,65 @@
+"""JSON answers of the row endpoints, encoded once.
+
+``json_rows`` turns a page of a DataFrame into JSON-safe row dicts straight from its columns (the
+route used to write the page with ``DataFrame.to_json``, parse it back and encode it again).
+``json_response`` encodes an answer as ``jsonify`` does (keys sorted, ASCII, compact) with
+pydantic_core's serialiser, which writes a page's floats ~4x faster than ``json.dumps``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from flask import Response, current_app
+from pydantic_core import to_json
+
+
+def json_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """The rows of ``frame[columns]`` (all columns by default) as dicts with their keys in sorted
+    order, as jsonify sorts them: numbers as stored (NaN and ±inf -> null), strings (missing ->
+    null); a column of any other type (dates, categories...) as ``DataFrame.to_json`` writes it."""
+    names = sorted(frame.columns if columns is None else columns)
+    values = [_column(frame[name]) for name in names]
+    return [dict(zip(names, row)) for row in zip(*values)]
+
+
+def _column(values: pd.Series) -> list:
+    kind = getattr(values.dtype, "kind", "O")
+    if kind == "f":
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return _nulls(array.tolist(), ~np.isfinite(array))
+    if kind in "iub":
+        array = values.to_numpy()
+        if array.dtype.kind in "iub":  # else a nullable integer column holding nulls
+            return array.tolist()
+    elif pd.api.types.is_string_dtype(values.dtype):
+        array = values.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
+            return _nulls(array.tolist(), pd.isna(array))
+    return json.loads(values.to_json(orient="values"))
+
+
+def _nulls(items: list, missing: np.ndarray) -> list:
+    if missing.any():
+        for position in np.flatnonzero(missing).tolist():
+            items[position] = None
+    return items
+
+
+def json_response(payload: dict) -> Response:
+    """``payload`` as ``jsonify`` answers it: keys sorted, non-ASCII escaped, compact (indented in
+    debug mode), one trailing newline. The keys of dicts inside lists are taken as they come
+    (``json_rows`` sorts them). Only the text of a float may differ (1e-05 is written 0.00001):
+    the same number."""
+    indent = 2 if current_app.debug else None
+    text = to_json(_sorted(payload), indent=indent, ensure_ascii=True, inf_nan_mode="constants")
+    return current_app.response_class(text + b"\n", mimetype="application/json")
+
+
+def _sorted(value):
+    """Dicts with their keys sorted, through nested dicts (not through lists: rows are many)."""
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    return value

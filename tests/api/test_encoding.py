@@ -1,0 +1,97 @@
+"""The row endpoints' JSON: rows built from a page's columns, encoded as jsonify encodes them."""
+
+import json
+
+import flask
+import numpy as np
+import pandas as pd
+import pytest
+
+from portal.api.encoding import json_response, json_rows
+
+
+@pytest.fixture
+def page() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "score": [0.1 + 0.2, np.nan, np.inf, -np.inf, 1234.5678901234567],
+            "rank": np.array([3, 1, 2, 5, 4], dtype=np.int64),
+            "customer_id": pd.Series(["007", "é", None, "x", ""], dtype="str"),
+            "group": pd.Series(["a", None, np.nan, "b", "c"], dtype=object),
+            "flag": [True, False, True, False, True],
+            "share": np.array([0.5, np.nan, 0.25, 1.0, 0.0], dtype=np.float32),
+        }
+    )
+
+
+def test_rows_carry_the_stored_values_with_null_for_missing(page):
+    rows = json_rows(page)
+    assert rows == [
+        {
+            "customer_id": "007",
+            "flag": True,
+            "group": "a",
+            "rank": 3,
+            "score": 0.30000000000000004,  # not rounded to 10 decimals as to_json wrote it
+            "share": 0.5,
+        },
+        {"customer_id": "é", "flag": False, "group": None, "rank": 1, "score": None, "share": None},
+        {"customer_id": None, "flag": True, "group": None, "rank": 2, "score": None, "share": 0.25},
+        {"customer_id": "x", "flag": False, "group": "b", "rank": 5, "score": None, "share": 1.0},
+        {
+            "customer_id": "",
+            "flag": True,
+            "group": "c",
+            "rank": 4,
+            "score": 1234.5678901234567,
+            "share": 0.0,
+        },
+    ]
+    assert [list(row) for row in rows] == [sorted(page.columns)] * 5  # as jsonify orders keys
+    assert [type(row["rank"]) for row in rows] == [int] * 5  # not numpy scalars
+    assert [type(row["flag"]) for row in rows] == [bool] * 5
+
+
+def test_only_the_named_columns_in_a_page_taken_out_of_a_larger_frame(page):
+    rows = json_rows(page.iloc[[4, 0]], ["rank", "customer_id"])
+    assert rows == [{"customer_id": "", "rank": 4}, {"customer_id": "007", "rank": 3}]
+
+
+def test_other_column_types_as_to_json_writes_them():
+    frame = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2020-01-01", None]),
+            "kind": pd.Categorical(["u", None]),
+            "count": pd.array([1, None], dtype="Int64"),
+            "mixed": pd.Series([1.5, "a"], dtype=object),
+        }
+    )
+    assert json_rows(frame) == [
+        {"count": 1, "day": 1577836800000, "kind": "u", "mixed": 1.5},
+        {"count": None, "day": None, "kind": None, "mixed": "a"},
+    ]
+
+
+def test_an_empty_page_has_no_rows(page):
+    assert json_rows(page.iloc[:0]) == []
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_response_is_the_text_jsonify_gives(page, debug):
+    app = flask.Flask(__name__)
+    app.debug = debug
+    payload = {"total": 5, "name": "Zoë", "summary": {"b": 2.5, "a": None}, "rows": json_rows(page)}
+    with app.app_context():
+        ours, theirs = json_response(payload), flask.jsonify(payload)
+    assert ours.mimetype == theirs.mimetype == "application/json"
+    if not debug:
+        assert ours.get_data() == theirs.get_data()
+    assert json.loads(ours.get_data()) == json.loads(theirs.get_data())
+    assert ours.get_data().endswith(b"}\n") and ours.get_data().isascii()
+
+
+def test_a_float_may_be_written_otherwise_but_is_the_same_number():
+    app = flask.Flask(__name__)
+    with app.app_context():
+        body = json_response({"small": 1e-05, "large": 1e16, "p": 0.1}).get_data()
+    assert json.loads(body) == {"large": 1e16, "p": 0.1, "small": 1e-05}
