@@ -39,30 +39,32 @@ from tests.serve import gunicorn
 RATE = 200.0
 SECONDS = 20.0
 JSON = {"Content-Type": "application/json"}
-PREDICT_LUA = """
-local ids = {%s}
+SEEDED_LUA = """
 local thread_number = 0
 function setup(thread)
   thread_number = thread_number + 1
   thread:set("seed", thread_number)
 end
 function init(args) math.randomseed(seed) end
+"""  # each wrk thread draws its own sequence
+PREDICT_LUA = (
+    SEEDED_LUA
+    + """
+local ids = {%s}
 function request()
   local body = '{"customer_id": "' .. ids[math.random(#ids)] .. '"}'
   return wrk.format("POST", "/api/predict", {["Content-Type"] = "application/json"}, body)
 end
 """
-TABLE_LUA = """
-local thread_number = 0
-function setup(thread)
-  thread_number = thread_number + 1
-  thread:set("seed", thread_number)
-end
-function init(args) math.randomseed(seed) end
+)
+TABLE_LUA = (
+    SEEDED_LUA
+    + """
 function request()
   return wrk.format("GET", "/api/table?limit=100&offset=" .. math.random(0, %d))
 end
 """
+)
 
 
 def wrk(url: str, script: str | None = None, seconds: int = 10) -> float:
