@@ -103,6 +103,12 @@ class Run:
         self.first_day = self.last_day = None
         self.first_seen: pd.Series | None = None  # customers by the day of their first row
 
+    def release(self) -> None:
+        """Drop the run's data on the workers (the partitions' daily rows and their summaries) and
+        hand their freed heap back to the system, before the client publishes."""
+        self.days, self._partitioning, self._summaries = [], [], []
+        self.client.run(tasks.trim_memory)
+
     # -- running tasks -----------------------------------------------------------------------
     def gather(self, futures: list, label: str, unit: str = "partitions") -> list:
         """Results of ``futures`` in order, reporting tasks done / total as they finish."""
@@ -456,6 +462,8 @@ def train_source(
         )
         step("saving the version and its predictions")
         run.report(f"  saving the version: {len(final.table):,} predictions into the database")
+        del final, back, scoring  # the client's and the workers' copies, before publishing
+        run.release()
         document["seconds"] = round(time.perf_counter() - started, 2)
         publishing.publish(Path(data_dir), written["table"], model, document, database_url)
     step.done()

@@ -3,6 +3,7 @@ the pandas engine's own functions (module-level, so they are pickled by referenc
 
 from __future__ import annotations
 
+import ctypes
 import math
 from pathlib import Path
 
@@ -26,6 +27,14 @@ LABEL = "actual_6m"
 
 def big(value) -> bool:
     return isinstance(value, ClvModel | pd.DataFrame)
+
+
+def trim_memory() -> int:
+    """Return a worker's freed heap to the system (glibc's malloc_trim; 0 where there is none)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return 0
 
 
 def held(value):
