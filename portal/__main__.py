@@ -145,12 +145,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
     usable = prepare(settings)
     if args.train_if_empty:
         ensure_artifacts(settings)
+    servable = True
     if (settings.final_dir / METRICS).exists():  # a version from before its serving files
-        serving_files.ensure(settings.final_dir.resolve())
+        try:
+            serving_files.ensure(settings.final_dir.resolve())
+        except (serving_files.Unreadable, OSError) as exc:
+            print(f"the current version cannot be served: {exc}", file=sys.stderr)
+            servable = False
     print(
         f"database {'ready' if usable else 'unusable (history is off)'}; data in {settings.data_dir}"
     )
-    return 0 if usable else 1
+    return 0 if usable and servable else 1
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ codes and the customer-id index come from those files, so a worker builds nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,10 @@ class Artifacts:
     explanation: object = field(init=False)
 
     def __post_init__(self):
-        self.explanation = lru_cache(maxsize=EXPLAINED_PER_VERSION)(self._explain)
+        # over the files and the model, not self: no reference cycle keeps an old version mapped
+        self.explanation = lru_cache(maxsize=EXPLAINED_PER_VERSION)(
+            partial(_explain, self.files.table, self.model)
+        )
 
     def __repr__(self) -> str:
         """Version folder and name: flask-caching keys memoized calls by their arguments' repr."""
@@ -121,12 +124,13 @@ class Artifacts:
             raise UnknownCustomer(key)
         return row
 
-    def _explain(self, position: int) -> dict:
-        """The explanation of the customer at row ``position`` (``explanation`` caches it: the
-        same dict is returned again, so callers must not change it)."""
-        raw = self.table.iloc[position][self.model.raw_features]
-        return explain_row(self.model, np.array([raw.to_numpy(dtype=np.float64)]))
-
     def row(self, customer_id: str) -> pd.Series:
         """The scored row of one customer; raises UnknownCustomer."""
         return self.table.iloc[self.position(customer_id)]
+
+
+def _explain(table: pd.DataFrame, model: ClvModel, position: int) -> dict:
+    """The explanation of the customer at row ``position`` (``Artifacts.explanation`` caches it:
+    the same dict is returned again, so callers must not change it)."""
+    raw = table.iloc[position][model.raw_features]
+    return explain_row(model, np.array([raw.to_numpy(dtype=np.float64)]))

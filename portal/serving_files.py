@@ -7,7 +7,8 @@ page cache and a new worker is ready as soon as it has mapped them. Sort orders,
 segment and group codes and a hashed customer-id index are computed here, once per version.
 
 The files record the size and mtime of the version's own files; a version whose files changed (or
-whose serving files predate ``FORMAT``) gets them rebuilt on the next load (``ensure``).
+whose serving files were built for another ``layout``: format, sort columns, contact orders,
+groups) gets them rebuilt on the next load (``ensure``).
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ class Mapped:
         return row
 
     def _find(self, key: str, hashes: str, rows: str, stripped: bool = False) -> int | None:
-        wanted = _hashes(np.array([key], dtype=object))[0]
+        try:
+            wanted = _hashes(np.array([key], dtype=object))[0]
+        except UnicodeEncodeError:  # a lone surrogate: no stored id can be it
+            return None
         sorted_hashes = self.arrays[hashes]
         at = int(np.searchsorted(sorted_hashes, wanted))
         while at < len(sorted_hashes) and sorted_hashes[at] == wanted:
@@ -109,11 +113,23 @@ def stamp(version_folder: Path) -> dict:
     return result
 
 
+def layout() -> dict:
+    """What the files hold besides the version's own data: built by this code, for these sort
+    columns, contact orders and groups (a change to any of them means a rebuild)."""
+    return {
+        "format": FORMAT,
+        "sortable": list(SORTABLE),
+        "rank_by": sorted(campaign.RANK_BY),
+        "groups": [group.name for group in marketing.GROUPS],
+        "group_rules": [group.definition for group in marketing.GROUPS],
+    }
+
+
 def current(version_folder: Path) -> bool:
-    """Whether the serving files exist, are of this FORMAT and match the version's files."""
+    """Whether the serving files exist, match this code's ``layout`` and the version's files."""
     try:
         meta = json.loads((folder_of(version_folder) / "meta.json").read_text())
-        return meta["format"] == FORMAT and meta["stamp"] == stamp(version_folder)
+        return meta["layout"] == layout() and meta["stamp"] == stamp(version_folder)
     except (OSError, ValueError, KeyError):
         return False
 
@@ -151,6 +167,16 @@ def build(version_folder: Path) -> None:
     staging = folder / f".{FOLDER}.building"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    try:
+        _write(staging, table, fields, source)
+        target = folder_of(folder)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, source: dict) -> None:
     _write_arrow(staging / "table.arrow", table)
     _write_arrow(staging / "marketing.arrow", fields)
     segments = sorted(table["segment"].unique().tolist())
@@ -166,11 +192,8 @@ def build(version_folder: Path) -> None:
     }
     for name, values in arrays.items():
         np.save(staging / f"{name}.npy", values)
-    meta = {"format": FORMAT, "stamp": source, "segments": segments, "groups": groups}
+    meta = {"layout": layout(), "stamp": source, "segments": segments, "groups": groups}
     (staging / "meta.json").write_text(json.dumps(meta))
-    target = folder_of(folder)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(staging, target)
 
 
 def ranked_table(table: pd.DataFrame, model) -> pd.DataFrame:

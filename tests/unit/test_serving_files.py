@@ -43,6 +43,8 @@ def test_digit_ids_match_without_leading_zeros_only_when_unambiguous(cdnow, tmp_
     with pytest.raises(store.UnknownCustomer):
         art.position("7")  # 'A7' is not a digit id
     assert art.position(" A7 ") == 4
+    with pytest.raises(store.UnknownCustomer):
+        art.position("\ud800")  # a lone surrogate (valid JSON) is no stored id
     assert art.position("00") == 5  # '0' strips to '' as '00' does
     assert sorted(art.files.prefix_rows("0")) == [0, 2, 3, 5]
     assert sorted(art.files.prefix_rows("00")) == [0, 2]
@@ -84,6 +86,16 @@ def test_a_changed_version_file_gets_them_rebuilt(copied_data_dir):
     art = store.ArtifactStore(copied_data_dir / "final").current()
     assert serving_files.current(folder) and meta.stat().st_mtime_ns > built
     assert art.n == 23_570
+
+
+def test_files_built_for_another_layout_are_rebuilt(data_dir, monkeypatch):
+    folder = (data_dir / "final").resolve()
+    monkeypatch.setattr(serving_files, "SORTABLE", (*serving_files.SORTABLE, "tenure_days"))
+    assert not serving_files.current(folder)  # a new sort column: its order is not in the files
+    monkeypatch.undo()
+    assert serving_files.current(folder)
+    monkeypatch.setattr(campaign, "RANK_BY", {**campaign.RANK_BY, "historic": "historic_spend"})
+    assert not serving_files.current(folder)  # a new contact order
 
 
 def test_a_stored_customers_explanation_is_exact_and_computed_once(cdnow):
