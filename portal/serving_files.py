@@ -180,7 +180,7 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, source: dic
     _write_arrow(staging / "table.arrow", table)
     _write_arrow(staging / "marketing.arrow", fields)
     segments = sorted(table["segment"].unique().tolist())
-    groups = [group.name for group in marketing.GROUPS]
+    built_for = layout()
     ids = table["customer_id"].to_numpy(dtype=object)
     by_id, id_rank = _id_order(ids)
     arrays = {
@@ -188,11 +188,11 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, source: dic
         **_contact_orders(table, fields, id_rank),
         **_id_index(ids),
         "segment_codes": _codes(table["segment"].to_numpy(dtype=object), segments),
-        "group_codes": _codes(fields["group"].to_numpy(dtype=object), groups),
+        "group_codes": _codes(fields["group"].to_numpy(dtype=object), built_for["groups"]),
     }
     for name, values in arrays.items():
         np.save(staging / f"{name}.npy", values)
-    meta = {"layout": layout(), "stamp": source, "segments": segments, "groups": groups}
+    meta = {"layout": built_for, "stamp": source, "segments": segments}
     (staging / "meta.json").write_text(json.dumps(meta))
 
 
@@ -220,7 +220,7 @@ def open_files(version_folder: Path) -> Mapped:
         ids=_single_array(table.column("customer_id")),
         arrays=arrays,
         segments=meta["segments"],
-        groups=meta["groups"],
+        groups=meta["layout"]["groups"],
     )
 
 
