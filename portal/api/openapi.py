@@ -69,6 +69,8 @@ def _operation(spec: Endpoint, schema_of) -> dict:
     }
     if parameters:
         operation["parameters"] = parameters
+    if spec.query:  # gunicorn refuses a request line over 4,094 bytes before the app sees it
+        operation["responses"]["414"] = {"description": "URI Too Long (the server's HTML page)"}
     if spec.body:
         content = {"application/json": {"schema": schema_of("body")}}
         operation["requestBody"] = {"required": True, "content": content}

@@ -288,6 +288,19 @@ def test_openapi_document_is_valid_and_declares_every_route(client, app):
         if op.get("security") == []
     }
     assert public == {"/api/health"}  # what test_security finds open with a token set
+    too_long = {
+        path
+        for path, ops in doc["paths"].items()
+        for op in ops.values()
+        if "414" in op["responses"]
+    }  # gunicorn's refusal of an overlong query string
+    assert "/api/table" in too_long and "/api/health" not in too_long
+    assert all(
+        any(p["in"] == "query" for p in op.get("parameters", []))
+        for path, ops in doc["paths"].items()
+        for op in ops.values()
+        if "414" in op["responses"]
+    )
 
 
 def test_the_documented_bounds_are_the_enforced_ones(client):
