@@ -1,6 +1,7 @@
 """gunicorn with 2 workers, started as Procfile does, on a free loopback port."""
 
 import json
+import time
 
 import psutil
 import requests
@@ -23,7 +24,16 @@ def test_two_workers_serve_api_and_pages(tmp_path):
         page = requests.get(f"{url}/", timeout=5)
         assert page.status_code == 200 and "_dash-renderer" in page.text
         assert requests.get(f"{url}/vendor/bootstrap/css/bootstrap.min.css", timeout=5).ok
-        assert len(psutil.Process(proc.pid).children()) == 2
+        assert wait_for_workers(proc, 2) == 2
+
+
+def wait_for_workers(proc, wanted: int, seconds: float = 30.0) -> int:
+    """The master's worker count once it reaches ``wanted`` (gunicorn forks them one after the
+    other, and the first one may already answer), or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while len(psutil.Process(proc.pid).children()) < wanted and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return len(psutil.Process(proc.pid).children())
 
 
 def test_chunked_bodies_over_the_cap_are_refused(copied_data_dir):
