@@ -57,30 +57,33 @@ def placement(art: Artifacts, predicted: float) -> dict:
 
 
 def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) -> dict:
-    """The stored prediction of one customer with its features, past spend and explanation."""
-    row = art.row(customer_id)
-    values = row.to_dict()
-    raw = art.model.raw_features
+    """The stored prediction of one customer with its features, past spend and explanation;
+    raises UnknownCustomer."""
+    return stored_prediction(art, art.position(customer_id), explain)
+
+
+def stored_prediction(art: Artifacts, position: int, explain: bool = True) -> dict:
+    """``customer_prediction`` of the customer at row ``position``."""
+    values = art.values(position)
+    predicted, p_purchase = float(values["predicted_clv_6m"]), float(values["p_purchase"])
     result = {
         "customer_id": str(values["customer_id"]),
-        "predicted_clv_6m": float(values["predicted_clv_6m"]),
-        "p_purchase": float(values["p_purchase"]),
-        **intervals.fields(
-            art.model.intervals, float(values["predicted_clv_6m"]), float(values["p_purchase"])
-        ),
+        "predicted_clv_6m": predicted,
+        "p_purchase": p_purchase,
+        **intervals.fields(art.model.intervals, predicted, p_purchase),
         "rank": int(values["rank"]),
         "decile": int(values["decile"]),
         "segment": str(values["segment"]),
         "customers": art.n,
-        "features": {c: _clean(values[c]) for c in raw},
+        "features": {c: _clean(values[c]) for c in art.model.raw_features},
         "past": {c: _clean(values[c]) for c in ("spend_6m", "spend_12m", "monetary_total")},
         "actual_6m": _clean(values["actual_6m"]) if art.has_actuals else None,
-        "marketer": store.marketer_fields(art, row.name),
+        "marketer": store.marketer_fields(art, position),
         "model_version": art.version,
         "what_if": False,
     }
     if explain:
-        result["explanation"] = art.explanation(row.name)
+        result["explanation"] = art.explanation(position)
     return result
 
 

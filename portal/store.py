@@ -243,7 +243,7 @@ def audience(
 
 def marketer_fields(art: Artifacts, position: int) -> dict:
     """One customer's marketer fields (row ``position`` in rank order) as JSON-safe values."""
-    fields = art.marketing.iloc[position]
+    fields = art.marketer_values(position)
     date = fields["next_order_date"]
     values = {k: v for k, v in fields.items() if k not in ("next_order_date", "group")}
     return {

@@ -53,9 +53,20 @@ def json_response(payload: dict) -> Response:
     debug mode), one trailing newline. The keys of dicts inside lists are taken as they come
     (``json_rows`` sorts them). Only the text of a float may differ (1e-05 is written 0.00001):
     the same number."""
+    return encoded_response(json_bytes(payload))
+
+
+def json_bytes(payload: dict) -> bytes:
+    """The body ``json_response`` answers for ``payload`` (to keep, and answer again with
+    ``encoded_response``)."""
     indent = 2 if current_app.debug else None
     text = to_json(_sorted(payload), indent=indent, ensure_ascii=True, inf_nan_mode="constants")
-    return current_app.response_class(text + b"\n", mimetype="application/json")
+    return text + b"\n"
+
+
+def encoded_response(body: bytes) -> Response:
+    """A JSON answer whose body is already encoded."""
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def _sorted(value):

@@ -9,7 +9,7 @@ from flask import jsonify, request
 from portal import campaign, intervals, scoring, store
 from portal.api import params, schemas
 from portal.api.declare import endpoint
-from portal.api.encoding import json_response, json_rows
+from portal.api.encoding import encoded_response, json_bytes, json_response, json_rows
 from portal.api.errors import ApiError
 from portal.extensions import final_dir
 
@@ -39,10 +39,17 @@ def predict(query: params.PredictQuery, body: params.PredictBody):
     """Prediction for a stored customer, or a what-if from feature values."""
     art = artifacts()
     if body.customer_id is not None:
+        key = ("predict", body.customer_id.strip(), query.explained)
         try:
-            return jsonify(scoring.customer_prediction(art, body.customer_id, query.explained))
+            answer = art.answers.get(
+                key,
+                lambda: json_bytes(
+                    scoring.customer_prediction(art, body.customer_id, query.explained)
+                ),
+            )
         except store.UnknownCustomer:
             raise ApiError(404, "unknown_customer", f"no customer {body.customer_id!r}") from None
+        return encoded_response(answer)
     try:
         return jsonify(scoring.whatif_prediction(art, body.features, query.explained))
     except scoring.InvalidFeatures as exc:

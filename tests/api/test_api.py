@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from portal import store
 from portal.artifacts import PREPARED
 
 
@@ -97,6 +98,19 @@ def test_predict_stored_customer(client, table):
         found = client.post("/api/predict", json={"customer_id": short}).get_json()
         assert found["customer_id"] == "00001"
         assert found["predicted_clv_6m"] == pytest.approx(padded)
+
+
+def test_a_stored_prediction_is_encoded_once_per_version_and_spelling(client, data_dir):
+    first = client.post("/api/predict", json={"customer_id": "14048"})
+    answers = store.current(data_dir / "final").answers
+    kept = answers.get(("predict", "14048", True), lambda: b"computed again")
+    assert kept == first.data  # the very bytes answered
+    assert client.post("/api/predict", json={"customer_id": " 14048 "}).data == first.data
+    plain = client.post("/api/predict?explain=false", json={"customer_id": "14048"})
+    assert "explanation" in first.get_json() and "explanation" not in plain.get_json()
+    before = len(answers)
+    client.post("/api/predict", json={"customer_id": "no such customer"})
+    assert len(answers) == before  # an unknown id keeps nothing
 
 
 def test_predict_what_if(client, table):

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from portal import campaign, serving_files, store
+from portal import campaign, loaded, serving_files, store
 from portal.artifacts import METRICS
 from portal.explain import explain_row
 from tests.conftest import served_version
@@ -98,10 +98,32 @@ def test_files_built_for_another_layout_are_rebuilt(data_dir, monkeypatch):
     assert not serving_files.current(folder)  # a new contact order
 
 
-def test_a_stored_customers_explanation_is_exact_and_computed_once(cdnow):
+def test_a_stored_customers_values_and_explanation_are_its_rows(cdnow):
     position = cdnow.position(cdnow.table["customer_id"].iloc[17])
+    row = cdnow.table.iloc[17]
+    values = cdnow.values(position)
+    assert list(values) == list(cdnow.table.columns)
+    assert all(
+        values[c] == row[c] or (row[c] != row[c] and values[c] != values[c]) for c in row.index
+    )
+    marketer = cdnow.marketer_values(position)
+    assert marketer["p_active"] == cdnow.marketing["p_active"].iloc[17]
     matrix = cdnow.table[cdnow.model.raw_features].iloc[[17]].to_numpy(dtype=np.float64)
-    first = cdnow.explanation(position)
-    assert first == explain_row(cdnow.model, matrix)
-    assert cdnow.explanation(position) is first  # the cached dict, not a recomputation
-    assert cdnow.explanation.cache_info().hits >= 1
+    assert cdnow.explanation(position) == explain_row(cdnow.model, matrix)
+
+
+def test_answers_keep_the_newest_and_compute_each_once():
+    answers = loaded.Answers(2)
+    computed = []
+
+    def compute(text):
+        return lambda: computed.append(text) or text.encode()
+
+    assert answers.get("a", compute("a")) == b"a"
+    assert answers.get("a", compute("other")) == b"a"  # kept: not computed again
+    answers.get("b", compute("b"))
+    answers.get("a", compute("a"))  # a is now the newest
+    answers.get("c", compute("c"))  # drops b, the oldest
+    assert len(answers) == 2
+    assert answers.get("b", compute("b again")) == b"b again"
+    assert computed == ["a", "b", "c", "b again"]
