@@ -21,12 +21,17 @@ STYLESHEETS = [
 ]
 
 
+CACHE_THRESHOLD = 5_000  # memoized figures kept on disk before the oldest are pruned
+
+
 def _cache_config(settings: Settings, testing: bool) -> dict:
     if testing:
         return {"CACHE_TYPE": "NullCache"}
     config = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
     if settings.cache_redis_url:
         config["CACHE_REDIS_URL"] = settings.cache_redis_url
+    if settings.cache_type == "FileSystemCache":
+        config.update(CACHE_DIR=str(settings.cache_dir), CACHE_THRESHOLD=CACHE_THRESHOLD)
     return config
 
 

@@ -93,10 +93,16 @@ def top_decile_of_curve(curve: np.ndarray) -> float:
 
 
 def sample_curve(curve: np.ndarray, points: int) -> tuple[list[float], list[float]]:
-    """(x, g) at points+1 evenly spaced x in [0, 1], interpolating the k/n curve linearly."""
+    """(x, g) at points+1 evenly spaced x in [0, 1], interpolating the k/n curve linearly (reads
+    two entries of ``curve`` per point: a mapped curve stays on disk)."""
     n = len(curve) - 1
     x = np.linspace(0.0, 1.0, points + 1)
-    return x.tolist(), np.interp(x, np.arange(n + 1) / n, curve).tolist()
+    if n == 0:
+        return x.tolist(), np.full(len(x), float(curve[0])).tolist()
+    at = x * n
+    below = np.minimum(at.astype(np.int64), n - 1)
+    low, high = np.asarray(curve[below], dtype=float), np.asarray(curve[below + 1], dtype=float)
+    return x.tolist(), (low + (at - below) * (high - low)).tolist()
 
 
 def decile_bounds(n: int, deciles: int = DECILES) -> list[tuple[int, int]]:

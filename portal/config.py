@@ -23,7 +23,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     log_level: str = "INFO"
-    cache_type: str = "SimpleCache"
+    cache_type: str = "FileSystemCache"  # shared by the workers of one machine
     cache_redis_url: str | None = None
     cache_timeout: int = 600
     max_body_bytes: int = 64 * 1024
@@ -60,6 +60,11 @@ class Settings:
         from portal.readers import Limits
 
         return Limits(rows=self.max_upload_rows, decoded_bytes=self.max_upload_decoded_bytes)
+
+    @property
+    def cache_dir(self) -> Path:
+        """The FileSystemCache's folder: memoized figures shared by every worker."""
+        return self.data_dir / "cache"
 
     @property
     def jobs_dir(self) -> Path:

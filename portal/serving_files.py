@@ -28,11 +28,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from portal import campaign, intervals, marketing
+from portal import analytics, campaign, intervals, marketing
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
-FORMAT = 2
+FORMAT = 3
 SORTABLE = (
     "rank",
     "customer_id",
@@ -58,10 +58,12 @@ class Mapped:
 
     table: pd.DataFrame
     marketing: pd.DataFrame
+    arrow: pa.Table  # the table's file, as Arrow reads it (its strings taken without pandas)
     ids: pa.Array
     arrays: dict[str, np.ndarray]
     segments: list[str]
     groups: list[str]
+    figures: dict  # whole-version figures (``version_figures``)
 
     def find(self, key: str) -> int | None:
         """Row of the customer whose id is ``key`` (digits also match without leading zeros)."""
@@ -168,7 +170,7 @@ def build(version_folder: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        _write(staging, table, fields, source)
+        _write(staging, table, fields, model, source)
         target = folder_of(folder)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)
@@ -176,24 +178,61 @@ def build(version_folder: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, source: dict) -> None:
+def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, model, source: dict) -> None:
     _write_arrow(staging / "table.arrow", table)
     _write_arrow(staging / "marketing.arrow", fields)
     segments = sorted(table["segment"].unique().tolist())
     built_for = layout()
     ids = table["customer_id"].to_numpy(dtype=object)
     by_id, id_rank = _id_order(ids)
+    curves = _curves(table)
     arrays = {
         **_orders(table, by_id),
         **_contact_orders(table, fields, id_rank),
         **_id_index(ids),
         "segment_codes": _codes(table["segment"].to_numpy(dtype=object), segments),
         "group_codes": _codes(fields["group"].to_numpy(dtype=object), built_for["groups"]),
+        **curves,
     }
     for name, values in arrays.items():
         np.save(staging / f"{name}.npy", values)
-    meta = {"layout": built_for, "stamp": source, "segments": segments}
+    meta = {
+        "layout": built_for,
+        "stamp": source,
+        "segments": segments,
+        "figures": version_figures(table, model, curves),
+    }
     (staging / "meta.json").write_text(json.dumps(meta))
+
+
+def _curves(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Full-resolution curves (``analytics``): the value concentration of the predictions and, in
+    a backtest, the model's and the oracle's gain curves. A page samples a few points of them."""
+    predicted = table["predicted_clv_6m"].to_numpy(dtype=float)
+    curves = {"curve.value": analytics.oracle_curve(predicted)}
+    if "actual_6m" in table:
+        actual = table["actual_6m"].to_numpy(dtype=float)
+        curves["curve.gain"] = analytics.gain_curve(
+            actual, predicted, None, order=np.arange(len(table))
+        )
+        curves["curve.oracle"] = analytics.oracle_curve(actual)
+    return curves
+
+
+def version_figures(table: pd.DataFrame, model, curves: dict[str, np.ndarray]) -> dict:
+    """Figures of the whole version that read every customer: the interval of the predicted total
+    and, in a backtest, the normalized Gini (``table`` in rank order, ``curves`` its ``_curves``)."""
+    predicted = table["predicted_clv_6m"].to_numpy(dtype=float)
+    figures = {
+        "revenue_range": intervals.total_fields(
+            model.intervals, predicted, table["p_purchase"].to_numpy(dtype=float)
+        )
+    }
+    if "curve.gain" in curves:
+        figures["normalized_gini"] = analytics.gini_ratio(
+            curves["curve.gain"], curves["curve.oracle"]
+        )
+    return figures
 
 
 def ranked_table(table: pd.DataFrame, model) -> pd.DataFrame:
@@ -216,11 +255,13 @@ def open_files(version_folder: Path) -> Mapped:
     mapped_table = table.to_pandas(split_blocks=True)
     return Mapped(
         table=mapped_table,
+        arrow=table,
         marketing=_read_arrow(folder / "marketing.arrow").to_pandas(split_blocks=True),
         ids=_single_array(table.column("customer_id")),
         arrays=arrays,
         segments=meta["segments"],
         groups=meta["layout"]["groups"],
+        figures=meta["figures"],
     )
 
 

@@ -136,8 +136,7 @@ def gain_curve(art: Artifacts, points: int) -> dict:
     result: dict = {"version": art.version, "points": points}
     if not art.has_actuals:
         return {**result, "has_actuals": False}
-    model_curve = analytics.gain_curve(art.actual, art.predicted, None, order=art.ranked)
-    oracle = analytics.oracle_curve(art.actual)
+    model_curve, oracle = art.files.arrays["curve.gain"], art.files.arrays["curve.oracle"]
     x, g = analytics.sample_curve(model_curve, points)
     _, o = analytics.sample_curve(oracle, points)
     return {
@@ -147,7 +146,7 @@ def gain_curve(art: Artifacts, points: int) -> dict:
         "model": g,
         "random": x,
         "oracle": o,
-        "normalized_gini": analytics.gini_ratio(model_curve, oracle),
+        "normalized_gini": art.files.figures["normalized_gini"],
         "top_decile_capture": analytics.top_decile_of_curve(model_curve),
     }
 
@@ -176,10 +175,10 @@ def elite(art: Artifacts, top_pct: float) -> dict:
     return {"version": art.version, **summary.__dict__, **revenue_range(art, chosen)}
 
 
-@cache.memoize()
 def total_revenue_range(art: Artifacts) -> dict:
-    """The interval of every customer's predicted total (``revenue_range`` of them all)."""
-    return revenue_range(art)
+    """The interval of every customer's predicted total (``revenue_range`` of them all, computed
+    with the serving files)."""
+    return art.files.figures["revenue_range"]
 
 
 def revenue_range(art: Artifacts, positions: np.ndarray | None = None) -> dict:
@@ -191,6 +190,14 @@ def revenue_range(art: Artifacts, positions: np.ndarray | None = None) -> dict:
 
 
 def table_page(
+    art: Artifacts, *, limit: int, offset: int = 0, **filters
+) -> tuple[pd.DataFrame, int]:
+    """The rows of ``table_positions`` (every column) and the number of rows matching the filters."""
+    positions, total = table_positions(art, limit=limit, offset=offset, **filters)
+    return art.table.iloc[positions], total
+
+
+def table_positions(
     art: Artifacts,
     *,
     limit: int,
@@ -201,11 +208,11 @@ def table_page(
     segment: str | None = None,
     max_rank: int | None = None,
     group: str | None = None,
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[np.ndarray, int]:
     """Filter (id prefix, segment, named group, rank <= max_rank), sort and page the scored table.
 
     Returns:
-        The page of rows and the number of rows matching the filters.
+        The rows of the page (positions in the table) and the number of rows matching the filters.
     """
     selected = art.order(sort, descending)
     if max_rank is not None and selected is art.ranked:
@@ -221,8 +228,7 @@ def table_page(
         if group:
             mask &= art.group_mask(group)
         selected = selected[mask[selected]]
-    page = art.table.iloc[selected[offset : offset + limit]]
-    return page, len(selected)
+    return np.asarray(selected[offset : offset + limit]), len(selected)
 
 
 AUDIENCE_COLUMNS = TABLE_COLUMNS + marketing.FIELDS
@@ -294,7 +300,7 @@ def groups(art: Artifacts) -> dict:
 @cache.memoize()
 def value_concentration(art: Artifacts, points: int) -> dict:
     """Cumulative share of predicted value held by the top x of customers (Pareto curve)."""
-    x, share = analytics.sample_curve(analytics.oracle_curve(art.predicted), points)
+    x, share = analytics.sample_curve(art.files.arrays["curve.value"], points)
     return {"version": art.version, "x": x, "share": share}
 
 

@@ -73,7 +73,7 @@ def elite(query: params.EliteQuery):
     """The top X% of customers by prediction: summary and a page of them."""
     art = artifacts()
     summary = store.elite(art, query.top_pct)
-    page, _ = store.table_page(
+    page, _ = store.table_positions(
         art, limit=query.limit, offset=query.offset, max_rank=summary["count"]
     )
     return json_response(
@@ -81,7 +81,7 @@ def elite(query: params.EliteQuery):
             "summary": summary,
             "limit": query.limit,
             "offset": query.offset,
-            "customers": json_rows(page, store.TABLE_COLUMNS),
+            "customers": json_rows(art.take(page, store.TABLE_COLUMNS)),
         }
     )
 
@@ -92,7 +92,7 @@ def table(query: params.TableQuery):
     art = artifacts()
     if query.sort not in art.sortable:
         raise ApiError(422, "invalid_parameter", f"sort must be one of {sorted(art.sortable)}")
-    page, total = store.table_page(
+    page, total = store.table_positions(
         art,
         limit=query.limit,
         offset=query.offset,
@@ -110,7 +110,7 @@ def table(query: params.TableQuery):
             "offset": query.offset,
             "sort": query.sort,
             "order": query.order,
-            "rows": json_rows(page, columns),
+            "rows": json_rows(art.take(page, columns)),
         }
     )
 

@@ -1,5 +1,6 @@
-"""The production cache (SimpleCache) across a version switch and a rollback: the API and the
-segments view always serve the numbers of the version they name."""
+"""The production cache (FileSystemCache under DATA_DIR) across a version switch and a rollback:
+the API and the segments view always serve the numbers of the version they name; the workers of
+one machine share its figures."""
 
 import io
 import json
@@ -76,7 +77,7 @@ def assert_api_serves(client, data_dir, version: str):
 def cached_app(two_versions):
     data_dir, first, second = two_versions
     app = fresh_app(Settings(data_dir=data_dir), production_cache=True)
-    assert app.server.config["CACHE_TYPE"] == "SimpleCache"
+    assert app.server.config["CACHE_TYPE"] == "FileSystemCache"
     return app
 
 
@@ -105,6 +106,19 @@ def test_the_api_follows_a_version_switch_and_a_rollback(
     registry.activate(data_dir, second)  # roll back: the cached figures of the second are right
     assert_api_serves(client, data_dir, second)
     assert elite_computations == [SMALL, 23570]  # the cache was on: each version computed once
+
+
+def test_the_workers_of_one_machine_share_the_figures(two_versions, elite_computations):
+    data_dir, _, second = two_versions
+    for _ in range(2):  # two workers: each app has its own cache client, over the same folder
+        client = fresh_app(Settings(data_dir=data_dir), production_cache=True).server.test_client()
+        summary = client.get("/api/elite?top_pct=5&limit=1").get_json()["summary"]
+        assert (summary["version"], summary["count"]) == (
+            second,
+            expected(data_dir, second)["count"],
+        )
+    assert elite_computations == [SMALL]  # the second worker read the first one's figures
+    assert any((data_dir / "cache").iterdir())
 
 
 def test_a_switch_while_a_request_runs_caches_nothing_under_the_wrong_version(

@@ -7,8 +7,9 @@ behind gunicorn (2 workers x 2 threads unless stated), in parts:
   random offsets, and each route's ratio to health's rate in the same run;
 * ``latency``: open-loop 200 requests/s for 20 s (``loadgen``): p99 of predict with its
   explanation (cold) and of the table;
-* ``memory``: 1, 2 and 4 workers after the same warm-up (every route, every worker): the summed
-  RSS and PSS of the workers (PSS splits the shared file pages among the processes mapping them);
+* ``memory``: 1, 2 and 4 workers after the same warm-up (every route, every worker), each count
+  starting with an empty figure cache: the summed RSS and PSS of the workers (PSS splits the
+  shared file pages among the processes mapping them);
 * ``kill``: ``kill -9`` of a worker under 200 requests/s of predictions: p99 over the 20 s after,
   and how long a fresh process takes to map the version and answer (a new worker's start).
 
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import requests
-from common import REPO_ROOT, million_customer_artifacts, save
+from common import REPO_ROOT, forget_figures, million_customer_artifacts, save
 from loadgen import run_load
 
 from tests.serve import gunicorn
@@ -170,6 +171,7 @@ def worker_memory_mb(proc) -> dict:
 def memory(data_dir: Path, ids: np.ndarray, rng) -> dict:
     rows = {}
     for workers in (1, 2, 4):
+        forget_figures(data_dir)  # each count of workers computes the shared figures once
         with gunicorn(data_dir, workers=workers) as (url, proc):
             warm_every_route(url, ids, rng)
             rows[workers] = worker_memory_mb(proc)

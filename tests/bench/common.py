@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -66,6 +67,11 @@ def save(name: str, result: dict) -> None:
     )
 
 
+def forget_figures(data_dir: Path) -> None:
+    """Empty the workers' shared cache of memoized figures: a run starts as a fresh deployment."""
+    shutil.rmtree(data_dir / "cache", ignore_errors=True)
+
+
 def million_customer_artifacts(customers: int = 1_000_000):
     """(DATA_DIR, customer ids) of the artifacts bench_scale.py trains: 1M customers with the
     pandas engine (``make bench``), 10M with the Dask engine (``make bench-dask-10m``); their
@@ -79,5 +85,6 @@ def million_customer_artifacts(customers: int = 1_000_000):
         sys.exit(f"run bench_scale.py first (it trains the {customers:,}-customer artifacts)")
     env = {**os.environ, "DATA_DIR": str(data_dir)}
     subprocess.run([sys.executable, "-m", "portal", "setup"], cwd=REPO_ROOT, env=env, check=True)
+    forget_figures(data_dir)
     ids = pd.read_parquet(data_dir / "final" / "clv_prepared.parquet", columns=["customer_id"])
     return data_dir, ids["customer_id"].to_numpy(dtype=object)

@@ -10,7 +10,9 @@ def test_defaults_are_local_and_open():
     s = Settings.from_env({})
     assert (s.host, s.port, s.debug) == ("127.0.0.1", 8050, False)
     assert s.api_token is None and s.portal_users is None
-    assert _cache_config(s, testing=False)["CACHE_TYPE"] == "SimpleCache"
+    config = _cache_config(s, testing=False)
+    assert config["CACHE_TYPE"] == "FileSystemCache"  # shared by the workers
+    assert config["CACHE_DIR"] == str(s.data_dir / "cache")
 
 
 def test_environment_overrides():
@@ -34,4 +36,5 @@ def test_environment_overrides():
     config = _cache_config(s, testing=False)
     assert config["CACHE_TYPE"] == "RedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://r:6379/0"
+    assert "CACHE_DIR" not in config
     assert _cache_config(s, testing=True) == {"CACHE_TYPE": "NullCache"}

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from portal import campaign, loaded, serving_files, store
+from portal import analytics, campaign, loaded, serving_files, store
 from portal.artifacts import METRICS
 from portal.explain import explain_row
 from tests.conftest import served_version
@@ -127,3 +127,24 @@ def test_answers_keep_the_newest_and_compute_each_once():
     assert len(answers) == 2
     assert answers.get("b", compute("b again")) == b"b again"
     assert computed == ["a", "b", "c", "b again"]
+
+
+def test_whole_version_figures_and_curves_are_those_of_every_customer(cdnow):
+    table = cdnow.table
+    actual, predicted = table["actual_6m"].to_numpy(), table["predicted_clv_6m"].to_numpy()
+    assert store.total_revenue_range(cdnow) == store.revenue_range(cdnow)
+    ids = table["customer_id"].to_numpy(dtype=object)
+    curve = store.gain_curve.uncached(cdnow, 10)
+    assert curve["normalized_gini"] == pytest.approx(
+        analytics.normalized_gini(actual, predicted, ids), rel=1e-12
+    )
+    assert curve["normalized_gini"] == pytest.approx(
+        cdnow.metrics["backtest"]["model"]["normalized_gini"], rel=1e-9
+    )
+    top_tenth = np.sort(actual)[::-1][: len(actual) // 10].sum() / actual.sum()
+    assert curve["oracle"][1] == pytest.approx(top_tenth, rel=1e-12)
+    assert curve["model"][1] == pytest.approx(curve["top_decile_capture"], abs=1e-4)
+    concentration = store.value_concentration.uncached(cdnow, 10)
+    assert concentration["share"][1] == pytest.approx(
+        predicted[: len(predicted) // 10].sum() / predicted.sum(), abs=1e-4
+    )

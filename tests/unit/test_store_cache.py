@@ -19,7 +19,6 @@ QUERIES = [  # (memoized function, its arguments after the version)
     (store.elite, (5.0,)),
     (store.groups, ()),
     (store.value_concentration, (20,)),
-    (store.total_revenue_range, ()),
     (store.dependence, ("recency_days",)),
 ]
 
