@@ -84,12 +84,12 @@ class Artifacts:
         """Number of scored customers."""
         return len(self.table)
 
-    @property
+    @cached_property
     def has_actuals(self) -> bool:
         """True for a backtest, where the horizon's actual spend is known."""
         return "actual_6m" in self.table
 
-    @property
+    @cached_property
     def sortable(self) -> set[str]:
         """The columns a page of this version can be sorted by (actual_6m only in a backtest)."""
         return {column for column in SORTABLE if column in self.table}
