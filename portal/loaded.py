@@ -158,13 +158,19 @@ class Artifacts:
 
     def take(self, positions: np.ndarray, columns: list[str]) -> dict:
         """The values of ``columns`` at rows ``positions``, column by column (a page without
-        building a frame of every column): numbers as numpy arrays, others as Arrow arrays."""
-        return {
-            name: column.take(positions)
-            if isinstance(column := self._columns[name], np.ndarray)
-            else self.files.arrow.column(name).take(positions)
-            for name in columns
-        }
+        building a frame of every column): numbers as numpy arrays, others as Arrow arrays. A run
+        of consecutive rows (a page in rank order) is sliced, not gathered."""
+        run = _as_run(positions)
+        arrow = self.files.arrow
+        taken = {}
+        for name in columns:
+            column = self._columns[name]
+            if isinstance(column, np.ndarray):
+                taken[name] = column[run] if run else column.take(positions)
+            else:
+                strings = arrow.column(name)
+                taken[name] = strings[run] if run else strings.take(positions)
+        return taken
 
     def marketer_values(self, position: int) -> dict:
         """The marketer fields of the customer at row ``position`` (``portal.marketing``)."""
@@ -183,6 +189,16 @@ class Artifacts:
         values = self.values(position)
         raw = [values[name] for name in self.model.raw_features]
         return explain_row(self.model, np.array([raw], dtype=np.float64))
+
+
+def _as_run(positions: np.ndarray) -> slice | None:
+    """``positions`` as a slice when they are consecutive rows, else None."""
+    if len(positions) == 0:
+        return None
+    start = int(positions[0])
+    if int(positions[-1]) - start != len(positions) - 1 or np.any(np.diff(positions) != 1):
+        return None
+    return slice(start, start + len(positions))
 
 
 def _column_arrays(frame: pd.DataFrame) -> dict:

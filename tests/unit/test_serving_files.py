@@ -148,3 +148,17 @@ def test_whole_version_figures_and_curves_are_those_of_every_customer(cdnow):
     assert concentration["share"][1] == pytest.approx(
         predicted[: len(predicted) // 10].sum() / predicted.sum(), abs=1e-4
     )
+
+
+@pytest.mark.parametrize(
+    "positions", [[40, 41, 42, 43], [43, 42, 41, 40], [5, 900, 17], [7], []], ids=str
+)
+def test_take_gives_the_rows_values_sliced_or_gathered(cdnow, positions):
+    positions = np.array(positions, dtype=np.int64)
+    columns = ["customer_id", "predicted_clv_6m", "rank", "segment"]
+    taken = cdnow.take(positions, columns)
+    rows = cdnow.table.iloc[positions]
+    for name in columns:
+        values = taken[name]
+        got = values.tolist() if isinstance(values, np.ndarray) else values.to_pylist()
+        assert got == rows[name].tolist()
