@@ -149,7 +149,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     if (settings.final_dir / METRICS).exists():  # a version from before its serving files
         try:
             serving_files.ensure(settings.final_dir.resolve())
-        except (serving_files.Unreadable, OSError) as exc:
+        except (serving_files.Unreadable, serving_files.NotWritable, OSError) as exc:
             print(f"the current version cannot be served: {exc}", file=sys.stderr)
             servable = False
     print(

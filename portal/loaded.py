@@ -21,7 +21,7 @@ from portal.explain import explain_row
 from portal.model import ClvModel
 from portal.serving_files import SORTABLE, Mapped
 
-ANSWERS_PER_VERSION = 8_192  # encoded answers kept per worker and version (~3 KB each)
+ANSWERS_PER_VERSION = 4_096  # encoded answers kept per worker and version (~5.5 KB each)
 
 
 class UnknownCustomer(KeyError):

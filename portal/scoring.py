@@ -59,11 +59,7 @@ def placement(art: Artifacts, predicted: float) -> dict:
 def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) -> dict:
     """The stored prediction of one customer with its features, past spend and explanation;
     raises UnknownCustomer."""
-    return stored_prediction(art, art.position(customer_id), explain)
-
-
-def stored_prediction(art: Artifacts, position: int, explain: bool = True) -> dict:
-    """``customer_prediction`` of the customer at row ``position``."""
+    position = art.position(customer_id)
     values = art.values(position)
     predicted, p_purchase = float(values["predicted_clv_6m"]), float(values["p_purchase"])
     result = {

@@ -52,6 +52,10 @@ class Unreadable(RuntimeError):
     """The version's own files cannot be read, so its serving files cannot be built."""
 
 
+class NotWritable(RuntimeError):
+    """The serving files are missing or stale and the version's folder cannot be written."""
+
+
 @dataclass(frozen=True)
 class Mapped:
     """One version's serving files, opened: frames and arrays over the mapped files."""
@@ -140,9 +144,12 @@ def ensure(version_folder: Path) -> None:
     """Build the serving files unless current; one process builds while the others wait."""
     if current(version_folder):
         return
-    with _lock(Path(version_folder)):
-        if not current(version_folder):
-            build(version_folder)
+    try:
+        with _lock(Path(version_folder)):
+            if not current(version_folder):
+                build(version_folder)
+    except PermissionError as exc:
+        raise NotWritable(f"cannot write the serving files of {version_folder} ({exc})") from exc
 
 
 @contextmanager

@@ -101,6 +101,10 @@ class ArtifactStore:
             serving_files.ensure(folder)
             files = serving_files.open_files(folder)
             model = joblib.load(folder / MODEL)
+        except serving_files.NotWritable as exc:
+            raise ArtifactsMissing(
+                f"{exc}: run `python -m portal setup` as a user who may write there"
+            ) from exc
         except Exception as exc:  # any unreadable artifact means "not ready", never a 500
             raise ArtifactsMissing(f"artifacts in {folder} are unreadable: {exc}") from exc
         missing = [name for name in METRICS_FIELDS if name not in metrics]

@@ -96,7 +96,7 @@ def fresh_app(settings: Settings, production_cache: bool = False):
     Dash's page registry is process-global, so it is cleared first.
 
     Test apps run without a cache (NullCache) unless ``production_cache`` asks for the one the
-    settings name (SimpleCache by default), as a deployed portal runs.
+    settings name (FileSystemCache by default), as a deployed portal runs.
     """
     prepare(settings)
     dash._pages.PAGE_REGISTRY.clear()

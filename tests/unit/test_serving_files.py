@@ -162,3 +162,17 @@ def test_take_gives_the_rows_values_sliced_or_gathered(cdnow, positions):
         values = taken[name]
         got = values.tolist() if isinstance(values, np.ndarray) else values.to_pylist()
         assert got == rows[name].tolist()
+
+
+def test_stale_files_in_a_folder_that_cannot_be_written_say_so(cdnow, tmp_path, monkeypatch):
+    served_version(tmp_path, "locked", cdnow.table.head(30), cdnow.model, cdnow.metrics)
+    (serving_files.folder_of(tmp_path) / "meta.json").unlink()  # stale: to be rebuilt
+
+    def refused(_folder):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(serving_files, "_lock", refused)  # as a read-only folder answers
+    with pytest.raises(
+        store.ArtifactsMissing, match="cannot write the serving files.*portal setup"
+    ):
+        store.ArtifactStore(tmp_path).current()
