@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from pathlib import Path
 
 import dash
@@ -11,7 +12,7 @@ import flask
 import flask_bootstrap
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.config import REPO_ROOT, Settings
+from portal.config import REPO_ROOT, Settings, code_fingerprint
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap"
@@ -21,23 +22,44 @@ STYLESHEETS = [
 ]
 
 
-CACHE_THRESHOLD = 5_000  # memoized figures kept on disk before the oldest are pruned
+CACHE_THRESHOLD = 1_000  # memoized figures kept on disk before the oldest are pruned
 
 
 def _cache_config(settings: Settings, testing: bool) -> dict:
+    """flask-caching's settings. A shared cache never hands one release the figures another one
+    computed: Redis keys start with the code's fingerprint, a FileSystemCache lives in a folder
+    named by it. One whose folder cannot be written falls back to a SimpleCache per worker
+    (logged)."""
     if testing:
         return {"CACHE_TYPE": "NullCache"}
-    config = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
+    config = {
+        "CACHE_TYPE": settings.cache_type,
+        "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout,
+        "CACHE_KEY_PREFIX": f"clv-{code_fingerprint()}-",
+    }
     if settings.cache_redis_url:
         config["CACHE_REDIS_URL"] = settings.cache_redis_url
     if settings.cache_type == "FileSystemCache":
-        config.update(CACHE_DIR=str(settings.cache_dir), CACHE_THRESHOLD=CACHE_THRESHOLD)
+        folder = settings.figure_cache_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            writable = os.access(folder, os.W_OK)
+        except OSError:
+            writable = False
+        if not writable:
+            logging.getLogger(__name__).warning(
+                "cannot write the figure cache in %s: each worker keeps its own (SimpleCache)",
+                folder,
+            )
+            return {**config, "CACHE_TYPE": "SimpleCache"}
+        config.update(CACHE_DIR=str(folder), CACHE_THRESHOLD=CACHE_THRESHOLD)
     return config
 
 
 def create_app(settings: Settings | None = None, testing: bool = False) -> dash.Dash:
     """Build the Flask server, bind the cache, mount the API and the Dash pages (no side effects
-    on the data folder or the database: ``portal.startup.prepare`` is the start-up work).
+    on the data folder, besides creating the figure cache's folder, or on the database:
+    ``portal.startup.prepare`` is the start-up work).
 
     Args:
         settings: defaults to Settings.from_env().

@@ -137,7 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from portal import serving_files
+    from portal import registry, serving_files
     from portal.artifacts import METRICS
     from portal.startup import ensure_artifacts, prepare
 
@@ -146,12 +146,19 @@ def cmd_setup(args: argparse.Namespace) -> int:
     if args.train_if_empty:
         ensure_artifacts(settings)
     servable = True
-    if (settings.final_dir / METRICS).exists():  # a version from before its serving files
+    folders = [
+        registry.version_dir(settings.data_dir, v) for v in registry.versions(settings.data_dir)
+    ]
+    current = settings.final_dir.resolve()
+    if (current / METRICS).exists() and current not in folders:
+        folders.append(current)  # a folder served without the registry
+    for folder in folders:  # versions whose serving files predate this code: a rollback target too
         try:
-            serving_files.ensure(settings.final_dir.resolve())
+            serving_files.ensure(folder)
         except (serving_files.Unreadable, serving_files.NotWritable, OSError) as exc:
-            print(f"the current version cannot be served: {exc}", file=sys.stderr)
-            servable = False
+            which = "the current version" if folder == current else f"version {folder.name}"
+            print(f"{which} cannot be served: {exc}", file=sys.stderr)
+            servable = servable and folder != current
     print(
         f"database {'ready' if usable else 'unusable (history is off)'}; data in {settings.data_dir}"
     )

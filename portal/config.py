@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,15 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A short hash of the portal package's source: it changes with any release."""
+    digest = hashlib.sha1()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the product reads; see the README's configuration table."""
@@ -25,6 +36,7 @@ class Settings:
     log_level: str = "INFO"
     cache_type: str = "FileSystemCache"  # shared by the workers of one machine
     cache_redis_url: str | None = None
+    cache_folder: Path | None = None  # the FileSystemCache's folder; DATA_DIR/cache by default
     cache_timeout: int = 600
     max_body_bytes: int = 64 * 1024
     debug: bool = False
@@ -64,7 +76,12 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         """The FileSystemCache's folder: memoized figures shared by every worker."""
-        return self.data_dir / "cache"
+        return self.cache_folder or self.data_dir / "cache"
+
+    @property
+    def figure_cache_dir(self) -> Path:
+        """This release's folder inside ``cache_dir`` (``code_fingerprint``)."""
+        return self.cache_dir / code_fingerprint()
 
     @property
     def jobs_dir(self) -> Path:
@@ -88,6 +105,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", default.log_level).upper(),
             cache_type=env.get("CACHE_TYPE", default.cache_type),
             cache_redis_url=env.get("CACHE_REDIS_URL"),
+            cache_folder=Path(env["CACHE_DIR"]) if env.get("CACHE_DIR") else None,
             cache_timeout=int(env.get("CACHE_DEFAULT_TIMEOUT", default.cache_timeout)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", default.max_body_bytes)),
             debug=_flag(env.get("DASH_DEBUG")),

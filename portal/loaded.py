@@ -147,10 +147,6 @@ class Artifacts:
             raise UnknownCustomer(key)
         return row
 
-    def row(self, customer_id: str) -> pd.Series:
-        """The scored row of one customer; raises UnknownCustomer."""
-        return self.table.iloc[self.position(customer_id)]
-
     def values(self, position: int) -> dict:
         """Every stored value of the customer at row ``position`` (numbers as numpy scalars),
         read column by column: a tenth of the cost of ``table.iloc[position]``."""

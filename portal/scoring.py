@@ -146,7 +146,8 @@ def customer_history(settings, customer_id: str) -> dict:
     """
     key = str(customer_id).strip()
     try:
-        key = str(store.current(settings.final_dir).row(key)["customer_id"])
+        art = store.current(settings.final_dir)
+        key = str(art.values(art.position(key))["customer_id"])
     except (store.UnknownCustomer, store.ArtifactsMissing):
         pass
     points = db.customer_history(settings.database_url, key)

@@ -14,6 +14,7 @@ groups) gets them rebuilt on the next load (``ensure``).
 from __future__ import annotations
 
 import bisect
+import errno
 import fcntl
 import json
 import os
@@ -32,7 +33,7 @@ from portal import analytics, campaign, intervals, marketing
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
-FORMAT = 3
+FORMAT = 4  # bump when what the files hold, or a formula computing it, changes
 SORTABLE = (
     "rank",
     "customer_id",
@@ -148,7 +149,9 @@ def ensure(version_folder: Path) -> None:
         with _lock(Path(version_folder)):
             if not current(version_folder):
                 build(version_folder)
-    except PermissionError as exc:
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
         raise NotWritable(f"cannot write the serving files of {version_folder} ({exc})") from exc
 
 
@@ -227,13 +230,14 @@ def _curves(table: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def version_figures(table: pd.DataFrame, model, curves: dict[str, np.ndarray]) -> dict:
-    """Figures of the whole version that read every customer: the interval of the predicted total
+    """Figures of the whole version that read every customer: the predicted total, its interval
     and, in a backtest, the normalized Gini (``table`` in rank order, ``curves`` its ``_curves``)."""
     predicted = table["predicted_clv_6m"].to_numpy(dtype=float)
     figures = {
+        "predicted_total": float(predicted.sum()),
         "revenue_range": intervals.total_fields(
             model.intervals, predicted, table["p_purchase"].to_numpy(dtype=float)
-        )
+        ),
     }
     if "curve.gain" in curves:
         figures["normalized_gini"] = analytics.gini_ratio(

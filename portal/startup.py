@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -25,8 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def prepare(settings: Settings) -> bool:
-    """Migrate the database and adopt a pre-registry model folder; returns whether the database is
-    usable. An unusable one is logged, not raised: scoring works without it (no history)."""
+    """Migrate the database, adopt a pre-registry model folder and remove other releases' cached
+    figures; returns whether the database is usable. An unusable one is logged, not raised:
+    scoring works without it (no history)."""
+    forget_other_releases_figures(settings)
     try:
         db.migrate_at_start(settings.database_url)
         adopt_legacy_version(settings.data_dir, settings.database_url)
@@ -52,3 +56,14 @@ def ensure_artifacts(settings: Settings | None = None) -> None:
         env={**os.environ, "DATA_DIR": str(settings.data_dir)},
         check=True,
     )
+
+
+def forget_other_releases_figures(settings: Settings) -> None:
+    """Remove the figure-cache folders of other releases (``Settings.figure_cache_dir``: named by
+    a 12-digit hex fingerprint; nothing else in the folder is touched)."""
+    if not settings.cache_dir.is_dir():
+        return
+    for folder in settings.cache_dir.iterdir():
+        release = re.fullmatch(r"[0-9a-f]{12}", folder.name)
+        if release and folder != settings.figure_cache_dir and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)

@@ -179,17 +179,21 @@ def elite(art: Artifacts, top_pct: float) -> dict:
     return {"version": art.version, **summary.__dict__, **revenue_range(art, chosen)}
 
 
+def predicted_total(art: Artifacts) -> float:
+    """Every customer's predicted 6-month spend, summed (computed with the serving files)."""
+    return art.files.figures["predicted_total"]
+
+
 def total_revenue_range(art: Artifacts) -> dict:
     """The interval of every customer's predicted total (``revenue_range`` of them all, computed
     with the serving files)."""
-    return art.files.figures["revenue_range"]
+    return dict(art.files.figures["revenue_range"])
 
 
-def revenue_range(art: Artifacts, positions: np.ndarray | None = None) -> dict:
-    """The interval of the predicted total of the customers at ``positions`` (all by default)."""
-    predicted, p_purchase = art.predicted, art.table["p_purchase"].to_numpy()
-    if positions is not None:
-        predicted, p_purchase = predicted[positions], p_purchase[positions]
+def revenue_range(art: Artifacts, positions: np.ndarray) -> dict:
+    """The interval of the predicted total of the customers at ``positions``."""
+    predicted = art.predicted[positions]
+    p_purchase = art.table["p_purchase"].to_numpy()[positions]
     return intervals.total_fields(art.model.intervals, predicted, p_purchase)
 
 

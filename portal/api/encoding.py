@@ -20,7 +20,7 @@ from pydantic_core import to_json
 
 def json_rows(frame: pd.DataFrame | Mapping, columns: list[str] | None = None) -> list[dict]:
     """The rows of ``frame[columns]`` (all columns by default; ``frame`` may also map names to
-    numpy or pandas arrays of one length) as dicts with their keys in sorted order, as jsonify
+    numpy, pandas or Arrow arrays of one length) as dicts with their keys in sorted order, as jsonify
     sorts them: numbers as stored (NaN and ±inf -> null), strings (missing -> null); a column of
     any other type (dates, categories...) as ``DataFrame.to_json`` writes it."""
     names = sorted(frame if columns is None else columns)
@@ -68,11 +68,14 @@ def json_response(payload: dict) -> Response:
     return encoded_response(json_bytes(payload))
 
 
-def json_bytes(payload: dict) -> bytes:
+def json_bytes(payload: dict, deep: bool = False) -> bytes:
     """The body ``json_response`` answers for ``payload`` (to keep, and answer again with
-    ``encoded_response``)."""
+    ``encoded_response``); ``deep`` also sorts the keys of dicts inside lists, as jsonify does
+    (for a payload without long lists of rows)."""
     indent = 2 if current_app.debug else None
-    text = to_json(_sorted(payload), indent=indent, ensure_ascii=True, inf_nan_mode="constants")
+    text = to_json(
+        _sorted(payload, deep), indent=indent, ensure_ascii=True, inf_nan_mode="constants"
+    )
     return text + b"\n"
 
 
@@ -81,8 +84,11 @@ def encoded_response(body: bytes) -> Response:
     return current_app.response_class(body, mimetype="application/json")
 
 
-def _sorted(value):
-    """Dicts with their keys sorted, through nested dicts (not through lists: rows are many)."""
+def _sorted(value, deep: bool = False):
+    """Dicts with their keys sorted, through nested dicts (through lists only when ``deep``:
+    rows are many, and ``json_rows`` sorts theirs)."""
     if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value)}
+        return {key: _sorted(value[key], deep) for key in sorted(value)}
+    if deep and isinstance(value, list):
+        return [_sorted(item, deep) for item in value]
     return value

@@ -28,7 +28,7 @@ def layout(art: store.Artifacts, **_):
         c.kpi_card("Customers", f"{art.n:,}", "scored", id_=ids.HOME_KPI_CUSTOMERS),
         c.kpi_card(
             "Predicted 6-month revenue",
-            c.money(float(art.predicted.sum())),
+            c.money(store.predicted_total(art)),
             ", ".join(filter(None, [revenue_note, f"from {art.metrics['cutoff']}"])),
             id_=ids.HOME_KPI_REVENUE,
         ),

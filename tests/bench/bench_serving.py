@@ -56,7 +56,7 @@ def explain_in_process(data_dir, ids: np.ndarray, rows: int = 1000) -> float:
     raw = art.model.raw_features
     timings = []
     for customer in np.random.default_rng(1).choice(ids, rows):
-        matrix = art.row(customer)[raw].to_numpy(dtype=float)[None, :]
+        matrix = art.table.iloc[art.position(customer)][raw].to_numpy(dtype=float)[None, :]
         started = time.perf_counter()
         explain_row(art.model, matrix)
         timings.append((time.perf_counter() - started) * 1000)

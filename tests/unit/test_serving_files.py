@@ -1,6 +1,7 @@
 """A version's serving files: built when it is published, rebuilt when its own files change, and
 mapped without copying; the id index, sort orders and codes they hold answer as the table does."""
 
+import errno
 import os
 
 import numpy as np
@@ -132,7 +133,8 @@ def test_answers_keep_the_newest_and_compute_each_once():
 def test_whole_version_figures_and_curves_are_those_of_every_customer(cdnow):
     table = cdnow.table
     actual, predicted = table["actual_6m"].to_numpy(), table["predicted_clv_6m"].to_numpy()
-    assert store.total_revenue_range(cdnow) == store.revenue_range(cdnow)
+    assert store.total_revenue_range(cdnow) == store.revenue_range(cdnow, np.arange(cdnow.n))
+    assert store.predicted_total(cdnow) == pytest.approx(predicted.sum(), rel=1e-12)
     ids = table["customer_id"].to_numpy(dtype=object)
     curve = store.gain_curve.uncached(cdnow, 10)
     assert curve["normalized_gini"] == pytest.approx(
@@ -164,12 +166,13 @@ def test_take_gives_the_rows_values_sliced_or_gathered(cdnow, positions):
         assert got == rows[name].tolist()
 
 
-def test_stale_files_in_a_folder_that_cannot_be_written_say_so(cdnow, tmp_path, monkeypatch):
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS], ids=["no permission", "read-only"])
+def test_stale_files_in_a_folder_that_cannot_be_written_say_so(cdnow, tmp_path, monkeypatch, code):
     served_version(tmp_path, "locked", cdnow.table.head(30), cdnow.model, cdnow.metrics)
     (serving_files.folder_of(tmp_path) / "meta.json").unlink()  # stale: to be rebuilt
 
     def refused(_folder):
-        raise PermissionError(13, "Permission denied", str(tmp_path))
+        raise OSError(code, os.strerror(code), str(tmp_path))
 
     monkeypatch.setattr(serving_files, "_lock", refused)  # as a read-only folder answers
     with pytest.raises(

@@ -1,14 +1,19 @@
 """Start-up work is one explicit step (``portal.startup.prepare``), not a side effect of building
 the app: the database migrated, a pre-registry folder adopted and recorded."""
 
+import json
 import shutil
 
 import dash._pages
+import joblib
+import pandas as pd
 import sqlalchemy
 
 from portal import create_app, db, registry, serving_files, startup
 from portal.__main__ import main
+from portal.artifacts import METRICS, MODEL, PREPARED
 from portal.config import Settings
+from portal.publishing import publish
 
 
 def legacy_layout(data_dir):
@@ -67,3 +72,30 @@ def test_the_setup_command_runs_it(copied_data_dir, tmp_path, monkeypatch, capsy
     assert [row["version"] for row in db.list_versions(url)] == [version]
     assert registry.current_version(copied_data_dir) == version
     assert serving_files.current((copied_data_dir / "final").resolve())
+
+
+def test_setup_builds_the_serving_files_of_every_version(copied_data_dir, monkeypatch, capsys):
+    first = registry.current_version(copied_data_dir)
+    final = copied_data_dir / "final"
+    table = pd.read_parquet(final / PREPARED).head(50)
+    metrics = {**json.loads((final / METRICS).read_text()), "version": "second"}
+    publish(copied_data_dir, table, joblib.load(final / MODEL), metrics)
+    second = registry.current_version(copied_data_dir)
+    registry.activate(copied_data_dir, first)  # the second is now a rollback target
+    folders = [registry.version_dir(copied_data_dir, v) for v in (first, second)]
+    for folder in folders:
+        shutil.rmtree(serving_files.folder_of(folder))  # files from an older release
+    monkeypatch.setenv("DATA_DIR", str(copied_data_dir))
+    assert main(["setup"]) == 0
+    assert all(serving_files.current(folder) for folder in folders)
+
+
+def test_a_start_removes_other_releases_figures_only(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    old_release = settings.cache_dir / "0123456789ab"
+    for folder in (old_release, settings.figure_cache_dir, settings.cache_dir / "notes"):
+        folder.mkdir(parents=True)
+    startup.forget_other_releases_figures(settings)
+    assert sorted(p.name for p in settings.cache_dir.iterdir()) == sorted(
+        [settings.figure_cache_dir.name, "notes"]
+    )
