@@ -157,8 +157,27 @@ def ensure(version_folder: Path) -> None:
 
 @contextmanager
 def _lock(version_folder: Path):
+    """The builder's lock: exclusive, taken while the files are (re)built."""
     with open(version_folder / f".{FOLDER}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _reading(version_folder: Path):
+    """The readers' lock: shared, so no rebuild replaces the files while they are being mapped
+    (once mapped they stay valid). None to take where no build ever ran, or the lock file cannot
+    be read."""
+    try:
+        handle = open(version_folder / f".{FOLDER}.lock", "rb")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
         try:
             yield
         finally:
@@ -259,7 +278,11 @@ def ranked_table(table: pd.DataFrame, model) -> pd.DataFrame:
 
 def open_files(version_folder: Path) -> Mapped:
     """Map a version's serving files (``ensure`` them first)."""
-    folder = folder_of(version_folder)
+    with _reading(Path(version_folder)):
+        return _open(folder_of(version_folder))
+
+
+def _open(folder: Path) -> Mapped:
     meta = json.loads((folder / "meta.json").read_text())
     table = _read_arrow(folder / "table.arrow")
     arrays = {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}

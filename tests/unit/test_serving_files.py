@@ -3,6 +3,7 @@ mapped without copying; the id index, sort orders and codes they hold answer as 
 
 import errno
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -179,3 +180,19 @@ def test_stale_files_in_a_folder_that_cannot_be_written_say_so(cdnow, tmp_path, 
         store.ArtifactsMissing, match="cannot write the serving files.*portal setup"
     ):
         store.ArtifactStore(tmp_path).current()
+
+
+def test_mapping_waits_for_a_rebuild_under_way(cdnow, tmp_path):
+    served_version(tmp_path, "rebuilt", cdnow.table.head(30), cdnow.model, cdnow.metrics)
+    opened = threading.Event()
+
+    def open_them():
+        serving_files.open_files(tmp_path)
+        opened.set()
+
+    with serving_files._lock(tmp_path):  # a rebuild holds the builder's lock
+        reader = threading.Thread(target=open_them)
+        reader.start()
+        assert not opened.wait(0.5)  # the reader waits rather than map half-replaced files
+    assert opened.wait(30)
+    reader.join()
