@@ -64,6 +64,6 @@ def forget_other_releases_figures(settings: Settings) -> None:
     if not settings.cache_dir.is_dir():
         return
     for folder in settings.cache_dir.iterdir():
-        release = re.fullmatch(r"[0-9a-f]{12}", folder.name)
-        if release and folder != settings.figure_cache_dir and folder.is_dir():
+        named_by_release = re.fullmatch(r"[0-9a-f]{12}", folder.name)
+        if named_by_release and folder != settings.figure_cache_dir and folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)

@@ -29,28 +29,34 @@ def json_rows(frame: pd.DataFrame | Mapping, columns: list[str] | None = None) -
 
 
 def _column(values) -> list:
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
-        if values.dtype.kind == "f":
-            return _nulls(values.tolist(), ~np.isfinite(values))
-        return values.tolist()
     if isinstance(values, pa.ChunkedArray | pa.Array):
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
             return values.to_pylist()  # missing -> None
         values = values.to_pandas()
-    values = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
-    kind = getattr(values.dtype, "kind", "O")
-    if kind == "f":
-        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        return _nulls(array.tolist(), ~np.isfinite(array))
-    if kind in "iub":
-        array = values.to_numpy()
-        if array.dtype.kind in "iub":  # else a nullable integer column holding nulls
-            return array.tolist()
-    elif pd.api.types.is_string_dtype(values.dtype):
+    if not isinstance(values, np.ndarray):
+        values = _numbers(pd.Series(values, copy=False))
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        if values.dtype.kind == "f":
+            return _nulls(values.tolist(), ~np.isfinite(values))
+        return values.tolist()
+    values = pd.Series(values, copy=False)
+    if pd.api.types.is_string_dtype(values.dtype):
         array = values.to_numpy(dtype=object)
         if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
             return _nulls(array.tolist(), pd.isna(array))
     return json.loads(values.to_json(orient="values"))
+
+
+def _numbers(values: pd.Series) -> pd.Series | np.ndarray:
+    """A column of numbers as a numpy array (floats with NaN for missing values), else itself."""
+    kind = getattr(values.dtype, "kind", "O")
+    if kind == "f":
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if kind in "iub":
+        array = values.to_numpy()
+        if array.dtype.kind in "iub":  # else a nullable integer column holding nulls
+            return array
+    return values
 
 
 def _nulls(items: list, missing: np.ndarray) -> list:

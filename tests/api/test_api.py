@@ -111,6 +111,9 @@ def test_a_stored_prediction_is_encoded_once_per_version_and_spelling(client, da
     before = len(answers)
     client.post("/api/predict", json={"customer_id": "no such customer"})
     assert len(answers) == before  # an unknown id keeps nothing
+    keys = []  # every object's keys, as written: sorted, as jsonify writes them, lists included
+    json.loads(first.data, object_pairs_hook=lambda pairs: keys.append([k for k, _ in pairs]))
+    assert len(keys) > 20 and all(names == sorted(names) for names in keys)
 
 
 def test_predict_what_if(client, table):
