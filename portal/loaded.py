@@ -16,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from portal.explain import explain_row
+from portal.file_columns import consecutive
 from portal.model import ClvModel
 from portal.serving_files import SORTABLE, Mapped
 
@@ -111,10 +113,15 @@ class Artifacts:
 
     def order(self, column: str, descending: bool) -> np.ndarray:
         """Row positions sorted by ``column`` (stable: ties stay in rank order)."""
-        direction = "desc" if descending else "asc"
-        if (column, direction) in (("rank", "asc"), ("predicted_clv_6m", "desc")):
-            return self.ranked
-        return self.files.arrays[f"order.{column}.{direction}"]
+        return self.files.arrays[_order_file(column, descending)]
+
+    def in_rank_order(self, column: str, descending: bool) -> bool:
+        """Whether sorting by ``column`` gives the stored (rank) order."""
+        return _order_file(column, descending) == "ranked"
+
+    def order_rows(self, column: str, descending: bool, start: int, stop: int) -> np.ndarray:
+        """Places [start, stop) of ``order(column, descending)``, read from its file."""
+        return self.files.array_columns[_order_file(column, descending)].slice(start, stop)
 
     def segment_mask(self, segment: str) -> np.ndarray:
         """Rows of one segment (all False for an unknown name)."""
@@ -148,59 +155,57 @@ class Artifacts:
         return row
 
     def values(self, position: int) -> dict:
-        """Every stored value of the customer at row ``position`` (numbers as numpy scalars),
-        read column by column: a tenth of the cost of ``table.iloc[position]``."""
-        return {name: column[position] for name, column in self._columns.items()}
+        """Every stored value of the customer at row ``position``, read from the table's file:
+        numbers as numpy scalars, strings as str, dates as Timestamps."""
+        return _row(self.files.columns, position)
 
     def take(self, positions: np.ndarray, columns: list[str]) -> dict:
-        """The values of ``columns`` at rows ``positions``, column by column (a page without
-        building a frame of every column): numbers as numpy arrays, others as Arrow arrays. A run
-        of consecutive rows (a page in rank order) is sliced, not gathered."""
-        run = _as_run(positions)
-        arrow = self.files.arrow
-        taken = {}
-        for name in columns:
-            column = self._columns[name]
-            if isinstance(column, np.ndarray):
-                taken[name] = column[run] if run else column.take(positions)
-            else:
-                strings = arrow.column(name)
-                taken[name] = strings[run] if run else strings.take(positions)
-        return taken
+        """The values of ``columns`` at rows ``positions``, read from the table's file column by
+        column (a page without a frame of every column): numbers as numpy arrays, strings as
+        Arrow arrays. Consecutive rows (a page in rank order) take one read per column."""
+        return _take(self.files.columns, positions, columns)
+
+    def rows(self, positions: np.ndarray, marketer: list[str] = ()) -> pd.DataFrame:
+        """Every table column and the ``marketer`` fields at rows ``positions``, read as ``take``
+        reads them, as a frame indexed by position (a page for the portal's grids)."""
+        taken = {
+            **self.take(positions, list(self.files.columns)),
+            **_take(self.files.marketing_columns, positions, marketer),
+        }
+        frame = pd.DataFrame(
+            {name: v.to_pandas() if isinstance(v, pa.Array) else v for name, v in taken.items()}
+        )
+        return frame.set_axis(pd.Index(np.asarray(positions, dtype=np.int64)))
 
     def marketer_values(self, position: int) -> dict:
         """The marketer fields of the customer at row ``position`` (``portal.marketing``)."""
-        return {name: column[position] for name, column in self._marketing_columns.items()}
+        return _row(self.files.marketing_columns, position)
 
-    @cached_property
-    def _columns(self) -> dict:
-        return _column_arrays(self.table)
-
-    @cached_property
-    def _marketing_columns(self) -> dict:
-        return _column_arrays(self.marketing)
-
-    def explanation(self, position: int) -> dict:
-        """The exact explanation of the customer at row ``position``."""
-        values = self.values(position)
+    def explanation(self, values: dict) -> dict:
+        """The exact explanation of a stored customer, from its ``values``."""
         raw = [values[name] for name in self.model.raw_features]
         return explain_row(self.model, np.array([raw], dtype=np.float64))
 
 
-def _as_run(positions: np.ndarray) -> slice | None:
-    """``positions`` as a slice when they are consecutive rows, else None."""
-    if len(positions) == 0:
-        return None
-    start = int(positions[0])
-    if int(positions[-1]) - start != len(positions) - 1 or np.any(np.diff(positions) != 1):
-        return None
-    return slice(start, start + len(positions))
+def _order_file(column: str, descending: bool) -> str:
+    """The serving file of one sort order (rank ascending is the stored order: ``ranked``)."""
+    direction = "desc" if descending else "asc"
+    if (column, direction) in (("rank", "asc"), ("predicted_clv_6m", "desc")):
+        return "ranked"
+    return f"order.{column}.{direction}"
 
 
-def _column_arrays(frame: pd.DataFrame) -> dict:
-    """Each column's values, indexable by position: numbers as numpy views of the mapped file,
-    other columns (ids, names, dates) as pandas arrays (their scalars are str and Timestamp)."""
-    return {
-        name: values.to_numpy() if values.dtype.kind in "fiub" else values.array
-        for name, values in frame.items()
-    }
+def _take(columns: dict, positions: np.ndarray, names: list[str]) -> dict:
+    run = consecutive(positions)
+    if run is not None:
+        return {name: columns[name].slice(*run) for name in names}
+    return {name: columns[name].gather(positions) for name in names}
+
+
+def _row(columns: dict, position: int) -> dict:
+    """One row of a file's columns, dates as Timestamps (NaT for a missing date)."""
+    row = {}
+    for name, column in columns.items():
+        value = column.at(position)
+        row[name] = pd.Timestamp(value) if isinstance(value, np.datetime64) else value
+    return row

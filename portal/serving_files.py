@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from portal import analytics, campaign, intervals, marketing
+from portal import analytics, campaign, file_columns, intervals, marketing
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
@@ -59,13 +59,16 @@ class NotWritable(RuntimeError):
 
 @dataclass(frozen=True)
 class Mapped:
-    """One version's serving files, opened: frames and arrays over the mapped files."""
+    """One version's serving files, opened: frames and arrays over the mapped files (for figures
+    of whole columns), and readers of their columns (``portal.file_columns``: for a request's
+    rows)."""
 
     table: pd.DataFrame
     marketing: pd.DataFrame
-    arrow: pa.Table  # the table's file, as Arrow reads it (its strings taken without pandas)
-    ids: pa.Array
     arrays: dict[str, np.ndarray]
+    columns: dict[str, file_columns.Column]  # the table's
+    marketing_columns: dict[str, file_columns.Column]
+    array_columns: dict[str, file_columns.FileColumn]
     segments: list[str]
     groups: list[str]
     figures: dict  # whole-version figures (``version_figures``)
@@ -82,11 +85,11 @@ class Mapped:
             wanted = _hashes(np.array([key], dtype=object))[0]
         except UnicodeEncodeError:  # a lone surrogate: no stored id can be it
             return None
-        sorted_hashes = self.arrays[hashes]
-        at = int(np.searchsorted(sorted_hashes, wanted))
-        while at < len(sorted_hashes) and sorted_hashes[at] == wanted:
-            row = int(self.arrays[rows][at])
-            found = self.ids[row].as_py()
+        sorted_hashes, ids = self.array_columns[hashes], self.columns["customer_id"]
+        at = sorted_hashes.searchsorted(wanted)
+        while at < len(sorted_hashes) and sorted_hashes.at(at) == wanted:
+            row = int(self.array_columns[rows].at(at))
+            found = ids.at(row)
             if (found.lstrip("0") if stripped else found) == key:
                 return row
             at += 1
@@ -94,14 +97,14 @@ class Mapped:
 
     def prefix_rows(self, prefix: str) -> np.ndarray:
         """Rows whose customer id starts with ``prefix`` (binary search in id order)."""
-        by_id = self.arrays["order.customer_id.asc"]
+        by_id, ids = self.array_columns["order.customer_id.asc"], self.columns["customer_id"]
 
         def id_at(i: int) -> str:
-            return self.ids[int(by_id[i])].as_py()
+            return ids.at(int(by_id.at(i)))
 
         low = bisect.bisect_left(range(len(by_id)), prefix, key=id_at)
         high = bisect.bisect_left(range(len(by_id)), prefix + "\U0010ffff", key=id_at)
-        return np.asarray(by_id[low:high])
+        return by_id.slice(low, high)
 
 
 def folder_of(version_folder: Path) -> Path:
@@ -284,24 +287,20 @@ def open_files(version_folder: Path) -> Mapped:
 
 def _open(folder: Path) -> Mapped:
     meta = json.loads((folder / "meta.json").read_text())
-    table = _read_arrow(folder / "table.arrow")
-    arrays = {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}
-    mapped_table = table.to_pandas(split_blocks=True)
+    table, table_columns = file_columns.read_arrow(folder / "table.arrow")
+    marketing_table, marketing_columns = file_columns.read_arrow(folder / "marketing.arrow")
+    npy_files = sorted(folder.glob("*.npy"))
     return Mapped(
-        table=mapped_table,
-        arrow=table,
-        marketing=_read_arrow(folder / "marketing.arrow").to_pandas(split_blocks=True),
-        ids=_single_array(table.column("customer_id")),
-        arrays=arrays,
+        table=table.to_pandas(split_blocks=True),
+        marketing=marketing_table.to_pandas(split_blocks=True),
+        arrays={path.stem: np.load(path, mmap_mode="r") for path in npy_files},
+        columns=table_columns,
+        marketing_columns=marketing_columns,
+        array_columns={path.stem: file_columns.npy_file_column(path) for path in npy_files},
         segments=meta["segments"],
         groups=meta["layout"]["groups"],
         figures=meta["figures"],
     )
-
-
-def _single_array(column: pa.ChunkedArray) -> pa.Array:
-    """The column as one array: its only chunk as mapped (combining would copy it)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _write_arrow(path: Path, frame: pd.DataFrame) -> None:
@@ -322,10 +321,6 @@ def _arrow_column(values: pd.Series) -> pa.Array:
             pa.timestamp("ns"), len(values), [None, pa.py_buffer(nanoseconds)]
         )
     return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-
-
-def _read_arrow(path: Path) -> pa.Table:
-    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
 
 
 def _positions(order: np.ndarray) -> np.ndarray:

@@ -198,11 +198,12 @@ def revenue_range(art: Artifacts, positions: np.ndarray) -> dict:
 
 
 def table_page(
-    art: Artifacts, *, limit: int, offset: int = 0, **filters
+    art: Artifacts, *, limit: int, offset: int = 0, marketer: list[str] = (), **filters
 ) -> tuple[pd.DataFrame, int]:
-    """The rows of ``table_positions`` (every column) and the number of rows matching the filters."""
+    """The rows of ``table_positions`` (every column, and the ``marketer`` fields named) and the
+    number of rows matching the filters."""
     positions, total = table_positions(art, limit=limit, offset=offset, **filters)
-    return art.table.iloc[positions], total
+    return art.rows(positions, marketer), total
 
 
 def table_positions(
@@ -222,20 +223,22 @@ def table_positions(
     Returns:
         The rows of the page (positions in the table) and the number of rows matching the filters.
     """
+    unfiltered = not (segment or query or group)
+    if unfiltered and (max_rank is None or art.in_rank_order(sort, descending)):
+        # a page of a stored order, read from its file (in rank order, the top is a prefix)
+        count = art.n if max_rank is None else min(max(max_rank, 0), art.n)
+        return art.order_rows(sort, descending, offset, min(offset + limit, count)), count
+    mask = np.ones(art.n, dtype=bool)
+    if max_rank is not None:
+        mask[max_rank:] = False
+    if segment:
+        mask &= art.segment_mask(segment)
+    if query:
+        mask &= art.prefix_mask(query.strip())
+    if group:
+        mask &= art.group_mask(group)
     selected = art.order(sort, descending)
-    if max_rank is not None and selected is art.ranked:
-        selected, max_rank = selected[:max_rank], None  # rank order: the top is a prefix
-    if max_rank is not None or segment or query or group:
-        mask = np.ones(art.n, dtype=bool)
-        if max_rank is not None:
-            mask[max_rank:] = False
-        if segment:
-            mask &= art.segment_mask(segment)
-        if query:
-            mask &= art.prefix_mask(query.strip())
-        if group:
-            mask &= art.group_mask(group)
-        selected = selected[mask[selected]]
+    selected = selected[mask[selected]]
     return np.asarray(selected[offset : offset + limit]), len(selected)
 
 

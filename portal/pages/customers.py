@@ -164,8 +164,8 @@ def rows_for(
         query=search or "",
         segment=None if segment in (None, "", ALL_SEGMENTS) else segment,
         group=None if group in (None, "", ALL_GROUPS) else group,
+        marketer=MARKETER_COLUMNS,
     )
-    page = page.join(art.marketing.loc[page.index, MARKETER_COLUMNS])
     page["next_order_date"] = page["next_order_date"].dt.strftime("%Y-%m-%d")
     return page[[col["field"] for col in COLUMNS]].to_dict("records"), total
 

@@ -35,6 +35,7 @@ LAYERS = {
         "monitoring",
         "validation",
         "serving_files",
+        "file_columns",
     },
     "publish": {"publishing"},
     "figures": {"figures", "customer_figures", "monitoring_figures", "export"},

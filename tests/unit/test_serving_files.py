@@ -3,7 +3,9 @@ mapped without copying; the id index, sort orders and codes they hold answer as 
 
 import errno
 import os
+import re
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,7 +113,7 @@ def test_a_stored_customers_values_and_explanation_are_its_rows(cdnow):
     marketer = cdnow.marketer_values(position)
     assert marketer["p_active"] == cdnow.marketing["p_active"].iloc[17]
     matrix = cdnow.table[cdnow.model.raw_features].iloc[[17]].to_numpy(dtype=np.float64)
-    assert cdnow.explanation(position) == explain_row(cdnow.model, matrix)
+    assert cdnow.explanation(cdnow.values(position)) == explain_row(cdnow.model, matrix)
 
 
 def test_answers_keep_the_newest_and_compute_each_once():
@@ -196,3 +198,34 @@ def test_mapping_waits_for_a_rebuild_under_way(cdnow, tmp_path):
         assert not opened.wait(0.5)  # the reader waits rather than map half-replaced files
     assert opened.wait(30)
     reader.join()
+
+
+def resident_kb(path: Path) -> int:
+    """Resident KB of every map of ``path`` in this process."""
+    total, current = 0, None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        mapping = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$", line)
+        if mapping:
+            current = mapping.group(1)
+        elif line.startswith("Rss:") and current == str(path):
+            total += int(line.split()[1])
+    return total
+
+
+def test_serving_a_customer_or_a_page_maps_none_of_the_file(cdnow):
+    """Read through a map, each value would make its page (or the whole large folio around it)
+    resident in the worker: the reason rows are read with pread."""
+    files = serving_files.open_files(cdnow.folder)
+    table_file = (serving_files.folder_of(cdnow.folder) / "table.arrow").resolve()
+    before = resident_kb(table_file)
+    rows = np.random.default_rng(0).choice(len(files.table), 200, replace=False)
+    for row in rows:
+        customer_id = files.columns["customer_id"].at(int(row))
+        assert files.find(customer_id) == row
+        values = {name: column.at(int(row)) for name, column in files.columns.items()}
+        assert values["customer_id"] == customer_id
+    for name, column in files.columns.items():
+        column.gather(rows), column.slice(1_000, 1_100)
+    assert resident_kb(table_file) == before
+    files.table["predicted_clv_6m"].sum()  # a whole-column figure reads through the map
+    assert resident_kb(table_file) > before

@@ -1,0 +1,83 @@
+"""Columns of serving files read with pread: the values the file holds, at any rows."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from portal import file_columns, serving_files
+
+
+@pytest.fixture
+def arrow_file(tmp_path) -> tuple[Path, pd.DataFrame]:
+    rng = np.random.default_rng(3)
+    n = 1_000
+    frame = pd.DataFrame(
+        {
+            "score": rng.normal(size=n),
+            "count": rng.integers(-5, 5, n).astype(np.int64),
+            "code": rng.integers(0, 100, n).astype(np.int8),
+            "flag": rng.random(n) < 0.3,
+            "day": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+            "id": [f'C{i:05d},"é{"x" * (i % 7)}' for i in range(n)],
+            "group": pd.Series([None if i % 3 else f"g{i % 5}" for i in range(n)], dtype=object),
+        }
+    )
+    frame.loc[5, "day"] = pd.NaT
+    path = tmp_path / "table.arrow"
+    serving_files._write_arrow(path, frame)
+    return path, frame
+
+
+def expected(frame: pd.DataFrame, name: str, rows) -> list:
+    return [None if v is None or v != v else v for v in frame[name].iloc[rows].tolist()]
+
+
+def as_list(values) -> list:
+    values = values.to_pylist() if isinstance(values, pa.Array) else values.tolist()
+    return [None if v is None or v != v else v for v in values]
+
+
+@pytest.mark.parametrize("name", ["score", "count", "code", "flag", "day", "id", "group"])
+def test_every_column_reads_its_values_one_by_one_sliced_and_gathered(arrow_file, name):
+    path, frame = arrow_file
+    table, columns = file_columns.read_arrow(path)
+    column = columns[name]
+    rows = [0, 999, 5, 17, 17, 400]
+    got = [column.at(r) for r in rows]
+    want = expected(frame, name, rows)
+    if name == "day":
+        got = [None if pd.isna(v) else pd.Timestamp(v) for v in got]
+    assert [None if v is None or v != v else v for v in got] == want
+    gathered, sliced = column.gather(np.array(rows)), column.slice(990, 1_005)  # clipped at 1,000
+    if name == "day":
+        gathered, sliced = pd.Series(gathered).astype(object), pd.Series(sliced).astype(object)
+        gathered = [None if pd.isna(v) else v for v in gathered]
+        sliced = [None if pd.isna(v) else v for v in sliced]
+        assert gathered == want and sliced == expected(frame, name, range(990, 1_000))
+    else:
+        assert as_list(gathered) == want
+        assert as_list(sliced) == expected(frame, name, range(990, 1_000))
+    assert len(column.slice(10, 10)) == 0 and len(column.gather(np.array([], dtype=int))) == 0
+    with pytest.raises(IndexError):
+        column.at(1_000)
+
+
+@pytest.mark.parametrize("block", [4, 512])
+def test_searchsorted_is_numpys_on_the_file(tmp_path, monkeypatch, block):
+    monkeypatch.setattr(file_columns, "SEARCH_BLOCK", block)
+    values = np.sort(np.random.default_rng(1).integers(0, 500, 3_000).astype(np.uint64))
+    np.save(tmp_path / "sorted.npy", values)
+    column = file_columns.npy_file_column(tmp_path / "sorted.npy")
+    assert len(column) == 3_000 and column.dtype == np.uint64
+    for probe in [0, 1, 17, 250, 499, 500, 10_000]:
+        assert column.searchsorted(np.uint64(probe)) == np.searchsorted(values, probe)
+
+
+def test_consecutive_rows_are_a_run():
+    assert file_columns.consecutive(np.array([4, 5, 6])) == (4, 7)
+    assert file_columns.consecutive(np.array([4, 6, 5])) is None
+    assert file_columns.consecutive(np.array([6, 5, 4])) is None
+    assert file_columns.consecutive(np.array([], dtype=int)) == (0, 0)
