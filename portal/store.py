@@ -251,8 +251,8 @@ def audience(
     """Rows [offset, offset + limit) of the first ``count`` customers in contact order, numbered
     from 1 (``audience_rank``), with their marketer fields; the next order's date as YYYY-MM-DD."""
     stop = count if limit is None else min(count, offset + limit)
-    positions = art.contact_order(rank_by)[offset:stop]
-    rows = art.table.iloc[positions][TABLE_COLUMNS].join(art.marketing.iloc[positions])
+    positions = art.contact_rows(rank_by, offset, stop)
+    rows = art.rows(positions, marketing.FIELDS)
     rows["next_order_date"] = rows["next_order_date"].dt.strftime("%Y-%m-%d")  # NaT stays null
     rows.insert(0, "audience_rank", np.arange(offset + 1, offset + 1 + len(rows)))
     return rows[["audience_rank", *AUDIENCE_COLUMNS]]

@@ -8,9 +8,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from portal import analytics, campaign, loaded, serving_files, store
+from portal import analytics, campaign, loaded, marketing, serving_files, store
 from portal.artifacts import METRICS
 from portal.explain import explain_row
 from tests.conftest import served_version
@@ -229,3 +230,15 @@ def test_serving_a_customer_or_a_page_maps_none_of_the_file(cdnow):
     assert resident_kb(table_file) == before
     files.table["predicted_clv_6m"].sum()  # a whole-column figure reads through the map
     assert resident_kb(table_file) > before
+
+
+@pytest.mark.parametrize("positions", [np.arange(40, 340), np.arange(300)[::-1] * 7])
+def test_rows_read_by_pread_or_through_the_maps_are_the_same_frame(cdnow, monkeypatch, positions):
+    read = cdnow.rows(positions, marketing.FIELDS)
+    assert list(read.index) == positions.tolist()
+    assert list(read.columns) == [*cdnow.table.columns, *marketing.FIELDS]
+    monkeypatch.setattr(loaded, "MAPPED_ROWS", 100)  # scattered rows beyond it: through the maps
+    mapped = cdnow.rows(positions, marketing.FIELDS)
+    pd.testing.assert_frame_equal(read, mapped, check_index_type=False)
+    expected = cdnow.table.iloc[positions].join(cdnow.marketing.iloc[positions][marketing.FIELDS])
+    pd.testing.assert_frame_equal(read, expected, check_index_type=False)
