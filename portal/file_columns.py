@@ -10,6 +10,7 @@ the page cache stays the one copy all workers share. Whole-column figures still 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,27 @@ class BitColumn:
 
 
 Column = FileColumn | StringColumn | BitColumn
+
+
+def prefetch(paths: list[Path]) -> threading.Thread | None:
+    """Ask the kernel to read ``paths`` into the page cache, in a background thread (a request
+    may be answered meanwhile). A request reads a few bytes per column, and a read of a page not
+    in the cache waits on the disk for that page alone, with no read-ahead: after a restart,
+    random reads would take minutes to bring a large version into the cache this way."""
+    if not hasattr(os, "posix_fadvise"):
+        return None
+
+    def advise() -> None:
+        for path in paths:
+            try:
+                with open(path, "rb") as file:
+                    os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:  # a file replaced meanwhile: its successor's reader asks again
+                continue
+
+    thread = threading.Thread(target=advise, name="prefetch-serving-files", daemon=True)
+    thread.start()
+    return thread
 
 
 def consecutive(rows: np.ndarray) -> tuple[int, int] | None:

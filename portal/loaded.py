@@ -1,6 +1,7 @@
 """One loaded version (``Artifacts``): its scored table in rank order, model and metrics, over the
-version's memory-mapped serving files (``portal.serving_files``): sort orders, segment and group
-codes and the customer-id index come from those files, so a worker builds nothing per version.
+version's serving files (``portal.serving_files``): sort orders, segment and group codes and the
+customer-id index come from those files, so a worker builds nothing per version. A request's rows
+are read from the files (``portal.file_columns``); figures of whole columns read the maps.
 
 ``portal.store`` loads it from the current version's folder and caches the queries over it.
 """

@@ -290,6 +290,7 @@ def _open(folder: Path) -> Mapped:
     table, table_columns = file_columns.read_arrow(folder / "table.arrow")
     marketing_table, marketing_columns = file_columns.read_arrow(folder / "marketing.arrow")
     npy_files = sorted(folder.glob("*.npy"))
+    file_columns.prefetch([folder / "table.arrow", folder / "marketing.arrow", *npy_files])
     return Mapped(
         table=table.to_pandas(split_blocks=True),
         marketing=marketing_table.to_pandas(split_blocks=True),

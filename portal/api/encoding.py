@@ -57,6 +57,10 @@ def _column(values) -> list[bytes]:
 
 
 def _each(items: list) -> list[bytes]:
+    if items and None not in items and all(type(item) is str for item in items):
+        # one call: in the array's text a quote inside a string is escaped, so '","' is only
+        # ever the boundary between two strings
+        return [b'"%s"' % text for text in to_json(items, ensure_ascii=True)[2:-2].split(b'","')]
     return [to_json(item, ensure_ascii=True, inf_nan_mode="null") for item in items]
 
 

@@ -110,3 +110,9 @@ def test_text_that_looks_like_json_or_a_format_stays_text():
         {"50% share": 0.5, "note": 'a","b', "tags": "[1,2]"},
         {"50% share": 1.0, "note": "%s, %d \\ \u2028 \x00", "tags": None},
     ]
+
+
+def test_strings_with_quotes_commas_and_backslashes_come_back_whole():
+    tricky = ["", '"', '","', "\\", '\\","\\', "a\\", '"x"', ",", "é\U0001f600", "[]{}:"]
+    frame = pd.DataFrame({"id": tricky, "n": range(len(tricky))})
+    assert json.loads(json_rows(frame)) == [{"id": t, "n": i} for i, t in enumerate(tricky)]

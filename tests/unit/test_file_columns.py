@@ -1,5 +1,9 @@
 """Columns of serving files read with pread: the values the file holds, at any rows."""
 
+import ctypes
+import mmap
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +85,35 @@ def test_consecutive_rows_are_a_run():
     assert file_columns.consecutive(np.array([4, 6, 5])) is None
     assert file_columns.consecutive(np.array([6, 5, 4])) is None
     assert file_columns.consecutive(np.array([], dtype=int)) == (0, 0)
+
+
+def resident_pages(path: Path) -> tuple[int, int]:
+    """(pages of ``path`` in the page cache, pages of the file), by mincore(2) over a map."""
+    size = path.stat().st_size
+    pages = -(-size // mmap.PAGESIZE)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    vector = ctypes.create_string_buffer(pages)
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), size, access=mmap.ACCESS_COPY) as view:
+        first = ctypes.c_char.from_buffer(view)  # the map's address (copy-on-write: writable)
+        status = libc.mincore(ctypes.addressof(first), size, vector)
+        del first  # before the map closes
+    assert status == 0, ctypes.get_errno()
+    return sum(byte & 1 for byte in vector.raw), pages
+
+
+def test_prefetch_reads_the_files_into_the_page_cache(tmp_path):
+    path = tmp_path / "column.bin"
+    with open(path, "wb") as file:
+        file.write(np.random.default_rng(0).bytes(8 * 2**20))
+        file.flush()
+        os.fsync(file.fileno())
+        os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    resident, pages = resident_pages(path)
+    if resident > pages // 2:
+        pytest.skip("this filesystem keeps the file in memory (tmpfs?): nothing to read ahead")
+    file_columns.prefetch([tmp_path / "gone.bin", path]).join(timeout=30)  # a missing one: skipped
+    deadline = time.monotonic() + 20
+    while resident_pages(path)[0] < pages and time.monotonic() < deadline:
+        time.sleep(0.05)  # the kernel reads ahead asynchronously
+    assert resident_pages(path) == (pages, pages)
