@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+PREFETCH_CHUNK = 128 * 1024  # the kernel reads at most its read-ahead window per request (128 KB
+# by default), so a whole file is asked for a window at a time
 SEARCH_BLOCK = 512  # values read at once at the end of a binary search (4 KB of 8-byte values)
 
 
@@ -145,7 +147,11 @@ def prefetch(paths: list[Path]) -> threading.Thread | None:
         for path in paths:
             try:
                 with open(path, "rb") as file:
-                    os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+                    size = os.fstat(file.fileno()).st_size
+                    for offset in range(0, size, PREFETCH_CHUNK):
+                        os.posix_fadvise(
+                            file.fileno(), offset, PREFETCH_CHUNK, os.POSIX_FADV_WILLNEED
+                        )
             except OSError:  # a file replaced meanwhile: its successor's reader asks again
                 continue
 

@@ -105,7 +105,7 @@ def resident_pages(path: Path) -> tuple[int, int]:
 def test_prefetch_reads_the_files_into_the_page_cache(tmp_path):
     path = tmp_path / "column.bin"
     with open(path, "wb") as file:
-        file.write(np.random.default_rng(0).bytes(8 * 2**20))
+        file.write(np.random.default_rng(0).bytes(40 * 2**20))  # beyond a read-ahead window
         file.flush()
         os.fsync(file.fileno())
         os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
