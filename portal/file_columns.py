@@ -16,9 +16,20 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-PREFETCH_CHUNK = 128 * 1024  # the kernel reads at most its read-ahead window per request (128 KB
-# by default), so a whole file is asked for a window at a time
+PREFETCH_CHUNK = 128 * 1024  # the kernel reads at most a disk's read-ahead window per request
+# (128 KB by default, 8 MB on the benchmarks' disk), so a file is asked for 128 KB at a time
 SEARCH_BLOCK = 512  # values read at once at the end of a binary search (4 KB of 8-byte values)
+
+
+def _read(fd: int, size: int, offset: int) -> bytes:
+    """Exactly ``size`` bytes from ``offset`` (a short read means the file is not what its
+    layout says)."""
+    if size == 0:
+        return b""
+    data = os.pread(fd, size, offset)
+    if len(data) != size:
+        raise OSError(f"read {len(data)} of {size} bytes at {offset}: the file is truncated")
+    return data
 
 
 class FileColumn:
@@ -36,19 +47,20 @@ class FileColumn:
 
     def slice(self, start: int, stop: int) -> np.ndarray:
         """Values of rows [start, stop) (clipped to the column), in one read."""
-        start, stop = max(start, 0), min(stop, self.length)
+        start, stop = max(int(start), 0), min(int(stop), self.length)
         if stop <= start:
             return np.empty(0, dtype=self.dtype)
         size = self.dtype.itemsize
-        data = os.pread(self._fd, (stop - start) * size, self.offset + start * size)
+        data = _read(self._fd, (stop - start) * size, self.offset + start * size)
         return np.frombuffer(data, dtype=self.dtype)
 
     def at(self, row: int):
         """The value of one row (a numpy scalar)."""
+        row = int(row)
         if not 0 <= row < self.length:
             raise IndexError(f"row {row} of {self.length}")
         size = self.dtype.itemsize
-        return np.frombuffer(os.pread(self._fd, size, self.offset + row * size), self.dtype)[0]
+        return np.frombuffer(_read(self._fd, size, self.offset + row * size), self.dtype)[0]
 
     def gather(self, rows: np.ndarray) -> np.ndarray:
         """Values at ``rows`` (any order), a read each."""
@@ -70,7 +82,7 @@ class StringColumn:
     """An Arrow ``large_string`` column of a file: 64-bit offsets, UTF-8 data, an optional
     validity bitmap (a missing value reads as None)."""
 
-    def __init__(self, file, offsets: FileColumn, data: int, validity: int | None):
+    def __init__(self, file, offsets: FileColumn, data: int, validity: Bits | None):
         self._fd = file.fileno()
         self._file = file
         self.offsets = offsets
@@ -81,35 +93,39 @@ class StringColumn:
         return len(self.offsets) - 1
 
     def at(self, row: int) -> str | None:
+        row = int(row)
         if not 0 <= row < len(self):
             raise IndexError(f"row {row} of {len(self)}")
-        if self.validity is not None:
-            byte = os.pread(self._fd, 1, self.validity + row // 8)[0]
-            if not byte >> (row % 8) & 1:
-                return None
-        start, stop = self.offsets.slice(row, row + 2)
-        return os.pread(self._fd, int(stop - start), self.data + int(start)).decode()
+        if self.validity is not None and not self.validity.at(row):
+            return None
+        start, stop = (int(v) for v in self.offsets.slice(row, row + 2))
+        return _read(self._fd, stop - start, self.data + start).decode()
 
     def gather(self, rows: np.ndarray) -> pa.Array:
         """Values at ``rows`` (any order) as an Arrow array."""
-        return pa.array([self.at(int(row)) for row in rows], type=pa.large_string())
+        return pa.array([self.at(row) for row in rows], type=pa.large_string())
 
     def slice(self, start: int, stop: int) -> pa.Array:
-        """Values of rows [start, stop) as an Arrow array (two reads without missing values)."""
-        if self.validity is not None:
-            return self.gather(np.arange(max(start, 0), min(stop, len(self))))
-        offsets = self.offsets.slice(start, stop + 1)
-        if len(offsets) < 2:
+        """Values of rows [start, stop) as an Arrow array: the offsets, the data and the
+        validity bits of the run in a read each."""
+        start, stop = max(int(start), 0), min(int(stop), len(self))
+        if stop <= start:
             return pa.array([], type=pa.large_string())
-        start = int(offsets[0])
-        data = os.pread(self._fd, int(offsets[-1]) - start, self.data + start)
+        offsets = self.offsets.slice(start, stop + 1)
+        first = int(offsets[0])
+        data = _read(self._fd, int(offsets[-1]) - first, self.data + first)
+        valid = None if self.validity is None else self.validity.slice(start, stop)
         return pa.LargeStringArray.from_buffers(
-            len(offsets) - 1, pa.py_buffer(offsets - start), pa.py_buffer(data)
+            stop - start,
+            pa.py_buffer(offsets - first),
+            pa.py_buffer(data),
+            None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little")),
         )
 
 
-class BitColumn:
-    """An Arrow boolean column of a file: one bit per row."""
+class Bits:
+    """A run of bits in a file (Arrow's booleans and validity bitmaps: least significant bit
+    first), read as numpy booleans."""
 
     def __init__(self, file, offset: int, length: int):
         self._file = file
@@ -120,19 +136,27 @@ class BitColumn:
     def __len__(self) -> int:
         return self.length
 
+    def slice(self, start: int, stop: int) -> np.ndarray:
+        """Bits of rows [start, stop) (clipped), in one read."""
+        start, stop = max(int(start), 0), min(int(stop), self.length)
+        if stop <= start:
+            return np.empty(0, dtype=bool)
+        first, last = start // 8, (stop - 1) // 8
+        data = np.frombuffer(_read(self._fd, last - first + 1, self.offset + first), np.uint8)
+        bits = np.unpackbits(data, bitorder="little")
+        return bits[start - 8 * first : stop - 8 * first].astype(bool)
+
     def at(self, row: int) -> np.bool_:
+        row = int(row)
         if not 0 <= row < self.length:
             raise IndexError(f"row {row} of {self.length}")
-        return np.bool_(os.pread(self._fd, 1, self.offset + row // 8)[0] >> (row % 8) & 1)
+        return self.slice(row, row + 1)[0]
 
     def gather(self, rows: np.ndarray) -> np.ndarray:
-        return np.array([self.at(int(row)) for row in rows], dtype=bool)
-
-    def slice(self, start: int, stop: int) -> np.ndarray:
-        return self.gather(np.arange(max(start, 0), min(stop, self.length)))
+        return np.array([self.at(row) for row in rows], dtype=bool)
 
 
-Column = FileColumn | StringColumn | BitColumn
+Column = FileColumn | StringColumn | Bits
 
 
 def prefetch(paths: list[Path]) -> threading.Thread | None:
@@ -182,48 +206,61 @@ def read_arrow(path: Path) -> tuple[pa.Table, dict[str, Column]]:
 
 def _columns(path: Path, table: pa.Table, base: int) -> dict[str, Column]:
     """Readers of ``table``'s columns, a buffer's place in the file being its address in the
-    map minus ``base``."""
+    map minus ``base`` (checked to lie in the file)."""
     file = open(path, "rb", buffering=0)
-    columns = {}
-    for name in table.column_names:
-        chunks = table.column(name).chunks
-        if len(chunks) != 1:
-            raise ValueError(f"{path}: column {name!r} is in {len(chunks)} chunks, not 1")
-        array = chunks[0]
-        buffers = array.buffers()
-        validity = None
-        if array.null_count and buffers[0] is not None:
-            validity = buffers[0].address - base
-        if array.offset:
-            raise ValueError(f"{path}: column {name!r} starts at an offset")
-        if pa.types.is_large_string(array.type):
-            offsets = FileColumn(file, buffers[1].address - base, np.int64, len(array) + 1)
-            columns[name] = StringColumn(file, offsets, buffers[2].address - base, validity)
-        elif array.null_count:
-            raise ValueError(f"{path}: column {name!r} holds nulls")
-        elif pa.types.is_boolean(array.type):
-            columns[name] = BitColumn(file, buffers[1].address - base, len(array))
-        elif (
-            pa.types.is_integer(array.type)
-            or pa.types.is_floating(array.type)
-            or (pa.types.is_timestamp(array.type) and array.type.tz is None)
-        ):
-            dtype = array.type.to_pandas_dtype()
-            columns[name] = FileColumn(file, buffers[1].address - base, dtype, len(array))
-        else:
-            raise ValueError(f"{path}: column {name!r} is {array.type}, which is not read here")
-    return columns
+    try:
+        size = os.fstat(file.fileno()).st_size
+        return {name: _column(file, size, table.column(name), base) for name in table.column_names}
+    except BaseException:
+        file.close()
+        raise
+
+
+def _column(file, size: int, column: pa.ChunkedArray, base: int) -> Column:
+    if column.num_chunks > 1:
+        raise ValueError(f"{file.name}: a column is in {column.num_chunks} chunks, not 1")
+    array = column.chunk(0) if column.num_chunks else pa.array([], type=column.type)
+    if array.offset:
+        raise ValueError(f"{file.name}: a column starts at an offset")
+
+    def place(buffer: pa.Buffer | None) -> int:
+        if buffer is None or buffer.size == 0 or len(array) == 0:
+            return 0  # nothing is ever read from it
+        offset = buffer.address - base
+        if not 0 <= offset <= size - buffer.size:
+            raise ValueError(f"{file.name}: a buffer lies outside the file (not read from it)")
+        return offset
+
+    validity, *buffers = array.buffers()
+    bits = Bits(file, place(validity), len(array)) if array.null_count else None
+    kind = array.type
+    if pa.types.is_large_string(kind):
+        offsets = FileColumn(file, place(buffers[0]), np.int64, len(array) + 1)
+        return StringColumn(file, offsets, place(buffers[1]), bits)
+    if bits is not None:
+        raise ValueError(f"{file.name}: a {kind} column holds nulls")
+    if pa.types.is_boolean(kind):
+        return Bits(file, place(buffers[0]), len(array))
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_timestamp(kind):
+        if pa.types.is_timestamp(kind) and kind.tz is not None:
+            raise ValueError(f"{file.name}: a timestamp column with a time zone")
+        return FileColumn(file, place(buffers[0]), kind.to_pandas_dtype(), len(array))
+    raise ValueError(f"{file.name}: a column of {kind}, which is not read here")
 
 
 def npy_file_column(path: Path) -> FileColumn:
     """A reader of a one-dimensional ``.npy`` file's values."""
     file = open(path, "rb", buffering=0)
-    version = np.lib.format.read_magic(file)
-    read_header = {
-        (1, 0): np.lib.format.read_array_header_1_0,
-        (2, 0): np.lib.format.read_array_header_2_0,
-    }[version]
-    shape, _, dtype = read_header(file)
-    if len(shape) != 1:
-        raise ValueError(f"{path} holds a {len(shape)}-dimensional array")
-    return FileColumn(file, file.tell(), dtype, shape[0])
+    try:
+        version = np.lib.format.read_magic(file)
+        read_header = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }[version]
+        shape, _, dtype = read_header(file)
+        if len(shape) != 1:
+            raise ValueError(f"{path} holds a {len(shape)}-dimensional array")
+        return FileColumn(file, file.tell(), dtype, shape[0])
+    except BaseException:
+        file.close()
+        raise

@@ -24,7 +24,8 @@ from portal.file_columns import consecutive
 from portal.model import ClvModel
 from portal.serving_files import SORTABLE, Mapped
 
-MAPPED_ROWS = 4_096  # more scattered rows than this are read through the maps (``rows``)
+MAPPED_ROWS = 1_000  # more rows than this (an export) are gathered through the maps: the API's
+# pages (at most 1,000 rows) are read from the files
 ANSWERS_PER_VERSION = 4_096  # encoded answers kept per worker and version (~5.5 KB each)
 
 
@@ -166,26 +167,32 @@ class Artifacts:
         return _row(self.files.columns, position)
 
     def take(self, positions: np.ndarray, columns: list[str]) -> dict:
-        """The values of ``columns`` at rows ``positions``, read from the table's file column by
-        column (a page without a frame of every column): numbers as numpy arrays, strings as
-        Arrow arrays. Consecutive rows (a page in rank order) take one read per column."""
-        return _take(self.files.columns, positions, columns)
+        """The values of ``columns`` at rows ``positions``, column by column (a page without a
+        frame of every column): read from the table's file (numbers as numpy arrays, strings as
+        Arrow arrays; a run of consecutive rows in one read per column), or, beyond
+        ``MAPPED_ROWS`` rows, gathered through the map (pandas series)."""
+        return self._take(self.files.columns, self.table, positions, columns)
 
-    def rows(self, positions: np.ndarray, marketer: list[str] = ()) -> pd.DataFrame:
-        """Every table column and the ``marketer`` fields at rows ``positions``, as a frame
-        indexed by position: a page (a grid's, the API's) read as ``take`` reads it; more than
-        ``MAPPED_ROWS`` scattered rows (an export) through the maps, which gather them faster."""
-        if consecutive(positions) is None and len(positions) > MAPPED_ROWS:
-            table, fields = self.table.iloc[positions], self.marketing.iloc[positions]
-            return table.join(fields[list(marketer)])
+    def rows(
+        self, positions: np.ndarray, columns: list[str], marketer: list[str] = ()
+    ) -> pd.DataFrame:
+        """The table's ``columns`` and the ``marketer`` fields at rows ``positions``, read as
+        ``take`` reads them, as a frame indexed by position."""
         taken = {
-            **self.take(positions, list(self.files.columns)),
-            **_take(self.files.marketing_columns, positions, marketer),
+            **self.take(positions, columns),
+            **self._take(self.files.marketing_columns, self.marketing, positions, marketer),
         }
-        frame = pd.DataFrame(
-            {name: v.to_pandas() if isinstance(v, pa.Array) else v for name, v in taken.items()}
-        )
+        frame = pd.DataFrame({name: _plain(values) for name, values in taken.items()})
         return frame.set_axis(pd.Index(np.asarray(positions, dtype=np.int64)))
+
+    @staticmethod
+    def _take(columns: dict, mapped: pd.DataFrame, positions: np.ndarray, names) -> dict:
+        if len(positions) > MAPPED_ROWS:  # an export: gathering through the map is faster
+            return {name: mapped[name].iloc[positions] for name in names}
+        run = consecutive(positions)
+        if run is not None:
+            return {name: columns[name].slice(*run) for name in names}
+        return {name: columns[name].gather(positions) for name in names}
 
     def marketer_values(self, position: int) -> dict:
         """The marketer fields of the customer at row ``position`` (``portal.marketing``)."""
@@ -205,11 +212,13 @@ def _order_file(column: str, descending: bool) -> str:
     return f"order.{column}.{direction}"
 
 
-def _take(columns: dict, positions: np.ndarray, names: list[str]) -> dict:
-    run = consecutive(positions)
-    if run is not None:
-        return {name: columns[name].slice(*run) for name in names}
-    return {name: columns[name].gather(positions) for name in names}
+def _plain(values):
+    """A column ``take`` gave, ready to line up with the others by place in a new frame."""
+    if isinstance(values, pa.Array):
+        return values.to_pandas()
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True)
+    return values
 
 
 def _row(columns: dict, position: int) -> dict:

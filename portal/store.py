@@ -198,12 +198,18 @@ def revenue_range(art: Artifacts, positions: np.ndarray) -> dict:
 
 
 def table_page(
-    art: Artifacts, *, limit: int, offset: int = 0, marketer: list[str] = (), **filters
+    art: Artifacts,
+    *,
+    limit: int,
+    columns: list[str],
+    offset: int = 0,
+    marketer: list[str] = (),
+    **filters,
 ) -> tuple[pd.DataFrame, int]:
-    """The rows of ``table_positions`` (every column, and the ``marketer`` fields named) and the
+    """The ``columns`` and ``marketer`` fields of the rows of ``table_positions``, and the
     number of rows matching the filters."""
     positions, total = table_positions(art, limit=limit, offset=offset, **filters)
-    return art.rows(positions, marketer), total
+    return art.rows(positions, columns, marketer), total
 
 
 def table_positions(
@@ -252,7 +258,7 @@ def audience(
     from 1 (``audience_rank``), with their marketer fields; the next order's date as YYYY-MM-DD."""
     stop = count if limit is None else min(count, offset + limit)
     positions = art.contact_rows(rank_by, offset, stop)
-    rows = art.rows(positions, marketing.FIELDS)
+    rows = art.rows(positions, TABLE_COLUMNS, marketing.FIELDS)
     rows["next_order_date"] = rows["next_order_date"].dt.strftime("%Y-%m-%d")  # NaT stays null
     rows.insert(0, "audience_rank", np.arange(offset + 1, offset + 1 + len(rows)))
     return rows[["audience_rank", *AUDIENCE_COLUMNS]]

@@ -122,6 +122,8 @@ def encoded_response(body: bytes) -> Response:
 def _sorted(value, deep: bool = False):
     """Dicts with their keys sorted, through nested dicts (through lists only when ``deep``:
     rows are many, and ``json_rows`` sorts theirs)."""
+    if isinstance(value, Encoded):  # would be written as a string: only top-level values are
+        raise TypeError("an Encoded value below the top level of an answer")
     if isinstance(value, dict):
         return {key: _sorted(value[key], deep) for key in sorted(value)}
     if deep and isinstance(value, list):

@@ -54,6 +54,7 @@ COLUMNS = [
     {"field": "group", "headerName": "Group", "sortable": False},
 ]
 MARKETER_COLUMNS = ["churn_risk", "next_order_date", "group"]
+TABLE_FIELDS = [col["field"] for col in COLUMNS if col["field"] not in MARKETER_COLUMNS]
 
 
 def make_grid() -> dag.AgGrid:
@@ -164,6 +165,7 @@ def rows_for(
         query=search or "",
         segment=None if segment in (None, "", ALL_SEGMENTS) else segment,
         group=None if group in (None, "", ALL_GROUPS) else group,
+        columns=TABLE_FIELDS,
         marketer=MARKETER_COLUMNS,
     )
     page["next_order_date"] = page["next_order_date"].dt.strftime("%Y-%m-%d")

@@ -127,11 +127,12 @@ def segment_data(art: store.Artifacts, top_pct: float) -> dict:
     """The segment's summary, the value curve and its first grid rows, for one version and X
     (cached: X moves in 0.5 steps)."""
     summary = store.elite(art, top_pct)
-    page, _ = store.table_page(art, limit=GRID_ROWS, max_rank=summary["count"])
+    fields = [col["field"] for col in COLUMNS]
+    page, _ = store.table_page(art, limit=GRID_ROWS, columns=fields, max_rank=summary["count"])
     return {
         "summary": summary,
         "curve": store.value_concentration(art, CURVE_POINTS),
-        "rows": page[[col["field"] for col in COLUMNS]].to_dict("records"),
+        "rows": page[fields].to_dict("records"),
     }
 
 

@@ -24,29 +24,33 @@ def page() -> pd.DataFrame:
     )
 
 
+# the rows of ``page`` as jsonify would write them, built by hand
+PAGE_ROWS = [
+    {
+        "customer_id": "007",
+        "flag": True,
+        "group": "a",
+        "rank": 3,
+        "score": 0.30000000000000004,  # not rounded to 10 decimals as to_json wrote it
+        "share": 0.5,
+    },
+    {"customer_id": "é", "flag": False, "group": None, "rank": 1, "score": None, "share": None},
+    {"customer_id": None, "flag": True, "group": None, "rank": 2, "score": None, "share": 0.25},
+    {"customer_id": "x", "flag": False, "group": "b", "rank": 5, "score": None, "share": 1.0},
+    {
+        "customer_id": "",
+        "flag": True,
+        "group": "c",
+        "rank": 4,
+        "score": 1234.5678901234567,
+        "share": 0.0,
+    },
+]
+
+
 def test_rows_carry_the_stored_values_with_null_for_missing(page):
     rows = json.loads(json_rows(page))
-    assert rows == [
-        {
-            "customer_id": "007",
-            "flag": True,
-            "group": "a",
-            "rank": 3,
-            "score": 0.30000000000000004,  # not rounded to 10 decimals as to_json wrote it
-            "share": 0.5,
-        },
-        {"customer_id": "é", "flag": False, "group": None, "rank": 1, "score": None, "share": None},
-        {"customer_id": None, "flag": True, "group": None, "rank": 2, "score": None, "share": 0.25},
-        {"customer_id": "x", "flag": False, "group": "b", "rank": 5, "score": None, "share": 1.0},
-        {
-            "customer_id": "",
-            "flag": True,
-            "group": "c",
-            "rank": 4,
-            "score": 1234.5678901234567,
-            "share": 0.0,
-        },
-    ]
+    assert rows == PAGE_ROWS
     assert [list(row) for row in rows] == [sorted(page.columns)] * 5  # as jsonify orders keys
     assert [type(row["rank"]) for row in rows] == [int] * 5  # written as integers
     assert [type(row["flag"]) for row in rows] == [bool] * 5
@@ -83,7 +87,7 @@ def test_the_response_is_the_text_jsonify_gives(page, debug):
     payload = {"total": 5, "name": "Zoë", "summary": {"b": 2.5, "a": None}}
     with app.app_context():
         ours = json_response({**payload, "rows": json_rows(page)})
-        theirs = flask.jsonify({**payload, "rows": json.loads(json_rows(page))})
+        theirs = flask.jsonify({**payload, "rows": PAGE_ROWS})
     assert ours.mimetype == theirs.mimetype == "application/json"
     if not debug:
         assert ours.get_data() == theirs.get_data()

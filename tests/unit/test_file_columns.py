@@ -55,6 +55,12 @@ def test_every_column_reads_its_values_one_by_one_sliced_and_gathered(arrow_file
     if name == "day":
         got = [None if pd.isna(v) else pd.Timestamp(v) for v in got]
     assert [None if v is None or v != v else v for v in got] == want
+    long = column.slice(3, 997)  # bits that start and end inside a byte
+    if name == "day":
+        stored = frame[name].iloc[3:997].to_numpy(dtype="datetime64[ns]")
+        assert np.array_equal(long.view(np.int64), stored.view(np.int64))  # NaT too
+    else:
+        assert as_list(long) == expected(frame, name, range(3, 997))
     gathered, sliced = column.gather(np.array(rows)), column.slice(990, 1_005)  # clipped at 1,000
     if name == "day":
         gathered, sliced = pd.Series(gathered).astype(object), pd.Series(sliced).astype(object)
@@ -67,6 +73,27 @@ def test_every_column_reads_its_values_one_by_one_sliced_and_gathered(arrow_file
     assert len(column.slice(10, 10)) == 0 and len(column.gather(np.array([], dtype=int))) == 0
     with pytest.raises(IndexError):
         column.at(1_000)
+
+
+def test_empty_strings_and_an_empty_table_read_back(tmp_path):
+    frame = pd.DataFrame({"name": ["", "", ""], "x": [1.0, 2.0, 3.0]})
+    serving_files._write_arrow(tmp_path / "three.arrow", frame)
+    _, columns = file_columns.read_arrow(tmp_path / "three.arrow")
+    assert [columns["name"].at(i) for i in range(3)] == ["", "", ""]
+    assert columns["name"].slice(0, 3).to_pylist() == ["", "", ""]
+    serving_files._write_arrow(tmp_path / "none.arrow", frame.iloc[:0])
+    _, columns = file_columns.read_arrow(tmp_path / "none.arrow")
+    assert len(columns["name"]) == len(columns["x"]) == 0
+    assert columns["name"].slice(0, 5).to_pylist() == [] and columns["x"].slice(0, 5).size == 0
+
+
+def test_a_truncated_file_is_an_error_not_wrong_values(arrow_file, tmp_path):
+    path, frame = arrow_file
+    _, columns = file_columns.read_arrow(path)
+    with open(path, "r+b") as file:
+        file.truncate(path.stat().st_size // 2)
+    with pytest.raises(OSError, match="truncated"):
+        columns["group"].slice(0, 1_000)
 
 
 @pytest.mark.parametrize("block", [4, 512])

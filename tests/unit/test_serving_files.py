@@ -233,12 +233,16 @@ def test_serving_a_customer_or_a_page_maps_none_of_the_file(cdnow):
 
 
 @pytest.mark.parametrize("positions", [np.arange(40, 340), np.arange(300)[::-1] * 7])
-def test_rows_read_by_pread_or_through_the_maps_are_the_same_frame(cdnow, monkeypatch, positions):
-    read = cdnow.rows(positions, marketing.FIELDS)
-    assert list(read.index) == positions.tolist()
-    assert list(read.columns) == [*cdnow.table.columns, *marketing.FIELDS]
-    monkeypatch.setattr(loaded, "MAPPED_ROWS", 100)  # scattered rows beyond it: through the maps
-    mapped = cdnow.rows(positions, marketing.FIELDS)
-    pd.testing.assert_frame_equal(read, mapped, check_index_type=False)
-    expected = cdnow.table.iloc[positions].join(cdnow.marketing.iloc[positions][marketing.FIELDS])
+def test_rows_read_from_the_files_or_through_the_maps_are_the_same_frame(
+    cdnow, monkeypatch, positions
+):
+    columns, fields = list(cdnow.table.columns), marketing.FIELDS
+    read = cdnow.rows(positions, columns, fields)
+    assert list(read.index) == positions.tolist() and list(read.columns) == columns + fields
+    expected = cdnow.table.iloc[positions].join(cdnow.marketing.iloc[positions][fields])
     pd.testing.assert_frame_equal(read, expected, check_index_type=False)
+    assert read["group"].isna().any() and read["group"].notna().any()  # nulls read as missing
+    monkeypatch.setattr(loaded, "MAPPED_ROWS", 100)  # more rows than that: through the maps
+    pd.testing.assert_frame_equal(
+        cdnow.rows(positions, columns, fields), expected, check_index_type=False
+    )
