@@ -21,6 +21,19 @@ PREFETCH_CHUNK = 128 * 1024  # the kernel reads at most a disk's read-ahead wind
 SEARCH_BLOCK = 512  # values read at once at the end of a binary search (4 KB of 8-byte values)
 
 
+def _clipped(start: int, stop: int, length: int) -> tuple[int, int]:
+    """Rows [start, stop) within [0, length), as ints (stop is never below start)."""
+    start, stop = max(int(start), 0), min(int(stop), length)
+    return start, max(start, stop)
+
+
+def _checked(row: int, length: int) -> int:
+    row = int(row)
+    if not 0 <= row < length:
+        raise IndexError(f"row {row} of {length}")
+    return row
+
+
 def _read(fd: int, size: int, offset: int) -> bytes:
     """Exactly ``size`` bytes from ``offset`` (a short read means the file is not what its
     layout says)."""
@@ -32,39 +45,52 @@ def _read(fd: int, size: int, offset: int) -> bytes:
     return data
 
 
-class FileColumn:
-    """Fixed-width values stored one after another in a file from byte ``offset``."""
+class _Stored:
+    """``length`` values stored in ``file`` from byte ``offset``."""
 
-    def __init__(self, file, offset: int, dtype: np.dtype, length: int):
+    dtype: np.dtype
+
+    def __init__(self, file, offset: int, length: int):
         self._file = file  # kept open as long as the column is
         self._fd = file.fileno()
         self.offset = offset
-        self.dtype = np.dtype(dtype)
         self.length = length
 
     def __len__(self) -> int:
         return self.length
 
     def slice(self, start: int, stop: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def at(self, row: int):
+        """The value of one row (a numpy scalar)."""
+        row = _checked(row, self.length)
+        return self.slice(row, row + 1)[0]
+
+    def gather(self, rows: np.ndarray) -> np.ndarray:
+        """Values at ``rows`` (any order), a read each."""
+        return np.array([self.at(row) for row in rows], dtype=self.dtype)
+
+
+class FileColumn(_Stored):
+    """Fixed-width values stored one after another."""
+
+    def __init__(self, file, offset: int, dtype: np.dtype, length: int):
+        super().__init__(file, offset, length)
+        self.dtype = np.dtype(dtype)
+
+    def slice(self, start: int, stop: int) -> np.ndarray:
         """Values of rows [start, stop) (clipped to the column), in one read."""
-        start, stop = max(int(start), 0), min(int(stop), self.length)
-        if stop <= start:
-            return np.empty(0, dtype=self.dtype)
+        start, stop = _clipped(start, stop, self.length)
         size = self.dtype.itemsize
         data = _read(self._fd, (stop - start) * size, self.offset + start * size)
         return np.frombuffer(data, dtype=self.dtype)
 
     def at(self, row: int):
-        """The value of one row (a numpy scalar)."""
-        row = int(row)
-        if not 0 <= row < self.length:
-            raise IndexError(f"row {row} of {self.length}")
+        """The value of one row (a numpy scalar), in one read."""
+        row = _checked(row, self.length)
         size = self.dtype.itemsize
         return np.frombuffer(_read(self._fd, size, self.offset + row * size), self.dtype)[0]
-
-    def gather(self, rows: np.ndarray) -> np.ndarray:
-        """Values at ``rows`` (any order), a read each."""
-        return np.array([self.at(int(row)) for row in rows], dtype=self.dtype)
 
     def searchsorted(self, value) -> int:
         """Where ``value`` goes in this column (sorted ascending; the leftmost place)."""
@@ -93,9 +119,7 @@ class StringColumn:
         return len(self.offsets) - 1
 
     def at(self, row: int) -> str | None:
-        row = int(row)
-        if not 0 <= row < len(self):
-            raise IndexError(f"row {row} of {len(self)}")
+        row = _checked(row, len(self))
         if self.validity is not None and not self.validity.at(row):
             return None
         start, stop = (int(v) for v in self.offsets.slice(row, row + 2))
@@ -108,8 +132,8 @@ class StringColumn:
     def slice(self, start: int, stop: int) -> pa.Array:
         """Values of rows [start, stop) as an Arrow array: the offsets, the data and the
         validity bits of the run in a read each."""
-        start, stop = max(int(start), 0), min(int(stop), len(self))
-        if stop <= start:
+        start, stop = _clipped(start, stop, len(self))
+        if stop == start:
             return pa.array([], type=pa.large_string())
         offsets = self.offsets.slice(start, stop + 1)
         first = int(offsets[0])
@@ -123,37 +147,21 @@ class StringColumn:
         )
 
 
-class Bits:
-    """A run of bits in a file (Arrow's booleans and validity bitmaps: least significant bit
-    first), read as numpy booleans."""
+class Bits(_Stored):
+    """A run of bits (Arrow's booleans and validity bitmaps: least significant bit first), read
+    as numpy booleans."""
 
-    def __init__(self, file, offset: int, length: int):
-        self._file = file
-        self._fd = file.fileno()
-        self.offset = offset
-        self.length = length
-
-    def __len__(self) -> int:
-        return self.length
+    dtype = np.dtype(bool)
 
     def slice(self, start: int, stop: int) -> np.ndarray:
         """Bits of rows [start, stop) (clipped), in one read."""
-        start, stop = max(int(start), 0), min(int(stop), self.length)
-        if stop <= start:
+        start, stop = _clipped(start, stop, self.length)
+        if stop == start:
             return np.empty(0, dtype=bool)
         first, last = start // 8, (stop - 1) // 8
         data = np.frombuffer(_read(self._fd, last - first + 1, self.offset + first), np.uint8)
         bits = np.unpackbits(data, bitorder="little")
         return bits[start - 8 * first : stop - 8 * first].astype(bool)
-
-    def at(self, row: int) -> np.bool_:
-        row = int(row)
-        if not 0 <= row < self.length:
-            raise IndexError(f"row {row} of {self.length}")
-        return self.slice(row, row + 1)[0]
-
-    def gather(self, rows: np.ndarray) -> np.ndarray:
-        return np.array([self.at(row) for row in rows], dtype=bool)
 
 
 Column = FileColumn | StringColumn | Bits
