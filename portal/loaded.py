@@ -166,6 +166,10 @@ class Artifacts:
         numbers as numpy scalars, strings as str, dates as Timestamps."""
         return _row(self.files.columns, position)
 
+    def value(self, position: int, column: str):
+        """One stored value of the customer at row ``position``, read from the table's file."""
+        return self.files.columns[column].at(position)
+
     def take(self, positions: np.ndarray, columns: list[str]) -> dict:
         """The values of ``columns`` at rows ``positions``, column by column (a page without a
         frame of every column): read from the table's file (numbers as numpy arrays, strings as

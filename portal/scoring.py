@@ -147,7 +147,7 @@ def customer_history(settings, customer_id: str) -> dict:
     key = str(customer_id).strip()
     try:
         art = store.current(settings.final_dir)
-        key = str(art.values(art.position(key))["customer_id"])
+        key = str(art.value(art.position(key), "customer_id"))
     except (store.UnknownCustomer, store.ArtifactsMissing):
         pass
     points = db.customer_history(settings.database_url, key)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal.api.encoding import json_response, json_rows
+from portal.api.encoding import Encoded, json_bytes, json_response, json_rows
 
 
 @pytest.fixture
@@ -120,3 +120,11 @@ def test_strings_with_quotes_commas_and_backslashes_come_back_whole():
     tricky = ["", '"', '","', "\\", '\\","\\', "a\\", '"x"', ",", "é\U0001f600", "[]{}:"]
     frame = pd.DataFrame({"id": tricky, "n": range(len(tricky))})
     assert json.loads(json_rows(frame)) == [{"id": t, "n": i} for i, t in enumerate(tricky)]
+
+
+def test_encoded_rows_go_in_only_at_the_top_level(page):
+    with flask.Flask(__name__).app_context():
+        body = json_bytes({"rows": json_rows(page), "n": 5})
+        assert json.loads(body) == {"n": 5, "rows": PAGE_ROWS}
+        with pytest.raises(TypeError):  # below it, bytes would be written as a string
+            json_bytes({"page": {"rows": Encoded(b"[]")}})
