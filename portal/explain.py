@@ -17,9 +17,12 @@ classical value's direct part, added to its own feature's contribution, so the t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
+from portal import tree_contributions
 from portal.model import CLASSICAL_COLUMN, HURDLE_WEIGHT, ClvModel, predict_threads
 
 FEATURE_LABELS = {
@@ -61,6 +64,32 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
     threads = predict_threads(len(design))
     purchase = model.classifier.booster_.predict(design, pred_contrib=True, num_threads=threads)
     spend = model.regressor.booster_.predict(design, pred_contrib=True, num_threads=threads)
+    return _combined(model, design, purchase, spend)
+
+
+def stored_contributions(
+    model: ClvModel, features: pd.DataFrame, rows: int = 250_000
+) -> Iterator[np.ndarray]:
+    """Both boosters' TreeSHAP rows for every row of ``features``, computed in bulk
+    (``portal.tree_contributions``) to be stored with a version, ``rows`` at a time: each row holds
+    the purchase model's contributions then the spend model's, each with its baseline last
+    (2 (inputs + 1) values). ``explain_stored`` explains one of them."""
+    boosters = (model.classifier.booster_, model.regressor.booster_)
+    splits = [tree_contributions.tree_splits(booster) for booster in boosters]
+    for start in range(0, len(features), rows):
+        design = model.design(features.iloc[start : start + rows])
+        yield np.hstack(
+            [
+                tree_contributions.booster_contributions(booster, design, keyed)
+                for booster, keyed in zip(boosters, splits)
+            ]
+        )
+
+
+def _combined(
+    model: ClvModel, design: np.ndarray, purchase: np.ndarray, spend: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``contributions`` from the boosters' ``pred_contrib`` rows (the baseline last)."""
     p_contrib, p_base = purchase[:, :-1], purchase[:, -1]
     s_contrib, s_base = spend[:, :-1], spend[:, -1] + np.log(model.total_correction)
     log_odds = p_base + p_contrib.sum(axis=1)
@@ -91,7 +120,18 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
 
 def explain_row(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict:
     """The explanation of the first row, sorted by |log contribution|, for the API and pages."""
-    parts = contributions(model, features[:1])
+    return _explanation(model, contributions(model, features[:1]))
+
+
+def explain_stored(model: ClvModel, raw: np.ndarray, stored: np.ndarray) -> dict:
+    """``explain_row`` of one row of raw features (in ``raw_features`` order) from its
+    ``stored_contributions`` row."""
+    design = model.design(raw)
+    purchase, spend = np.split(np.asarray(stored, dtype=np.float64)[None, :], 2, axis=1)
+    return _explanation(model, _combined(model, design, purchase, spend))
+
+
+def _explanation(model: ClvModel, parts: dict[str, np.ndarray]) -> dict:
     items = []
     for j, name in enumerate(model.inputs):
         log_c = float(parts["combined"][0, j])

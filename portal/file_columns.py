@@ -9,6 +9,7 @@ the page cache stays the one copy all workers share. Whole-column figures still 
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from pathlib import Path
@@ -257,7 +258,8 @@ def _column(file, size: int, column: pa.ChunkedArray, base: int) -> Column:
 
 
 def npy_file_column(path: Path) -> FileColumn:
-    """A reader of a one-dimensional ``.npy`` file's values."""
+    """A reader of a ``.npy`` file's values in C order (row ``i`` of a two-dimensional array of
+    width ``w`` is ``slice(i * w, (i + 1) * w)``)."""
     file = open(path, "rb", buffering=0)
     try:
         version = np.lib.format.read_magic(file)
@@ -265,10 +267,10 @@ def npy_file_column(path: Path) -> FileColumn:
             (1, 0): np.lib.format.read_array_header_1_0,
             (2, 0): np.lib.format.read_array_header_2_0,
         }[version]
-        shape, _, dtype = read_header(file)
-        if len(shape) != 1:
-            raise ValueError(f"{path} holds a {len(shape)}-dimensional array")
-        return FileColumn(file, file.tell(), dtype, shape[0])
+        shape, fortran_order, dtype = read_header(file)
+        if fortran_order:
+            raise ValueError(f"{path} holds an array in Fortran order")
+        return FileColumn(file, file.tell(), dtype, math.prod(shape))
     except BaseException:
         file.close()
         raise

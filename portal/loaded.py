@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from portal.explain import explain_row
+from portal.explain import explain_stored
 from portal.file_columns import consecutive
 from portal.model import ClvModel
-from portal.serving_files import SORTABLE, Mapped
+from portal.serving_files import CONTRIBUTIONS, SORTABLE, Mapped
 
 MAPPED_ROWS = 1_000  # more rows than this (an export) are gathered through the maps: the API's
 # pages (at most 1,000 rows) are read from the files
@@ -202,10 +202,15 @@ class Artifacts:
         """The marketer fields of the customer at row ``position`` (``portal.marketing``)."""
         return _row(self.files.marketing_columns, position)
 
-    def explanation(self, values: dict) -> dict:
-        """The exact explanation of a stored customer, from its ``values``."""
-        raw = [values[name] for name in self.model.raw_features]
-        return explain_row(self.model, np.array([raw], dtype=np.float64))
+    def explanation(self, position: int, values: dict) -> dict:
+        """The exact explanation of the customer at row ``position`` from its ``values`` and its
+        contributions stored with the version (one read)."""
+        raw = np.array([[values[name] for name in self.model.raw_features]], dtype=np.float64)
+        width = self.files.arrays[CONTRIBUTIONS].shape[1]
+        stored = self.files.array_columns[CONTRIBUTIONS].slice(
+            position * width, (position + 1) * width
+        )
+        return explain_stored(self.model, raw, stored)
 
 
 def _order_file(column: str, descending: bool) -> str:

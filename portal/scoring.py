@@ -79,7 +79,7 @@ def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) 
         "what_if": False,
     }
     if explain:
-        result["explanation"] = art.explanation(values)
+        result["explanation"] = art.explanation(position, values)
     return result
 
 

@@ -29,11 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from portal import analytics, campaign, file_columns, intervals, marketing
+from portal import analytics, campaign, explain, file_columns, intervals, marketing
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
-FORMAT = 4  # bump when what the files hold, or a formula computing it, changes
+FORMAT = 5  # bump when what the files hold, or a formula computing it, changes
 SORTABLE = (
     "rank",
     "customer_id",
@@ -47,6 +47,7 @@ SORTABLE = (
     "actual_6m",
 )
 NO_CODE = -1  # a customer in no named group
+CONTRIBUTIONS = "contributions"  # the array of every customer's stored explanation
 
 
 class Unreadable(RuntimeError):
@@ -228,6 +229,7 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, model, sour
     }
     for name, values in arrays.items():
         np.save(staging / f"{name}.npy", values)
+    _write_contributions(staging / f"{CONTRIBUTIONS}.npy", table, model)
     meta = {
         "layout": built_for,
         "stamp": source,
@@ -235,6 +237,18 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, model, sour
         "figures": version_figures(table, model, curves),
     }
     (staging / "meta.json").write_text(json.dumps(meta))
+
+
+def _write_contributions(path: Path, table: pd.DataFrame, model) -> None:
+    """Every customer's exact TreeSHAP rows (``explain.stored_contributions``), in rank order."""
+    width = 2 * (len(model.inputs) + 1)
+    stored = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(len(table), width))
+    start = 0
+    for rows in explain.stored_contributions(model, table):
+        stored[start : start + len(rows)] = rows
+        start += len(rows)
+    stored.flush()
+    del stored
 
 
 def _curves(table: pd.DataFrame) -> dict[str, np.ndarray]:

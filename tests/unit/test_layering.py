@@ -22,7 +22,7 @@ LAYERS = {
         "partitions",
     },
     "features": {"features", "season", "cutoffs", "clock", "bgnbd", "gammagamma"},
-    "model": {"model", "classical", "intervals", "explain", "drift"},
+    "model": {"model", "classical", "intervals", "explain", "tree_contributions", "drift"},
     "train": {"fitting", "calibration", "backtest", "train"},
     "registry/db": {"registry", "db", "artifacts"},
     "store": {

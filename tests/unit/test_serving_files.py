@@ -114,7 +114,28 @@ def test_a_stored_customers_values_and_explanation_are_its_rows(cdnow):
     marketer = cdnow.marketer_values(position)
     assert marketer["p_active"] == cdnow.marketing["p_active"].iloc[17]
     matrix = cdnow.table[cdnow.model.raw_features].iloc[[17]].to_numpy(dtype=np.float64)
-    assert cdnow.explanation(cdnow.values(position)) == explain_row(cdnow.model, matrix)
+    stored, fresh = cdnow.explanation(position, values), explain_row(cdnow.model, matrix)
+    assert [i["feature"] for i in stored["contributions"]] == [
+        i["feature"] for i in fresh["contributions"]
+    ]
+    assert _numbers(stored) == pytest.approx(_numbers(fresh), rel=1e-12, abs=1e-12, nan_ok=True)
+    assert stored["method"] == fresh["method"]
+
+
+def _numbers(explanation: dict) -> list[float]:
+    """Every number of an explanation, in order (None as NaN)."""
+    top = [v for v in explanation.values() if isinstance(v, float)]
+    items = [v for i in explanation["contributions"] for v in i.values() if not isinstance(v, str)]
+    return [float("nan") if v is None else v for v in top + items]
+
+
+def test_every_customers_stored_contributions_are_lightgbms(cdnow):
+    design = cdnow.model.design(cdnow.table)
+    stored = np.asarray(cdnow.files.arrays[serving_files.CONTRIBUTIONS])
+    purchase = cdnow.model.classifier.booster_.predict(design, pred_contrib=True)
+    spend = cdnow.model.regressor.booster_.predict(design, pred_contrib=True)
+    assert stored.shape == (cdnow.n, 2 * (len(cdnow.model.inputs) + 1))
+    assert stored == pytest.approx(np.hstack([purchase, spend]), abs=1e-10)
 
 
 def test_answers_keep_the_newest_and_compute_each_once():
