@@ -17,13 +17,16 @@ classical value's direct part, added to its own feature's contribution, so the t
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from portal import tree_contributions
-from portal.model import CLASSICAL_COLUMN, HURDLE_WEIGHT, ClvModel, predict_threads
+from portal.model import BGNBD_COLUMNS, CLASSICAL_COLUMN, HURDLE_WEIGHT, ClvModel, predict_threads
 
 FEATURE_LABELS = {
     "recency_days": "days since the last purchase",
@@ -68,22 +71,30 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
 
 
 def stored_contributions(
-    model: ClvModel, features: pd.DataFrame, rows: int = 250_000
+    model: ClvModel, features: pd.DataFrame, rows: int = 50_000
 ) -> Iterator[np.ndarray]:
-    """Both boosters' TreeSHAP rows for every row of ``features``, computed in bulk
-    (``portal.tree_contributions``) to be stored with a version, ``rows`` at a time: each row holds
-    the purchase model's contributions then the spend model's, each with its baseline last
-    (2 (inputs + 1) values). ``explain_stored`` explains one of them."""
+    """Both boosters' TreeSHAP rows for every row of ``features``, in order, computed in bulk
+    (``portal.tree_contributions``; ``rows`` at a time, one thread per core) to be stored with a
+    version: each row holds the purchase model's contributions then the spend model's, each with
+    its baseline last, then the row's ``BGNBD_COLUMNS`` (``stored_width`` values).
+    ``explain_stored`` explains one of them."""
     boosters = (model.classifier.booster_, model.regressor.booster_)
     splits = [tree_contributions.tree_splits(booster) for booster in boosters]
-    for start in range(0, len(features), rows):
+
+    def explained(start: int) -> np.ndarray:
         design = model.design(features.iloc[start : start + rows])
-        yield np.hstack(
+        return np.hstack(
             [
-                tree_contributions.booster_contributions(booster, design, keyed)
-                for booster, keyed in zip(boosters, splits)
+                *(
+                    tree_contributions.booster_contributions(booster, design, keyed)
+                    for booster, keyed in zip(boosters, splits)
+                ),
+                design[:, [model.inputs.index(name) for name in BGNBD_COLUMNS]],
             ]
         )
+
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        yield from pool.map(explained, range(0, len(features), rows))
 
 
 def _combined(
@@ -123,34 +134,45 @@ def explain_row(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict:
     return _explanation(model, contributions(model, features[:1]))
 
 
+def stored_width(model: ClvModel) -> int:
+    """Values in a ``stored_contributions`` row."""
+    return 2 * (len(model.inputs) + 1) + len(BGNBD_COLUMNS)
+
+
 def explain_stored(model: ClvModel, raw: np.ndarray, stored: np.ndarray) -> dict:
     """``explain_row`` of one row of raw features (in ``raw_features`` order) from its
-    ``stored_contributions`` row."""
-    design = model.design(raw)
-    purchase, spend = np.split(np.asarray(stored, dtype=np.float64)[None, :], 2, axis=1)
+    ``stored_contributions`` row, with no pass through the models."""
+    width = len(model.inputs) + 1
+    stored = np.asarray(stored, dtype=np.float64)[None, :]
+    purchase, spend, bgnbd = stored[:, :width], stored[:, width : 2 * width], stored[:, 2 * width :]
+    design = model.design(raw, bgnbd=bgnbd)
     return _explanation(model, _combined(model, design, purchase, spend))
 
 
 def _explanation(model: ClvModel, parts: dict[str, np.ndarray]) -> dict:
-    items = []
-    for j, name in enumerate(model.inputs):
-        log_c = float(parts["combined"][0, j])
-        value = float(parts["design"][0, j])
-        items.append(
-            {
-                "feature": name,
-                "label": FEATURE_LABELS.get(name, name),
-                "value": value if np.isfinite(value) else None,
-                "log_contribution": log_c,
-                "factor": float(np.exp(log_c)),
-                "purchase_log_odds": float(parts["purchase"][0, j]),
-                "spend_log": float(parts["spend"][0, j]),
-            }
+    combined = parts["combined"][0].tolist()
+    items = [
+        {
+            "feature": name,
+            "label": FEATURE_LABELS.get(name, name),
+            "value": value if math.isfinite(value) else None,
+            "log_contribution": log_c,
+            "factor": math.exp(log_c),
+            "purchase_log_odds": purchase,
+            "spend_log": spend,
+        }
+        for name, value, log_c, purchase, spend in zip(
+            model.inputs,
+            parts["design"][0].tolist(),
+            combined,
+            parts["purchase"][0].tolist(),
+            parts["spend"][0].tolist(),
         )
+    ]
     items.sort(key=lambda item: -abs(item["log_contribution"]))
     baseline_log = float(parts["combined_baseline"][0])
     return {
-        "baseline_clv": float(np.exp(baseline_log)),
+        "baseline_clv": math.exp(baseline_log),
         "baseline_log": baseline_log,
         "purchase_baseline_log_odds": float(parts["purchase_baseline"][0]),
         "spend_baseline_log": float(parts["spend_baseline"][0]),

@@ -224,6 +224,13 @@ def fields(model: IntervalModel | None, predicted: float, p_purchase: float) -> 
     return {**dict(zip(COLUMNS, map(float, bounds))), "interval_level": model.level}
 
 
+def stored_fields(model: IntervalModel | None, row) -> dict:
+    """``fields`` of a scored customer, from its stored ``COLUMNS`` (``row``: a mapping)."""
+    if model is None:
+        return fields(None, 0.0, 0.0)
+    return {**{column: float(row[column]) for column in COLUMNS}, "interval_level": model.level}
+
+
 def total_fields(model: IntervalModel | None, predicted, p_purchase) -> dict:
     """The API's range of a total (None where the version has no intervals)."""
     if model is None:

@@ -66,7 +66,7 @@ def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) 
         "customer_id": str(values["customer_id"]),
         "predicted_clv_6m": predicted,
         "p_purchase": p_purchase,
-        **intervals.fields(art.model.intervals, predicted, p_purchase),
+        **intervals.stored_fields(art.model.intervals, values),
         "rank": int(values["rank"]),
         "decile": int(values["decile"]),
         "segment": str(values["segment"]),

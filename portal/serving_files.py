@@ -241,8 +241,8 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, model, sour
 
 def _write_contributions(path: Path, table: pd.DataFrame, model) -> None:
     """Every customer's exact TreeSHAP rows (``explain.stored_contributions``), in rank order."""
-    width = 2 * (len(model.inputs) + 1)
-    stored = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(len(table), width))
+    shape = (len(table), explain.stored_width(model))
+    stored = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=shape)
     start = 0
     for rows in explain.stored_contributions(model, table):
         stored[start : start + len(rows)] = rows
@@ -284,12 +284,17 @@ def version_figures(table: pd.DataFrame, model, curves: dict[str, np.ndarray]) -
 
 def ranked_table(table: pd.DataFrame, model) -> pd.DataFrame:
     """The scored table in rank order with string ids and every interval column (null columns
-    for versions from before intervals)."""
+    for versions from before intervals, computed where the model has them and the table not)."""
     table = table.sort_values("rank", kind="stable").reset_index(drop=True)
     table["customer_id"] = table["customer_id"].astype(str)
-    for column in intervals.COLUMNS:
-        if column not in table or model.intervals is None:
-            table[column] = np.nan
+    if model.intervals is None:
+        bounds = np.full((len(table), len(intervals.COLUMNS)), np.nan)
+    elif not set(intervals.COLUMNS) <= set(table.columns):
+        bounds = model.intervals.quantiles(table["predicted_clv_6m"], table["p_purchase"])
+    else:
+        return table
+    for j, column in enumerate(intervals.COLUMNS):
+        table[column] = bounds[:, j]
     return table
 
 

@@ -125,7 +125,15 @@ def _sorted(value, deep: bool = False):
     if isinstance(value, Encoded):  # would be written as a string: only top-level values are
         raise TypeError("an Encoded value below the top level of an answer")
     if isinstance(value, dict):
-        return {key: _sorted(value[key], deep) for key in sorted(value)}
+        return {key: _sorted_member(value[key], deep) for key in sorted(value)}
     if deep and isinstance(value, list):
-        return [_sorted(item, deep) for item in value]
+        return [_sorted_member(item, deep) for item in value]
     return value
+
+
+def _sorted_member(value, deep: bool):
+    """``_sorted`` of a dict's or list's member: a number, string or None as it is."""
+    return value if type(value) in _PLAIN else _sorted(value, deep)
+
+
+_PLAIN = {float, int, str, bool, type(None)}

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal import analytics, campaign, loaded, marketing, serving_files, store
+from portal import analytics, campaign, intervals, loaded, marketing, scoring, serving_files, store
 from portal.artifacts import METRICS
 from portal.explain import explain_row
+from portal.model import BGNBD_COLUMNS
 from tests.conftest import served_version
 
 
@@ -134,8 +135,9 @@ def test_every_customers_stored_contributions_are_lightgbms(cdnow):
     stored = np.asarray(cdnow.files.arrays[serving_files.CONTRIBUTIONS])
     purchase = cdnow.model.classifier.booster_.predict(design, pred_contrib=True)
     spend = cdnow.model.regressor.booster_.predict(design, pred_contrib=True)
-    assert stored.shape == (cdnow.n, 2 * (len(cdnow.model.inputs) + 1))
-    assert stored == pytest.approx(np.hstack([purchase, spend]), abs=1e-10)
+    bgnbd = design[:, [cdnow.model.inputs.index(name) for name in BGNBD_COLUMNS]]
+    assert stored.shape == (cdnow.n, 2 * (len(cdnow.model.inputs) + 1) + 3)
+    assert stored == pytest.approx(np.hstack([purchase, spend, bgnbd]), abs=1e-10)
 
 
 def test_answers_keep_the_newest_and_compute_each_once():
@@ -266,4 +268,18 @@ def test_rows_read_from_the_files_or_through_the_maps_are_the_same_frame(
     monkeypatch.setattr(loaded, "MAPPED_ROWS", 100)  # more rows than that: through the maps
     pd.testing.assert_frame_equal(
         cdnow.rows(positions, columns, fields), expected, check_index_type=False
+    )
+
+
+def test_a_customers_interval_is_read_as_scored_and_computed_where_a_table_lacks_it(cdnow):
+    customer = cdnow.table.iloc[40]
+    answer = scoring.customer_prediction(cdnow, customer["customer_id"], explain=False)
+    scored = intervals.fields(
+        cdnow.model.intervals, customer["predicted_clv_6m"], customer["p_purchase"]
+    )
+    assert {key: answer[key] for key in scored} == pytest.approx(scored, rel=1e-12)
+    columns = list(intervals.COLUMNS)
+    older = cdnow.table.head(50).drop(columns=columns)  # a version scored before the columns
+    assert serving_files.ranked_table(older, cdnow.model)[columns].to_numpy() == pytest.approx(
+        cdnow.table[columns].head(50).to_numpy(), rel=1e-12
     )
