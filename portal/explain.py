@@ -152,14 +152,14 @@ def explain_stored(model: ClvModel, raw: np.ndarray, stored: np.ndarray) -> dict
 def _explanation(model: ClvModel, parts: dict[str, np.ndarray]) -> dict:
     combined = parts["combined"][0].tolist()
     items = [
-        {
+        {  # keys in sorted order, as the API writes them (``api.encoding`` sorts no list's dicts)
+            "factor": math.exp(log_c),
             "feature": name,
             "label": FEATURE_LABELS.get(name, name),
-            "value": value if math.isfinite(value) else None,
             "log_contribution": log_c,
-            "factor": math.exp(log_c),
             "purchase_log_odds": purchase,
             "spend_log": spend,
+            "value": value if math.isfinite(value) else None,
         }
         for name, value, log_c, purchase, spend in zip(
             model.inputs,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -94,15 +95,18 @@ class FileColumn(_Stored):
         return np.frombuffer(_read(self._fd, size, self.offset + row * size), self.dtype)[0]
 
     def searchsorted(self, value) -> int:
-        """Where ``value`` goes in this column (sorted ascending; the leftmost place)."""
-        low, high = 0, self.length
-        while high - low > SEARCH_BLOCK:
-            middle = (low + high) // 2
-            if self.at(middle) < value:
-                low = middle + 1
-            else:
-                high = middle
+        """Where ``value`` goes in this column (sorted ascending; the leftmost place): the block
+        between two fences, in one read."""
+        fence = int(np.searchsorted(self._fences, value))  # fences below value
+        low = max(fence - 1, 0) * SEARCH_BLOCK  # a value below ``value``, or the start
+        high = min(fence * SEARCH_BLOCK + 1, self.length)  # past a value at or above it
         return low + int(np.searchsorted(self.slice(low, high), value))
+
+    @cached_property
+    def _fences(self) -> np.ndarray:
+        """Every ``SEARCH_BLOCK``-th value, read once (19,532 reads, ~40 ms, at 10M values)."""
+        rows = range(0, self.length, SEARCH_BLOCK)
+        return np.array([self.at(row) for row in rows], dtype=self.dtype)
 
 
 class StringColumn:

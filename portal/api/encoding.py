@@ -91,20 +91,18 @@ def json_response(payload: dict) -> Response:
     return encoded_response(json_bytes(payload))
 
 
-def json_bytes(payload: dict, deep: bool = False) -> bytes:
+def json_bytes(payload: dict) -> bytes:
     """The body ``json_response`` answers for ``payload`` (to keep, and answer again with
-    ``encoded_response``); ``deep`` also sorts the keys of dicts inside lists, as jsonify does
-    (for a payload without long lists of rows). Top-level ``Encoded`` values go in as they are."""
+    ``encoded_response``). Top-level ``Encoded`` values go in as they are."""
     if current_app.debug:  # indented, as jsonify in debug mode
         plain = {key: json.loads(v) if isinstance(v, Encoded) else v for key, v in payload.items()}
         return (
-            to_json(_sorted(plain, deep), indent=2, ensure_ascii=True, inf_nan_mode="constants")
-            + b"\n"
+            to_json(_sorted(plain), indent=2, ensure_ascii=True, inf_nan_mode="constants") + b"\n"
         )
     members = [
         to_json(key, ensure_ascii=True)
         + b":"
-        + (value if isinstance(value, Encoded) else _encoded(_sorted(value, deep)))
+        + (value if isinstance(value, Encoded) else _encoded(_sorted(value)))
         for key, value in sorted(payload.items())
     ]
     return b"{" + b",".join(members) + b"}\n"
@@ -119,21 +117,11 @@ def encoded_response(body: bytes) -> Response:
     return current_app.response_class(body, mimetype="application/json")
 
 
-def _sorted(value, deep: bool = False):
-    """Dicts with their keys sorted, through nested dicts (through lists only when ``deep``:
-    rows are many, and ``json_rows`` sorts theirs)."""
+def _sorted(value):
+    """Dicts with their keys sorted, through nested dicts. Lists are taken as they come: many
+    rows, whose keys ``json_rows`` sorts (and an explanation's items are built sorted)."""
     if isinstance(value, Encoded):  # would be written as a string: only top-level values are
         raise TypeError("an Encoded value below the top level of an answer")
     if isinstance(value, dict):
-        return {key: _sorted_member(value[key], deep) for key in sorted(value)}
-    if deep and isinstance(value, list):
-        return [_sorted_member(item, deep) for item in value]
+        return {key: _sorted(value[key]) for key in sorted(value)}
     return value
-
-
-def _sorted_member(value, deep: bool):
-    """``_sorted`` of a dict's or list's member: a number, string or None as it is."""
-    return value if type(value) in _PLAIN else _sorted(value, deep)
-
-
-_PLAIN = {float, int, str, bool, type(None)}

@@ -44,7 +44,7 @@ def predict(query: params.PredictQuery, body: params.PredictBody):
             answer = art.answers.get(
                 key,
                 lambda: json_bytes(
-                    scoring.customer_prediction(art, body.customer_id, query.explained), deep=True
+                    scoring.customer_prediction(art, body.customer_id, query.explained)
                 ),
             )
         except store.UnknownCustomer:

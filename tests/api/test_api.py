@@ -372,3 +372,18 @@ def test_predict_explanation(client, data_dir):
     assert what_if["explanation"]["predicted_log"] == pytest.approx(
         math.log(what_if["predicted_clv_6m"])
     )
+
+
+def test_a_stored_prediction_is_written_with_keys_sorted_at_every_level_as_jsonify_does(client):
+    def sorted_keys(pairs):
+        keys = [key for key, _ in pairs]
+        assert keys == sorted(keys)
+        return dict(pairs)
+
+    for explain in ("true", "false"):
+        body = client.post(f"/api/predict?explain={explain}", json={"customer_id": "14048"})
+        answer = json.loads(body.get_data(as_text=True), object_pairs_hook=sorted_keys)
+        assert ("explanation" in answer) == (explain == "true")
+    explained = client.post("/api/predict", json={"customer_id": "14048"}).get_data(as_text=True)
+    items = json.loads(explained, object_pairs_hook=sorted_keys)["explanation"]["contributions"]
+    assert len(items) > 1 and all(len(item) == 7 for item in items)  # the items were checked
