@@ -56,6 +56,9 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -x)
 
 
+STORED_PARTS = ("purchase", "spend", "combined")  # the contributions a version stores
+
+
 def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
     """Raw TreeSHAP matrices for rows of raw features (a frame, or a matrix as model.design takes).
 
@@ -73,21 +76,25 @@ def contributions(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict[
 def stored_contributions(
     model: ClvModel, features: pd.DataFrame, rows: int = 50_000
 ) -> Iterator[np.ndarray]:
-    """Both boosters' TreeSHAP rows for every row of ``features``, in order, computed in bulk
+    """Every row's ``contributions`` (``STORED_PARTS``, each with its baseline last, then the
+    row's ``BGNBD_COLUMNS``: ``stored_width`` values) computed in bulk
     (``portal.tree_contributions``; ``rows`` at a time, one thread per core) to be stored with a
-    version: each row holds the purchase model's contributions then the spend model's, each with
-    its baseline last, then the row's ``BGNBD_COLUMNS`` (``stored_width`` values).
-    ``explain_stored`` explains one of them."""
+    version. ``explain_stored`` explains one of them with no arithmetic."""
     boosters = (model.classifier.booster_, model.regressor.booster_)
     splits = [tree_contributions.tree_splits(booster) for booster in boosters]
 
     def explained(start: int) -> np.ndarray:
         design = model.design(features.iloc[start : start + rows])
+        purchase, spend = (
+            tree_contributions.booster_contributions(booster, design, keyed)
+            for booster, keyed in zip(boosters, splits)
+        )
+        parts = _combined(model, design, purchase, spend)
         return np.hstack(
             [
                 *(
-                    tree_contributions.booster_contributions(booster, design, keyed)
-                    for booster, keyed in zip(boosters, splits)
+                    np.column_stack([parts[name], parts[f"{name}_baseline"]])
+                    for name in STORED_PARTS
                 ),
                 design[:, [model.inputs.index(name) for name in BGNBD_COLUMNS]],
             ]
@@ -131,26 +138,34 @@ def _combined(
 
 def explain_row(model: ClvModel, features: pd.DataFrame | np.ndarray) -> dict:
     """The explanation of the first row, sorted by |log contribution|, for the API and pages."""
-    return _explanation(model, contributions(model, features[:1]))
+    parts = contributions(model, features[:1])
+    return _explanation(model, {name: values[0].tolist() for name, values in parts.items()})
 
 
 def stored_width(model: ClvModel) -> int:
     """Values in a ``stored_contributions`` row."""
-    return 2 * (len(model.inputs) + 1) + len(BGNBD_COLUMNS)
+    return len(STORED_PARTS) * (len(model.inputs) + 1) + len(BGNBD_COLUMNS)
 
 
-def explain_stored(model: ClvModel, raw: np.ndarray, stored: np.ndarray) -> dict:
-    """``explain_row`` of one row of raw features (in ``raw_features`` order) from its
-    ``stored_contributions`` row, with no pass through the models."""
+def explain_stored(model: ClvModel, values: dict, stored: np.ndarray) -> dict:
+    """``explain_row`` of a scored customer from its stored ``values`` (its raw features) and its
+    ``stored_contributions`` row."""
+    row = np.asarray(stored, dtype=np.float64).tolist()
     width = len(model.inputs) + 1
-    stored = np.asarray(stored, dtype=np.float64)[None, :]
-    purchase, spend, bgnbd = stored[:, :width], stored[:, width : 2 * width], stored[:, 2 * width :]
-    design = model.design(raw, bgnbd=bgnbd)
-    return _explanation(model, _combined(model, design, purchase, spend))
+    parts = {}
+    for i, name in enumerate(STORED_PARTS):
+        *parts[name], parts[f"{name}_baseline"] = row[i * width : (i + 1) * width]
+    known = {
+        **{name: values[name] for name in model.raw_features},
+        **dict(zip(BGNBD_COLUMNS, row[len(STORED_PARTS) * width :])),
+        **model.population.context,
+    }
+    parts["design"] = [float(known[name]) for name in model.inputs]
+    return _explanation(model, parts)
 
 
-def _explanation(model: ClvModel, parts: dict[str, np.ndarray]) -> dict:
-    combined = parts["combined"][0].tolist()
+def _explanation(model: ClvModel, parts: dict) -> dict:
+    """The explanation of one row from its ``contributions`` (lists, and floats for baselines)."""
     items = [
         {  # keys in sorted order, as the API writes them (``api.encoding`` sorts no list's dicts)
             "factor": math.exp(log_c),
@@ -162,20 +177,16 @@ def _explanation(model: ClvModel, parts: dict[str, np.ndarray]) -> dict:
             "value": value if math.isfinite(value) else None,
         }
         for name, value, log_c, purchase, spend in zip(
-            model.inputs,
-            parts["design"][0].tolist(),
-            combined,
-            parts["purchase"][0].tolist(),
-            parts["spend"][0].tolist(),
+            model.inputs, parts["design"], parts["combined"], parts["purchase"], parts["spend"]
         )
     ]
     items.sort(key=lambda item: -abs(item["log_contribution"]))
-    baseline_log = float(parts["combined_baseline"][0])
+    baseline_log = parts["combined_baseline"]
     return {
         "baseline_clv": math.exp(baseline_log),
         "baseline_log": baseline_log,
-        "purchase_baseline_log_odds": float(parts["purchase_baseline"][0]),
-        "spend_baseline_log": float(parts["spend_baseline"][0]),
+        "purchase_baseline_log_odds": parts["purchase_baseline"],
+        "spend_baseline_log": parts["spend_baseline"],
         "predicted_log": baseline_log + sum(i["log_contribution"] for i in items),
         "method": "LightGBM TreeSHAP (pred_contrib), exact per model; purchase part apportioned "
         "from log-odds to log-probability",

@@ -205,12 +205,11 @@ class Artifacts:
     def explanation(self, position: int, values: dict) -> dict:
         """The exact explanation of the customer at row ``position`` from its ``values`` and its
         contributions stored with the version (one read)."""
-        raw = np.array([[values[name] for name in self.model.raw_features]], dtype=np.float64)
         width = self.files.arrays[CONTRIBUTIONS].shape[1]
         stored = self.files.array_columns[CONTRIBUTIONS].slice(
             position * width, (position + 1) * width
         )
-        return explain_stored(self.model, raw, stored)
+        return explain_stored(self.model, values, stored)
 
 
 def _order_file(column: str, descending: bool) -> str:

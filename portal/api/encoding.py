@@ -99,6 +99,8 @@ def json_bytes(payload: dict) -> bytes:
         return (
             to_json(_sorted(plain), indent=2, ensure_ascii=True, inf_nan_mode="constants") + b"\n"
         )
+    if not any(isinstance(value, Encoded) for value in payload.values()):
+        return _encoded(_sorted(payload)) + b"\n"  # one call
     members = [
         to_json(key, ensure_ascii=True)
         + b":"

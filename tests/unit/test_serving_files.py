@@ -11,7 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal import analytics, campaign, intervals, loaded, marketing, scoring, serving_files, store
+from portal import (
+    analytics,
+    campaign,
+    explain,
+    intervals,
+    loaded,
+    marketing,
+    scoring,
+    serving_files,
+    store,
+)
 from portal.artifacts import METRICS
 from portal.explain import explain_row
 from portal.model import BGNBD_COLUMNS
@@ -131,13 +141,17 @@ def _numbers(explanation: dict) -> list[float]:
 
 
 def test_every_customers_stored_contributions_are_lightgbms(cdnow):
-    design = cdnow.model.design(cdnow.table)
+    model = cdnow.model
+    design = model.design(cdnow.table)
     stored = np.asarray(cdnow.files.arrays[serving_files.CONTRIBUTIONS])
-    purchase = cdnow.model.classifier.booster_.predict(design, pred_contrib=True)
-    spend = cdnow.model.regressor.booster_.predict(design, pred_contrib=True)
-    bgnbd = design[:, [cdnow.model.inputs.index(name) for name in BGNBD_COLUMNS]]
-    assert stored.shape == (cdnow.n, 2 * (len(cdnow.model.inputs) + 1) + 3)
-    assert stored == pytest.approx(np.hstack([purchase, spend, bgnbd]), abs=1e-10)
+    purchase = model.classifier.booster_.predict(design, pred_contrib=True)
+    spend = model.regressor.booster_.predict(design, pred_contrib=True)
+    spend[:, -1] += np.log(model.total_correction)
+    combined = explain.contributions(model, cdnow.table)
+    combined = np.column_stack([combined["combined"], combined["combined_baseline"]])
+    bgnbd = design[:, [model.inputs.index(name) for name in BGNBD_COLUMNS]]
+    assert stored.shape == (cdnow.n, 3 * (len(model.inputs) + 1) + 3)
+    assert stored == pytest.approx(np.hstack([purchase, spend, combined, bgnbd]), abs=1e-10)
 
 
 def test_answers_keep_the_newest_and_compute_each_once():
