@@ -241,14 +241,15 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, model, sour
 
 def _write_contributions(path: Path, table: pd.DataFrame, model) -> None:
     """Every customer's exact TreeSHAP rows (``explain.stored_contributions``), in rank order."""
-    shape = (len(table), explain.stored_width(model))
-    stored = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=shape)
-    start = 0
-    for rows in explain.stored_contributions(model, table):
-        stored[start : start + len(rows)] = rows
-        start += len(rows)
-    stored.flush()
-    del stored
+    header = {
+        "descr": "<f8",
+        "fortran_order": False,
+        "shape": (len(table), explain.stored_width(model)),
+    }
+    with open(path, "wb") as file:  # written as it is computed (a map would hold the pages)
+        np.lib.format.write_array_header_1_0(file, header)
+        for rows in explain.stored_contributions(model, table):
+            file.write(rows.astype("<f8", copy=False).tobytes())
 
 
 def _curves(table: pd.DataFrame) -> dict[str, np.ndarray]:
