@@ -14,6 +14,7 @@ by ``pred_contrib`` for all rows.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -84,9 +85,16 @@ def booster_contributions(
 
 
 def _explain(booster: lgb.Booster, design: np.ndarray, tree: int) -> np.ndarray:
-    return booster.predict(
-        design, pred_contrib=True, start_iteration=tree, num_iteration=1, num_threads=1
-    )
+    with _ONE_TREE_AT_A_TIME:
+        return booster.predict(
+            design, pred_contrib=True, start_iteration=tree, num_iteration=1, num_threads=1
+        )
+
+
+# LightGBM keeps the trees a prediction uses on the booster itself (``InitPredict``), so two threads
+# explaining different trees of one booster at once would each read the other's trees: one call at
+# a time (the rest of the work runs in parallel; tests/unit/test_explain.py caught it)
+_ONE_TREE_AT_A_TIME = threading.Lock()
 
 
 def _keys(columns: np.ndarray, missing: dict[int, np.ndarray], splits: list[Split]) -> np.ndarray:

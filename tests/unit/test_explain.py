@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from portal.artifacts import MODEL, PREPARED
-from portal.explain import contributions, explain_row, mean_abs_contributions, reasons
+from portal.explain import (
+    STORED_PARTS,
+    contributions,
+    explain_row,
+    mean_abs_contributions,
+    reasons,
+    stored_contributions,
+)
 
 RECENCY_FREQUENCY = (
     "recency_days",
@@ -96,3 +103,14 @@ def test_a_model_saved_before_population_existed_still_scores(data_dir, tmp_path
     assert isinstance(loaded.population, Population)
     assert isinstance(loaded.population.bgnbd, bgnbd.BgNbdParams)
     assert np.all(np.isfinite(loaded.predict(frame).clv))
+
+
+def test_stored_contributions_computed_in_chunks_on_every_core_are_the_direct_ones(trained):
+    model, table = trained
+    sample = table.head(6_000)
+    stored = np.vstack(list(stored_contributions(model, sample, rows=250)))  # 24 chunks at once
+    parts = contributions(model, sample)
+    width = len(model.inputs) + 1
+    for i, name in enumerate(STORED_PARTS):
+        part = np.column_stack([parts[name], parts[f"{name}_baseline"]])
+        assert stored[:, i * width : (i + 1) * width] == pytest.approx(part, abs=1e-10)
