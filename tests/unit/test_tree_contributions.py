@@ -64,3 +64,15 @@ def test_rows_sharing_a_tree_s_decisions_share_its_contributions():
     first = tree_contributions.booster_contributions(booster, x[:1], splits)
     twice = tree_contributions.booster_contributions(booster, np.vstack([x[:1], x[:1]]), splits)
     assert twice[0] == pytest.approx(first[0]) and twice[1] == pytest.approx(first[0])
+
+
+def test_a_difference_from_lightgbm_falls_back_to_it_for_every_row(monkeypatch, caplog):
+    x, y = _data()
+    booster = _booster(x, y)
+    splits = tree_contributions.tree_splits(booster)
+    monkeypatch.setattr(
+        tree_contributions, "_keys", lambda columns, *_: np.zeros(columns.shape[1], dtype=np.int32)
+    )
+    got = tree_contributions.booster_contributions(booster, x[:300], splits)
+    assert got == pytest.approx(booster.predict(x[:300], pred_contrib=True), abs=1e-10)
+    assert "explaining 300 rows directly" in caplog.text
