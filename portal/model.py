@@ -206,24 +206,18 @@ class ClvModel:
         """Columns the boosters were trained on."""
         return model_inputs(self.raw_features, self.population.context)
 
-    def design(
-        self, features: pd.DataFrame | np.ndarray, bgnbd: np.ndarray | None = None
-    ) -> np.ndarray:
+    def design(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         """The boosters' input matrix (columns in ``inputs`` order) for raw feature rows.
 
         ``features`` is a frame with the raw feature columns, or a matrix already in
-        ``raw_features`` order (the fast path for single requests). ``bgnbd``: the rows'
-        ``BGNBD_COLUMNS`` where already computed (rows x 3), else they are computed here.
+        ``raw_features`` order (the fast path for single requests).
         """
         if isinstance(features, pd.DataFrame):
             raw = features[self.raw_features].to_numpy(dtype=np.float64)
         else:
             raw = np.atleast_2d(np.asarray(features, dtype=np.float64))
         columns = dict(zip(self.raw_features, raw.T))
-        if bgnbd is None:
-            columns.update(bgnbd_columns(columns, self.population))
-        else:
-            columns.update(zip(BGNBD_COLUMNS, np.atleast_2d(bgnbd).T))
+        columns.update(bgnbd_columns(columns, self.population))
         columns.update({k: np.full(len(raw), v) for k, v in self.population.context.items()})
         return np.column_stack([columns[name] for name in self.inputs])
 
