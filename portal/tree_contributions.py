@@ -9,8 +9,9 @@ every row takes its key's values. A 15-leaf tree has at most 2^14 keys and few o
 whole booster takes ~470 µs, with the same values to ~1e-14 (tested against it).
 
 A tree with more than ``KEYED_SPLITS`` splits, or a split that is not numeric ``<=``, is explained
-by ``pred_contrib`` for all rows. A few rows of every call are checked against ``pred_contrib`` over
-the whole booster, so a decision rule LightGBM adds later costs time, never a wrong value.
+by ``pred_contrib`` for all rows. ``CHECKED_ROWS`` rows spread over every call are checked against
+``pred_contrib`` over the whole booster; on a difference (a decision rule this module does not know,
+say one LightGBM adds later) every row of the call is explained by it directly.
 """
 
 from __future__ import annotations

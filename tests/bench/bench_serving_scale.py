@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import requests
-from common import REPO_ROOT, forget_figures, million_customer_artifacts, save
+from common import REPO_ROOT, RESULTS, forget_figures, million_customer_artifacts, save
 from loadgen import run_load
 
 from tests.serve import gunicorn
@@ -245,6 +245,15 @@ def kill(url: str, proc, data_dir: Path, ids: np.ndarray, rng) -> dict:
     return {"load": asdict(result), "first_answer_s": first_answer}
 
 
+def earlier_parts(customers: int) -> dict:
+    """The parts a previous run at this size saved (a run of some parts keeps the others')."""
+    path = RESULTS / f"serving_scale_{customers}.json"
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    return {
+        part: saved[part] for part in ("throughput", "latency", "memory", "kill") if part in saved
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -267,7 +276,7 @@ def main() -> None:
             result["latency"] = latency(url, ids, rng)
         if "kill" in parts:
             result["kill"] = kill(url, proc, data_dir, ids, rng)
-    save(f"serving_scale_{args.customers}", result)
+    save(f"serving_scale_{args.customers}", {**earlier_parts(args.customers), **result})
 
 
 if __name__ == "__main__":
