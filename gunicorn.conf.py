@@ -19,15 +19,17 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 def on_starting(server):
     """Refuse a bind that exposes pages the API token protects (portal.security), migrate the
     database and adopt a pre-registry folder (portal.startup.prepare), then train on the shipped
-    data when no artifacts exist (fresh Railway/Heroku/Docker boot)."""
+    data when no artifacts exist (fresh Railway/Heroku/Docker boot) and build the current version's
+    serving files when they predate this code (both in child processes)."""
     from portal.config import Settings
     from portal.exposure import refuse_exposed_start
-    from portal.startup import ensure_artifacts, prepare
+    from portal.startup import ensure_artifacts, ensure_serving_files, prepare
 
     settings = Settings.from_env()
     refuse_exposed_start(settings, server.cfg.bind)
     prepare(settings)
     ensure_artifacts(settings)
+    ensure_serving_files(settings)
 
 
 def post_fork(server, worker):

@@ -18,7 +18,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import db
+from portal import db, serving_files
 from portal.artifacts import METRICS
 from portal.config import CDNOW_CUTOFF, REPO_ROOT, Settings
 from portal.publishing import adopt_legacy_version
@@ -56,6 +56,22 @@ def ensure_artifacts(settings: Settings | None = None) -> None:
         env={**os.environ, "DATA_DIR": str(settings.data_dir)},
         check=True,
     )
+
+
+def ensure_serving_files(settings: Settings | None = None) -> None:
+    """Build the current version's serving files in a child process when they predate this code.
+
+    gunicorn's start hook runs this before any worker starts: building takes minutes at millions
+    of customers (every customer's explanation: ~5 at 10M), longer than gunicorn lets a worker
+    start, and runs LightGBM, which the master must not (``ensure_artifacts``).
+    """
+    settings = settings or Settings.from_env()
+    final = settings.final_dir
+    if not (final / METRICS).exists() or serving_files.current(final):
+        return
+    log.warning("building the serving files of %s (they predate this code)", final.resolve())
+    build = f"from portal import serving_files; serving_files.ensure({str(final.resolve())!r})"
+    subprocess.run([sys.executable, "-c", build], cwd=REPO_ROOT, check=False)
 
 
 def forget_other_releases_figures(settings: Settings) -> None:

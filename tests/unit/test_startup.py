@@ -3,6 +3,7 @@ the app: the database migrated, a pre-registry folder adopted and recorded."""
 
 import json
 import shutil
+import sys
 
 import dash._pages
 import joblib
@@ -99,3 +100,24 @@ def test_a_start_removes_other_releases_figures_only(tmp_path):
     assert sorted(p.name for p in settings.cache_dir.iterdir()) == sorted(
         [settings.figure_cache_dir.name, "notes"]
     )
+
+
+def test_serving_files_older_than_the_code_are_built_in_a_child_before_workers_start(
+    copied_data_dir, monkeypatch
+):
+    final = copied_data_dir / "final"
+    (serving_files.folder_of(final) / "meta.json").unlink()  # as if built by an older release
+    assert not serving_files.current(final)
+    children = []
+    run = startup.subprocess.run
+    monkeypatch.setattr(
+        startup.subprocess,
+        "run",
+        lambda command, **kw: children.append(command) or run(command, **kw),
+    )
+    settings = Settings(data_dir=copied_data_dir)
+    startup.ensure_serving_files(settings)
+    assert serving_files.current(final)
+    assert len(children) == 1 and children[0][0] == sys.executable  # not in this process
+    startup.ensure_serving_files(settings)  # current now: nothing to run
+    assert len(children) == 1
