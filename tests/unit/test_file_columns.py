@@ -144,3 +144,12 @@ def test_prefetch_reads_the_files_into_the_page_cache(tmp_path):
     while resident_pages(path)[0] < pages and time.monotonic() < deadline:
         time.sleep(0.05)  # the kernel reads ahead asynchronously
     assert resident_pages(path) == (pages, pages)
+
+
+@pytest.mark.parametrize("dtype", ["<f8", ">f8", "<i4", ">u2", "|b1", "<M8[ns]"])
+def test_one_value_reads_as_stored_in_either_byte_order(tmp_path, dtype):
+    values = np.array([3, 0, 1, 200], dtype=">i8").astype(dtype)
+    np.save(tmp_path / "values.npy", values)
+    column = file_columns.npy_file_column(tmp_path / "values.npy")
+    assert all(column.at(row) == values[row] for row in range(4))
+    assert column.gather(np.array([3, 1])).tolist() == values[[3, 1]].tolist()
