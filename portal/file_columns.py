@@ -95,9 +95,8 @@ class FileColumn(_Stored):
     def at(self, row: int):
         """The value of one row, in one read: a Python number for a number (the lean path: a
         request reads ~45 single values), else a numpy scalar."""
-        if not 0 <= row < self.length:
-            raise IndexError(f"row {row} of {self.length}")
-        return self._value(_read(self._fd, self._size, self.offset + int(row) * self._size))
+        row = _checked(row, self.length)
+        return self._value(_read(self._fd, self._size, self.offset + row * self._size))
 
     def searchsorted(self, value) -> int:
         """Where ``value`` goes in this column (sorted ascending; the leftmost place): the block
