@@ -147,10 +147,9 @@ def stored_width(model: ClvModel) -> int:
     return len(STORED_PARTS) * (len(model.inputs) + 1) + len(BGNBD_COLUMNS)
 
 
-def explain_stored(model: ClvModel, values: dict, stored: np.ndarray) -> dict:
+def explain_stored(model: ClvModel, values: dict, row: list[float]) -> dict:
     """``explain_row`` of a scored customer from its stored ``values`` (its raw features) and its
     ``stored_contributions`` row."""
-    row = np.asarray(stored, dtype=np.float64).tolist()
     width = len(model.inputs) + 1
     parts = {}
     for i, name in enumerate(STORED_PARTS):

@@ -8,10 +8,12 @@ are read from the files (``portal.file_columns``); figures of whole columns read
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -22,10 +24,11 @@ import pyarrow as pa
 from portal.explain import explain_stored
 from portal.file_columns import consecutive
 from portal.model import ClvModel
-from portal.serving_files import CONTRIBUTIONS, SORTABLE, Mapped
+from portal.serving_files import CONTRIBUTIONS, NO_CODE, RECORDS, SORTABLE, Mapped
 
 MAPPED_ROWS = 1_000  # more rows than this (an export) are gathered through the maps: the API's
 # pages (at most 1,000 rows) are read from the files
+EPOCH = date(1970, 1, 1)  # a date in a record is a count of days from it
 ANSWERS_PER_VERSION = 4_096  # encoded answers kept per worker and version (~5.5 KB each)
 
 
@@ -161,10 +164,28 @@ class Artifacts:
             raise UnknownCustomer(key)
         return row
 
-    def values(self, position: int) -> dict:
-        """Every stored value of the customer at row ``position``, read from the table's file:
-        numbers as numpy scalars, strings as str, dates as Timestamps."""
-        return _row(self.files.columns, position)
+    def record(self, position: int) -> tuple[dict, dict]:
+        """The numbers and dates of the customer at row ``position`` in one read: (its table
+        values, its marketer values), numbers as floats, dates as ``datetime.date`` (None for
+        none)."""
+        row = self._stored_row(RECORDS, position)
+        for at in self._record_dates:
+            row[at] = None if math.isnan(row[at]) else EPOCH + timedelta(days=row[at])
+        table_names, marketing_names = self.files.record["table"], self.files.record["marketing"]
+        split = len(table_names)
+        return dict(zip(table_names, row[:split])), dict(zip(marketing_names, row[split:]))
+
+    @cached_property
+    def _record_dates(self) -> list[int]:
+        names = self.files.record["table"] + self.files.record["marketing"]
+        return [at for at, name in enumerate(names) if name in self.files.record_dates]
+
+    def label(self, position: int, codes: str) -> str | None:
+        """The segment (``codes="segment"``) or group (``"group"``) of the customer at row
+        ``position`` (None for no group)."""
+        code = self.files.array_columns[f"{codes}_codes"].at(position)
+        names = self.files.segments if codes == "segment" else self.files.groups
+        return None if code == NO_CODE else names[code]
 
     def value(self, position: int, column: str):
         """One stored value of the customer at row ``position``, read from the table's file."""
@@ -198,18 +219,16 @@ class Artifacts:
             return {name: columns[name].slice(*run) for name in names}
         return {name: columns[name].gather(positions) for name in names}
 
-    def marketer_values(self, position: int) -> dict:
-        """The marketer fields of the customer at row ``position`` (``portal.marketing``)."""
-        return _row(self.files.marketing_columns, position)
-
     def explanation(self, position: int, values: dict) -> dict:
         """The exact explanation of the customer at row ``position`` from its ``values`` and its
         contributions stored with the version (one read)."""
-        width = self.files.arrays[CONTRIBUTIONS].shape[1]
-        stored = self.files.array_columns[CONTRIBUTIONS].slice(
-            position * width, (position + 1) * width
-        )
-        return explain_stored(self.model, values, stored)
+        return explain_stored(self.model, values, self._stored_row(CONTRIBUTIONS, position))
+
+    def _stored_row(self, name: str, position: int) -> list[float]:
+        """Row ``position`` of the 2-d serving array ``name``, in one read."""
+        width = self.files.arrays[name].shape[1]
+        start = position * width
+        return self.files.array_columns[name].slice(start, start + width).tolist()
 
 
 def _order_file(column: str, descending: bool) -> str:
@@ -227,12 +246,3 @@ def _plain(values):
     if isinstance(values, pd.Series):
         return values.reset_index(drop=True)
     return values
-
-
-def _row(columns: dict, position: int) -> dict:
-    """One row of a file's columns, dates as Timestamps (NaT for a missing date)."""
-    row = {}
-    for name, column in columns.items():
-        value = column.at(position)
-        row[name] = pd.Timestamp(value) if isinstance(value, np.datetime64) else value
-    return row

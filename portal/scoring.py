@@ -60,21 +60,20 @@ def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) 
     """The stored prediction of one customer with its features, past spend and explanation;
     raises UnknownCustomer."""
     position = art.position(customer_id)
-    values = art.values(position)
-    predicted, p_purchase = float(values["predicted_clv_6m"]), float(values["p_purchase"])
+    values, marketer = art.record(position)
     result = {
-        "customer_id": str(values["customer_id"]),
-        "predicted_clv_6m": predicted,
-        "p_purchase": p_purchase,
+        "customer_id": art.value(position, "customer_id"),
+        "predicted_clv_6m": values["predicted_clv_6m"],
+        "p_purchase": values["p_purchase"],
         **intervals.stored_fields(art.model.intervals, values),
         "rank": int(values["rank"]),
         "decile": int(values["decile"]),
-        "segment": str(values["segment"]),
+        "segment": art.label(position, "segment"),
         "customers": art.n,
         "features": {c: _clean(values[c]) for c in art.model.raw_features},
         "past": {c: _clean(values[c]) for c in ("spend_6m", "spend_12m", "monetary_total")},
         "actual_6m": _clean(values["actual_6m"]) if art.has_actuals else None,
-        "marketer": store.marketer_fields(art, position),
+        "marketer": store.marketer_fields(marketer, art.label(position, "group")),
         "model_version": art.version,
         "what_if": False,
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 from pathlib import Path
@@ -264,15 +265,14 @@ def audience(
     return rows[["audience_rank", *AUDIENCE_COLUMNS]]
 
 
-def marketer_fields(art: Artifacts, position: int) -> dict:
-    """One customer's marketer fields (row ``position`` in rank order) as JSON-safe values."""
-    fields = art.marketer_values(position)
-    date = fields["next_order_date"]
-    values = {k: v for k, v in fields.items() if k not in ("next_order_date", "group")}
+def marketer_fields(record: dict, group: str | None) -> dict:
+    """One customer's marketer fields as JSON-safe values, from its record's marketer part
+    (``Artifacts.record``) and its ``group``."""
+    date = record["next_order_date"]
     return {
-        **{k: float(v) if np.isfinite(v) else None for k, v in values.items()},
-        "next_order_date": None if pd.isna(date) else date.strftime("%Y-%m-%d"),
-        "group": fields["group"] if isinstance(fields["group"], str) else None,
+        **{k: v if math.isfinite(v) else None for k, v in record.items() if k != "next_order_date"},
+        "next_order_date": None if date is None else date.isoformat(),
+        "group": group,
     }
 
 

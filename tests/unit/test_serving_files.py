@@ -2,9 +2,11 @@
 mapped without copying; the id index, sort orders and codes they hold answer as the table does."""
 
 import errno
+import math
 import os
 import re
 import threading
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -114,23 +116,70 @@ def test_files_built_for_another_layout_are_rebuilt(data_dir, monkeypatch):
     assert not serving_files.current(folder)  # a new contact order
 
 
-def test_a_stored_customers_values_and_explanation_are_its_rows(cdnow):
-    position = cdnow.position(cdnow.table["customer_id"].iloc[17])
-    row = cdnow.table.iloc[17]
-    values = cdnow.values(position)
-    assert list(values) == list(cdnow.table.columns)
-    assert all(
-        values[c] == row[c] or (row[c] != row[c] and values[c] != values[c]) for c in row.index
-    )
-    marketer = cdnow.marketer_values(position)
-    assert marketer["p_active"] == cdnow.marketing["p_active"].iloc[17]
-    matrix = cdnow.table[cdnow.model.raw_features].iloc[[17]].to_numpy(dtype=np.float64)
+def test_a_stored_customers_record_and_explanation_are_its_rows(cdnow):
+    row = int(np.flatnonzero(cdnow.marketing["group"].notna())[17])
+    position = cdnow.position(cdnow.table["customer_id"].iloc[row])
+    assert position == row
+    values, marketer = cdnow.record(position)
+    assert _same(values, _numbers_and_dates(cdnow.table, row))
+    assert _same(marketer, _numbers_and_dates(cdnow.marketing, row))
+    assert cdnow.label(position, "segment") == cdnow.table["segment"].iloc[row]
+    assert cdnow.label(position, "group") == cdnow.marketing["group"].iloc[row]
+    matrix = cdnow.table[cdnow.model.raw_features].iloc[[row]].to_numpy(dtype=np.float64)
     stored, fresh = cdnow.explanation(position, values), explain_row(cdnow.model, matrix)
     assert [i["feature"] for i in stored["contributions"]] == [
         i["feature"] for i in fresh["contributions"]
     ]
     assert _numbers(stored) == pytest.approx(_numbers(fresh), rel=1e-12, abs=1e-12, nan_ok=True)
     assert stored["method"] == fresh["method"]
+
+
+def test_records_keep_missing_numbers_and_groups(cdnow):
+    table, fields = cdnow.table, cdnow.marketing
+    no_group = int(np.flatnonzero(fields["group"].isna())[0])
+    missing_gap = int(np.flatnonzero(table["gap_std_days"].isna())[0])
+    for row in (no_group, missing_gap, cdnow.n - 1):
+        values, marketer = cdnow.record(row)
+        assert _same(values, _numbers_and_dates(table, row))
+        assert _same(marketer, _numbers_and_dates(fields, row))
+    assert math.isnan(cdnow.record(missing_gap)[0]["gap_std_days"])
+    assert cdnow.label(no_group, "group") is None
+
+
+def test_a_record_keeps_a_dates_day_and_a_missing_date(copied_data_dir, monkeypatch):
+    fields_of = marketing.customer_fields
+
+    def with_odd_dates(table, population):
+        fields = fields_of(table, population)
+        fields.loc[3, "next_order_date"] = pd.NaT
+        fields.loc[4, "next_order_date"] = pd.Timestamp("1969-12-31 18:30")  # before 1970
+        fields.loc[5, "next_order_date"] = pd.Timestamp("2031-02-28 23:59:59")
+        return fields
+
+    monkeypatch.setattr(marketing, "customer_fields", with_odd_dates)
+    serving_files.build((copied_data_dir / "final").resolve())
+    art = store.ArtifactStore(copied_data_dir / "final").current()
+    dates = [art.record(row)[1]["next_order_date"] for row in (3, 4, 5)]
+    assert dates == [None, date(1969, 12, 31), date(2031, 2, 28)]
+
+
+def _numbers_and_dates(frame: pd.DataFrame, row: int) -> dict:
+    """A frame's numbers (as floats) and dates (as dates, None for NaT) at ``row``."""
+    result = {}
+    for name in frame:
+        value = frame[name].iloc[row]
+        if frame[name].dtype.kind == "M":
+            result[name] = None if pd.isna(value) else value.date()
+        elif frame[name].dtype.kind in "fiub":
+            result[name] = float(value)
+    return result
+
+
+def _same(got: dict, expected: dict) -> bool:
+    """Equal dicts, NaN equal to NaN."""
+    return list(got) == list(expected) and all(
+        got[k] == expected[k] or (got[k] != got[k] and expected[k] != expected[k]) for k in got
+    )
 
 
 def _numbers(explanation: dict) -> list[float]:
