@@ -170,6 +170,35 @@ class StringColumn:
         )
 
 
+class TextRows:
+    """Texts stored one after another in a file, each followed by a comma; ``starts`` holds where
+    each begins, and one more value: the file's length."""
+
+    def __init__(self, path: Path, starts: FileColumn):
+        self._file = open(path, "rb", buffering=0)  # kept open as long as the reader is
+        self._fd = self._file.fileno()
+        self.starts = starts
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def joined(self, rows: np.ndarray) -> bytes:
+        """The texts of ``rows`` (any order) joined by commas: a run of consecutive rows in two
+        reads, other rows two reads each."""
+        run = consecutive(rows)
+        if run is not None:
+            return self._run(*run)[:-1]
+        return b",".join(self._run(int(row), int(row) + 1)[:-1] for row in rows)
+
+    def _run(self, start: int, stop: int) -> bytes:
+        if not 0 <= start <= stop <= len(self):
+            raise IndexError(f"rows {start}-{stop} of {len(self)}")
+        if stop == start:
+            return b","  # the texts of no row, followed by their comma
+        first, *_, last = self.starts.slice(start, stop + 1).tolist()
+        return _read(self._fd, last - first, first)
+
+
 class Bits(_Stored):
     """A run of bits (Arrow's booleans and validity bitmaps: least significant bit first), read
     as numpy booleans."""

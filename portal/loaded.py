@@ -24,6 +24,7 @@ import pyarrow as pa
 from portal.explain import explain_stored
 from portal.file_columns import consecutive
 from portal.model import ClvModel
+from portal.row_json import Encoded
 from portal.serving_files import CONTRIBUTIONS, NO_CODE, RECORDS, SORTABLE, Mapped
 
 MAPPED_ROWS = 1_000  # more rows than this (an export) are gathered through the maps: the API's
@@ -218,6 +219,11 @@ class Artifacts:
         if run is not None:
             return {name: columns[name].slice(*run) for name in names}
         return {name: columns[name].gather(positions) for name in names}
+
+    def page_rows(self, positions: np.ndarray) -> Encoded:
+        """The rows at ``positions`` of a table page (``serving_files.page_columns``) as a JSON
+        array, read as stored (a page in rank order is two reads)."""
+        return Encoded(b"[" + self.files.page_rows.joined(positions) + b"]")
 
     def explanation(self, position: int, values: dict) -> dict:
         """The exact explanation of the customer at row ``position`` from its ``values`` and its

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from portal import analytics, campaign, explain, file_columns, intervals, marketing
+from portal import analytics, campaign, explain, file_columns, intervals, marketing, row_json
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
@@ -47,9 +47,23 @@ SORTABLE = (
     "spend_6m",
     "actual_6m",
 )
+TABLE_COLUMNS = [  # a customer's row in a page of the table (and a backtest's actual_6m)
+    "rank",
+    "customer_id",
+    "predicted_clv_6m",
+    *intervals.COLUMNS,
+    "p_purchase",
+    "decile",
+    "segment",
+    "frequency",
+    "recency_days",
+    "monetary_total",
+    "spend_6m",
+]
 NO_CODE = -1  # a customer in no named group
 CONTRIBUTIONS = "contributions"  # the array of every customer's stored explanation
 RECORDS = "records"  # the array of every customer's numbers and dates, one row each
+PAGE_ROWS = "page_rows"  # every customer's row of a table page, as JSON text
 DAY_NS = 86_400 * 10**9
 
 
@@ -76,10 +90,9 @@ class Mapped:
     segments: list[str]
     groups: list[str]
     figures: dict  # whole-version figures (``version_figures``)
-    record: dict[
-        str, list[str]
-    ]  # the columns of a ``RECORDS`` row: {"table": [...], "marketing": [...]}
+    record: dict[str, list[str]]  # a ``RECORDS`` row's columns: {"table": ..., "marketing": ...}
     record_dates: list[str]  # those stored as days since 1970-01-01 (NaN for none)
+    page_rows: file_columns.TextRows  # every customer's ``page_columns`` as JSON text
 
     def find(self, key: str) -> int | None:
         """Row of the customer whose id is ``key`` (digits also match without leading zeros)."""
@@ -237,6 +250,7 @@ def _write(staging: Path, table: pd.DataFrame, fields: pd.DataFrame, model, sour
     for name, values in arrays.items():
         np.save(staging / f"{name}.npy", values)
     _write_contributions(staging / f"{CONTRIBUTIONS}.npy", table, model)
+    _write_page_rows(staging, table)
     record = {"table": _record_columns(table), "marketing": _record_columns(fields)}
     _write_records(staging / f"{RECORDS}.npy", table, fields, record)
     meta = {
@@ -257,6 +271,24 @@ def _write_contributions(path: Path, table: pd.DataFrame, model) -> None:
     _write_rows(
         path, len(table), explain.stored_width(model), explain.stored_contributions(model, table)
     )
+
+
+def page_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of a table page: ``TABLE_COLUMNS``, and actual_6m in a backtest."""
+    return TABLE_COLUMNS + (["actual_6m"] if "actual_6m" in table else [])
+
+
+def _write_page_rows(staging: Path, table: pd.DataFrame, rows: int = 100_000) -> None:
+    """Every customer's ``page_columns`` as the JSON object a page holds (``row_json``), in rank
+    order, each followed by a comma (a run of rows is one read), and where each starts."""
+    columns = page_columns(table)
+    starts = [np.zeros(1, dtype=np.int64)]
+    with open(staging / f"{PAGE_ROWS}.text", "wb") as file:
+        for start in range(0, len(table), rows):
+            texts = row_json.row_texts(table.iloc[start : start + rows], columns)
+            file.write(b"".join(text + b"," for text in texts))
+            starts.append(starts[-1][-1] + np.cumsum([len(text) + 1 for text in texts]))
+    np.save(staging / f"{PAGE_ROWS}.npy", np.concatenate(starts))
 
 
 def _record_columns(frame: pd.DataFrame) -> list[str]:
@@ -359,19 +391,22 @@ def _open(folder: Path) -> Mapped:
     table, table_columns = file_columns.read_arrow(folder / "table.arrow")
     marketing_table, marketing_columns = file_columns.read_arrow(folder / "marketing.arrow")
     npy_files = sorted(folder.glob("*.npy"))
-    file_columns.prefetch([folder / "table.arrow", folder / "marketing.arrow", *npy_files])
+    texts = folder / f"{PAGE_ROWS}.text"
+    file_columns.prefetch([folder / "table.arrow", folder / "marketing.arrow", texts, *npy_files])
+    array_columns = {path.stem: file_columns.npy_file_column(path) for path in npy_files}
     return Mapped(
         table=table.to_pandas(split_blocks=True),
         marketing=marketing_table.to_pandas(split_blocks=True),
         arrays={path.stem: np.load(path, mmap_mode="r") for path in npy_files},
         columns=table_columns,
         marketing_columns=marketing_columns,
-        array_columns={path.stem: file_columns.npy_file_column(path) for path in npy_files},
+        array_columns=array_columns,
         segments=meta["segments"],
         groups=meta["layout"]["groups"],
         figures=meta["figures"],
         record=meta["record"],
         record_dates=meta["record_dates"],
+        page_rows=file_columns.TextRows(texts, array_columns[PAGE_ROWS]),
     )
 
 

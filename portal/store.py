@@ -27,22 +27,10 @@ from portal.artifacts import METRICS, MODEL
 from portal.extensions import cache
 from portal.loaded import Artifacts as Artifacts
 from portal.loaded import UnknownCustomer as UnknownCustomer
+from portal.serving_files import TABLE_COLUMNS
 
 log = logging.getLogger(__name__)
 
-TABLE_COLUMNS = [
-    "rank",
-    "customer_id",
-    "predicted_clv_6m",
-    *intervals.COLUMNS,
-    "p_purchase",
-    "decile",
-    "segment",
-    "frequency",
-    "recency_days",
-    "monetary_total",
-    "spend_6m",
-]
 METRICS_FIELDS = (  # what /api/meta and the pages read from metrics.json
     "version",
     "trained_at",

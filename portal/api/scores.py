@@ -9,9 +9,10 @@ from flask import jsonify, request
 from portal import campaign, intervals, scoring, store
 from portal.api import params, schemas
 from portal.api.declare import endpoint
-from portal.api.encoding import encoded_response, json_bytes, json_response, json_rows
+from portal.api.encoding import encoded_response, json_bytes, json_response
 from portal.api.errors import ApiError
 from portal.extensions import final_dir
+from portal.row_json import json_rows
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,6 @@ def table(query: params.TableQuery):
         segment=query.segment,
         group=query.group,
     )
-    columns = store.TABLE_COLUMNS + (["actual_6m"] if art.has_actuals else [])
     return json_response(
         {
             "total": total,
@@ -110,7 +110,7 @@ def table(query: params.TableQuery):
             "offset": query.offset,
             "sort": query.sort,
             "order": query.order,
-            "rows": json_rows(art.take(page, columns)),
+            "rows": art.page_rows(page),
         }
     )
 

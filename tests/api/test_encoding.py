@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal.api.encoding import Encoded, json_bytes, json_response, json_rows
+from portal.api.encoding import json_bytes, json_response
+from portal.row_json import Encoded, json_rows
 
 
 @pytest.fixture

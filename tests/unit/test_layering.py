@@ -61,8 +61,8 @@ LAYERS = {
         "dask_cluster",
     },
 }
-BASE = {"extensions", "ids", "analytics", "records", "sampling"}  # cache, ids, pure metrics and
-# samples, run records
+BASE = {"extensions", "ids", "analytics", "records", "sampling", "row_json"}  # cache, ids, pure
+# metrics and samples, run records, rows as JSON text
 PURE = {"analytics", "figures"}  # import nothing from portal
 TRAINING = LAYERS["train"] | {"pipeline", "dask_engine", "dask_tasks"}
 ALLOWED_TO_TRAIN = TRAINING | {"cli_train"}

@@ -2,6 +2,7 @@
 mapped without copying; the id index, sort orders and codes they hold answer as the table does."""
 
 import errno
+import json
 import math
 import os
 import re
@@ -27,6 +28,7 @@ from portal import (
 from portal.artifacts import METRICS
 from portal.explain import explain_row
 from portal.model import BGNBD_COLUMNS
+from portal.row_json import json_rows
 from tests.conftest import served_version
 
 
@@ -346,3 +348,30 @@ def test_a_customers_interval_is_read_as_scored_and_computed_where_a_table_lacks
     assert serving_files.ranked_table(older, cdnow.model)[columns].to_numpy() == pytest.approx(
         cdnow.table[columns].head(50).to_numpy(), rel=1e-12
     )
+
+
+def test_stored_page_rows_are_the_rows_a_page_encodes(cdnow):
+    columns = serving_files.page_columns(cdnow.table)
+    assert "actual_6m" in columns  # a backtest
+    by_frequency = cdnow.order("frequency", descending=False)
+    pages = {
+        "a page in rank order": np.arange(200, 300),
+        "the last rows": np.arange(cdnow.n - 7, cdnow.n),
+        "one row": np.array([4_321]),
+        "no row": np.array([], dtype=np.int64),
+        "sorted by another column": by_frequency[1_000:1_100],
+        "a segment's rows": np.flatnonzero(cdnow.segment_mask("Elite"))[5:55],
+    }
+    for name, positions in pages.items():
+        stored = cdnow.page_rows(positions)
+        assert stored == json_rows(cdnow.take(positions, columns)), name
+        assert [row["rank"] for row in json.loads(stored)] == cdnow.table["rank"].iloc[
+            positions
+        ].tolist(), name
+
+
+def test_page_rows_past_the_table_are_an_error(cdnow):
+    with pytest.raises(IndexError):
+        cdnow.page_rows(np.array([cdnow.n]))
+    with pytest.raises(IndexError):
+        cdnow.page_rows(np.array([3, -1]))
