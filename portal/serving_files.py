@@ -34,7 +34,7 @@ from portal import analytics, campaign, explain, file_columns, intervals, market
 from portal.artifacts import METRICS, MODEL, PREPARED
 
 FOLDER = "serving"
-FORMAT = 8  # bump when what the files hold, or a formula computing it, changes
+FORMAT = 9  # bump when what the files hold, or a formula computing it, changes
 SORTABLE = (
     "rank",
     "customer_id",
