@@ -57,6 +57,9 @@ def _sorted(value):
     rows, whose keys ``json_rows`` sorts (and an explanation's items are built sorted)."""
     if isinstance(value, Encoded):  # would be written as a string: only top-level values are
         raise TypeError("an Encoded value below the top level of an answer")
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, dict):  # only dicts are walked: ~5 calls for a prediction's ~60 values
+        return {
+            key: _sorted(item) if isinstance(item, dict | Encoded) else item
+            for key, item in sorted(value.items())
+        }
     return value
