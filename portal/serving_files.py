@@ -4,7 +4,9 @@ under ``<version>/serving/`` and memory-mapped by every worker.
 Each worker's pandas frames are zero-copy views of the mapped files (NaN and NaT are written as
 values, not nulls, so no column is copied to fill them), so all workers share one copy through the
 page cache and a new worker is ready as soon as it has mapped them. Sort orders, contact orders,
-segment and group codes and a hashed customer-id index are computed here, once per version.
+segment and group codes, a hashed customer-id index, each customer's record (its numbers and dates
+in one row: a prediction reads it at once), its explanation and its row of a table page as JSON
+text are computed here, once per version.
 
 The files record the size and mtime of the version's own files; a version whose files changed (or
 whose serving files were built for another ``layout``: format, sort columns, contact orders,

@@ -153,3 +153,19 @@ def test_one_value_reads_as_stored_in_either_byte_order(tmp_path, dtype):
     column = file_columns.npy_file_column(tmp_path / "values.npy")
     assert all(column.at(row) == values[row] for row in range(4))
     assert column.gather(np.array([3, 1])).tolist() == values[[3, 1]].tolist()
+
+
+def test_text_rows_join_the_rows_asked_for(tmp_path):
+    texts = [b'{"id":"a,b"}', b"{}", b'{"x":[1,2]}', b'{"y":"\\u00e9"}']
+    (tmp_path / "rows.text").write_bytes(b"".join(text + b"," for text in texts))
+    np.save(tmp_path / "rows.npy", np.cumsum([0] + [len(text) + 1 for text in texts]))
+    rows = file_columns.TextRows(
+        tmp_path / "rows.text", file_columns.npy_file_column(tmp_path / "rows.npy")
+    )
+    assert len(rows) == 4
+    assert rows.joined(np.arange(1, 4)) == b",".join(texts[1:])
+    assert rows.joined(np.array([3, 0, 2])) == b",".join([texts[3], texts[0], texts[2]])
+    assert rows.joined(np.array([2])) == texts[2]
+    assert rows.joined(np.array([], dtype=np.int64)) == b""
+    with pytest.raises(IndexError):
+        rows.joined(np.array([4]))
