@@ -159,11 +159,15 @@ class Artifacts:
 
     def position(self, customer_id: str) -> int:
         """Row of one customer ('1' finds '00001'); raises UnknownCustomer."""
+        return self.locate(customer_id)[0]
+
+    def locate(self, customer_id: str) -> tuple[int, str]:
+        """(Row, stored id) of one customer ('1' finds '00001'); raises UnknownCustomer."""
         key = str(customer_id).strip()
-        row = self.files.find(key)
-        if row is None:
+        found = self.files.find(key)
+        if found is None:
             raise UnknownCustomer(key)
-        return row
+        return found
 
     def record(self, position: int) -> tuple[dict, dict]:
         """The numbers and dates of the customer at row ``position`` in one read: (its table
@@ -187,10 +191,6 @@ class Artifacts:
         code = self.files.array_columns[f"{codes}_codes"].at(position)
         names = self.files.segments if codes == "segment" else self.files.groups
         return None if code == NO_CODE else names[code]
-
-    def value(self, position: int, column: str):
-        """One stored value of the customer at row ``position``, read from the table's file."""
-        return self.files.columns[column].at(position)
 
     def take(self, positions: np.ndarray, columns: list[str]) -> dict:
         """The values of ``columns`` at rows ``positions``, column by column (a page without a

@@ -59,10 +59,10 @@ def placement(art: Artifacts, predicted: float) -> dict:
 def customer_prediction(art: Artifacts, customer_id: str, explain: bool = True) -> dict:
     """The stored prediction of one customer with its features, past spend and explanation;
     raises UnknownCustomer."""
-    position = art.position(customer_id)
+    position, stored_id = art.locate(customer_id)
     values, marketer = art.record(position)
     result = {
-        "customer_id": art.value(position, "customer_id"),
+        "customer_id": stored_id,
         "predicted_clv_6m": values["predicted_clv_6m"],
         "p_purchase": values["p_purchase"],
         **intervals.stored_fields(art.model.intervals, values),
@@ -146,7 +146,7 @@ def customer_history(settings, customer_id: str) -> dict:
     key = str(customer_id).strip()
     try:
         art = store.current(settings.final_dir)
-        key = str(art.value(art.position(key), "customer_id"))
+        key = art.locate(key)[1]
     except (store.UnknownCustomer, store.ArtifactsMissing):
         pass
     points = db.customer_history(settings.database_url, key)

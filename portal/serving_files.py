@@ -96,14 +96,17 @@ class Mapped:
     record_dates: list[str]  # those stored as days since 1970-01-01 (NaN for none)
     page_rows: file_columns.TextRows  # every customer's ``page_columns`` as JSON text
 
-    def find(self, key: str) -> int | None:
-        """Row of the customer whose id is ``key`` (digits also match without leading zeros)."""
-        row = self._find(key, "id_hashes", "id_rows")
-        if row is None and key.isdigit():
-            row = self._find(key.lstrip("0"), "unpadded_hashes", "unpadded_rows", stripped=True)
-        return row
+    def find(self, key: str) -> tuple[int, str] | None:
+        """(Row, stored id) of the customer whose id is ``key`` (digits also match without
+        leading zeros)."""
+        found = self._find(key, "id_hashes", "id_rows")
+        if found is None and key.isdigit():
+            found = self._find(key.lstrip("0"), "unpadded_hashes", "unpadded_rows", stripped=True)
+        return found
 
-    def _find(self, key: str, hashes: str, rows: str, stripped: bool = False) -> int | None:
+    def _find(
+        self, key: str, hashes: str, rows: str, stripped: bool = False
+    ) -> tuple[int, str] | None:
         try:
             wanted = id_hash(key)
         except UnicodeEncodeError:  # a lone surrogate: no stored id can be it
@@ -114,7 +117,7 @@ class Mapped:
             row = int(self.array_columns[rows].at(at))
             found = ids.at(row)
             if (found.lstrip("0") if stripped else found) == key:
-                return row
+                return row, found
             at += 1
         return None
 

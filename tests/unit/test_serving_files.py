@@ -47,7 +47,7 @@ def test_publishing_builds_them_and_the_table_is_a_view_of_the_mapped_file(data_
 
 def test_every_customer_id_finds_its_row(cdnow):
     ids = cdnow.table["customer_id"].tolist()
-    assert [cdnow.files.find(customer) for customer in ids] == list(range(cdnow.n))
+    assert [cdnow.files.find(customer) for customer in ids] == list(enumerate(ids))
     assert cdnow.files.find("no such customer") is None
 
 
@@ -56,6 +56,7 @@ def test_digit_ids_match_without_leading_zeros_only_when_unambiguous(cdnow, tmp_
     table["customer_id"] = ["00001", "2", "0003", "03", "A7", "0"]
     art = served_version(tmp_path, "ids", table, cdnow.model, cdnow.metrics)
     assert art.position("00001") == 0 and art.position("1") == 0 and art.position("001") == 0
+    assert art.locate("1") == (0, "00001")  # the stored id, as the answer gives it
     assert art.position("002") == 1  # '2' stored without zeros, asked with them
     assert art.position("0003") == 2 and art.position("03") == 3  # exact ids first
     with pytest.raises(store.UnknownCustomer):
@@ -310,12 +311,23 @@ def test_serving_a_customer_or_a_page_maps_none_of_the_file(cdnow):
     rows = np.random.default_rng(0).choice(len(files.table), 200, replace=False)
     for row in rows:
         customer_id = files.columns["customer_id"].at(int(row))
-        assert files.find(customer_id) == row
+        assert files.find(customer_id) == (row, customer_id)
         values = {name: column.at(int(row)) for name, column in files.columns.items()}
         assert values["customer_id"] == customer_id
     for name, column in files.columns.items():
         column.gather(rows), column.slice(1_000, 1_100)
     assert resident_kb(table_file) == before
+    rows_of = {
+        name: (serving_files.folder_of(cdnow.folder) / f"{name}.npy").resolve()
+        for name in (serving_files.RECORDS, serving_files.CONTRIBUTIONS)
+    }
+    untouched = {name: resident_kb(path) for name, path in rows_of.items()}
+    for name in rows_of:
+        width = files.arrays[name].shape[1]
+        for row in rows:
+            files.array_columns[name].slice(row * width, (row + 1) * width)
+    files.page_rows.joined(rows), files.page_rows.joined(np.arange(100, 200))
+    assert {name: resident_kb(path) for name, path in rows_of.items()} == untouched
     files.table["predicted_clv_6m"].sum()  # a whole-column figure reads through the map
     assert resident_kb(table_file) > before
 
