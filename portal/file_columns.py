@@ -9,7 +9,9 @@ the page cache stays the one copy all workers share. Whole-column figures still 
 
 from __future__ import annotations
 
+import ctypes
 import math
+import mmap
 import os
 import struct
 import sys
@@ -220,10 +222,13 @@ Column = FileColumn | StringColumn | Bits
 
 
 def prefetch(paths: list[Path]) -> threading.Thread | None:
-    """Ask the kernel to read ``paths`` into the page cache, in a background thread (a request
-    may be answered meanwhile). A request reads a few bytes per column, and a read of a page not
-    in the cache waits on the disk for that page alone, with no read-ahead: after a restart,
-    random reads would take minutes to bring a large version into the cache this way."""
+    """Ask the kernel to read the parts of ``paths`` missing from the page cache, in a background
+    thread (a request may be answered meanwhile). A request reads a few bytes per column, and a
+    read of a page not in the cache waits on the disk for that page alone, with no read-ahead:
+    after a restart, random reads would take minutes to bring a large version into the cache this
+    way. Parts already cached are skipped: a worker respawned beside others that keep the files
+    cached asks for nothing (asking anyway for 15 GB at 10M customers, 128 KB at a time, stalled
+    the worker's requests for up to 2 s)."""
     if not hasattr(os, "posix_fadvise"):
         return None
 
@@ -231,8 +236,7 @@ def prefetch(paths: list[Path]) -> threading.Thread | None:
         for path in paths:
             try:
                 with open(path, "rb") as file:
-                    size = os.fstat(file.fileno()).st_size
-                    for offset in range(0, size, PREFETCH_CHUNK):
+                    for offset in _uncached_chunks(file):
                         os.posix_fadvise(
                             file.fileno(), offset, PREFETCH_CHUNK, os.POSIX_FADV_WILLNEED
                         )
@@ -242,6 +246,41 @@ def prefetch(paths: list[Path]) -> threading.Thread | None:
     thread = threading.Thread(target=advise, name="prefetch-serving-files", daemon=True)
     thread.start()
     return thread
+
+
+def _uncached_chunks(file) -> list[int]:
+    """Offsets of the ``PREFETCH_CHUNK``s of ``file`` with a page missing from the page cache (all
+    of them where the cache cannot be asked)."""
+    size = os.fstat(file.fileno()).st_size
+    chunks = range(0, size, PREFETCH_CHUNK)
+    cached = cached_pages(file, size)
+    if cached is None:
+        return list(chunks)
+    per_chunk = PREFETCH_CHUNK // mmap.PAGESIZE
+    padded = np.ones(len(chunks) * per_chunk, dtype=bool)
+    padded[: len(cached)] = cached
+    missing = ~padded.reshape(len(chunks), per_chunk).all(axis=1)
+    return (np.flatnonzero(missing) * PREFETCH_CHUNK).tolist()
+
+
+def cached_pages(file, size: int) -> np.ndarray | None:
+    """Which pages of ``file`` (``size`` bytes) are in the page cache, by mincore(2) over a
+    private map (which reads nothing); None where that cannot be asked."""
+    if size == 0:
+        return np.zeros(0, dtype=bool)
+    try:
+        mincore = ctypes.CDLL(None, use_errno=True).mincore
+    except (OSError, AttributeError):
+        return None
+    mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    vector = ctypes.create_string_buffer(-(-size // mmap.PAGESIZE))
+    with mmap.mmap(file.fileno(), size, access=mmap.ACCESS_COPY) as view:
+        first = ctypes.c_char.from_buffer(view)  # the map's address (copy-on-write: writable)
+        status = mincore(ctypes.addressof(first), size, vector)
+        del first  # before the map closes
+    if status != 0:
+        return None
+    return (np.frombuffer(vector.raw, dtype=np.uint8) & 1).astype(bool)
 
 
 def consecutive(rows: np.ndarray) -> tuple[int, int] | None:
